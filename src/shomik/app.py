@@ -1,0 +1,124 @@
+"""The ASGI application: routers, the WebSocket, error handling and start-up."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shomik import __version__
+from shomik.auth.passwords import Passwords
+from shomik.auth.router import router as auth_router
+from shomik.auth.tokens import Tokens
+from shomik.chats import repository as chats_repo
+from shomik.chats.router import router as chats_router
+from shomik.db.engine import Database, make_engine
+from shomik.errors import ShomikError
+from shomik.messages.router import router as messages_router
+from shomik.presence.service import reset_all
+from shomik.presence.typing import TypingTracker
+from shomik.ratelimit import RateLimiter
+from shomik.realtime import events
+from shomik.realtime.gateway import websocket_endpoint
+from shomik.realtime.hub import Hub
+from shomik.services import Services
+from shomik.settings import Settings
+from shomik.uploads.router import router as uploads_router
+from shomik.users.router import router as users_router
+
+log = logging.getLogger(__name__)
+PRUNE_EVERY_SECONDS = 600
+
+
+def build_services(settings: Settings) -> Services:
+    db = Database(make_engine(settings))
+
+    async def load_members(chat_id: int) -> frozenset[int]:
+        async with db.read() as conn:
+            return await chats_repo.member_ids(conn, chat_id)
+
+    hub = Hub(load_members)
+    return Services(
+        settings=settings,
+        db=db,
+        hub=hub,
+        passwords=Passwords(settings),
+        tokens=Tokens(settings.resolved_secret_key(), settings.token_ttl_seconds),
+        limiter=RateLimiter(settings),
+        typing=TypingTracker(hub, settings.typing_ttl_seconds),
+    )
+
+
+async def _prune_forever(services: Services) -> None:
+    while True:
+        try:
+            async with services.db.write() as tx:
+                await events.prune(tx, services.settings.event_retention)
+        except Exception:
+            log.exception("pruning the event log failed")
+        await asyncio.sleep(PRUNE_EVERY_SECONDS)
+
+
+def _error_response(exc: ShomikError) -> JSONResponse:
+    headers = {}
+    retry_after = exc.extra.get("retryAfter")
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
+    if exc.status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    return JSONResponse({"error": exc.body()}, status_code=exc.status, headers=headers)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services = build_services(settings)
+        app.state.services = services
+        await reset_all(services)
+        pruner = asyncio.create_task(_prune_forever(services))
+        try:
+            yield
+        finally:
+            pruner.cancel()
+            await services.db.dispose()
+
+    app = FastAPI(
+        title="Shomik",
+        version=__version__,
+        lifespan=lifespan,
+    )
+
+    @app.exception_handler(ShomikError)
+    async def on_domain_error(_request: Request, exc: ShomikError) -> JSONResponse:
+        return _error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        details = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()
+        ]
+        body = {"code": "invalid", "message": "The request is not valid.", "details": details}
+        return JSONResponse({"error": body}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        body = {"code": code, "message": str(exc.detail)}
+        return JSONResponse({"error": body}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.get("/api/health", tags=["meta"])
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    for router in (auth_router, users_router, chats_router, messages_router, uploads_router):
+        app.include_router(router)
+    app.add_api_websocket_route("/ws", websocket_endpoint)
+    return app

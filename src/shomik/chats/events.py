@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from shomik.chats.schemas import Chat, ChatInfo, ChatRemoved
+from shomik.realtime.kinds import EventKind
+
+CHAT_NEW = EventKind("chat:new", Chat, durable=True, doc="You are now a member of this chat.")
+CHAT_UPDATED = EventKind(
+    "chat:updated", ChatInfo, durable=True, doc="Name, avatar, members or roles changed."
+)
+CHAT_REMOVED = EventKind(
+    "chat:removed", ChatRemoved, durable=True, doc="You left or were removed from this chat."
+)

@@ -1,0 +1,126 @@
+"""SQL for chats and their members."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shomik.chats.schemas import Chat, ChatInfo, Member
+from shomik.db.tables import chat_members, chats, messages, pins, users
+from shomik.errors import NotFound
+from shomik.messages import repository as messages_repo
+from shomik.users.repository import avatar_url, to_public
+
+
+async def get(conn: AsyncConnection, chat_id: int) -> Any | None:
+    return (await conn.execute(sa.select(chats).where(chats.c.id == chat_id))).first()
+
+
+async def membership(conn: AsyncConnection, chat_id: int, user_id: int) -> Any | None:
+    query = sa.select(chat_members).where(
+        chat_members.c.chat_id == chat_id, chat_members.c.user_id == user_id
+    )
+    return (await conn.execute(query)).first()
+
+
+async def require_member(conn: AsyncConnection, chat_id: int, user_id: int) -> Any:
+    """The user's membership row; non-members (removed ones included) get a 404, so a chat's
+    existence is not revealed to outsiders."""
+    row = await membership(conn, chat_id, user_id)
+    if row is None:
+        raise NotFound("Chat not found.")
+    return row
+
+
+async def member_ids(conn: AsyncConnection, chat_id: int) -> frozenset[int]:
+    query = sa.select(chat_members.c.user_id).where(chat_members.c.chat_id == chat_id)
+    return frozenset(row[0] for row in (await conn.execute(query)).all())
+
+
+async def by_private_key(conn: AsyncConnection, key: str) -> Any | None:
+    return (await conn.execute(sa.select(chats).where(chats.c.private_key == key))).first()
+
+
+async def members_of(conn: AsyncConnection, chat_ids: Sequence[int]) -> dict[int, list[Member]]:
+    query = (
+        sa.select(chat_members, users)
+        .join(users, users.c.id == chat_members.c.user_id)
+        .where(chat_members.c.chat_id.in_(chat_ids))
+        .order_by(chat_members.c.joined_at, chat_members.c.user_id)
+    )
+    result: dict[int, list[Member]] = defaultdict(list)
+    for row in (await conn.execute(query)).all():
+        user = to_public(row)  # the joined row carries the users columns
+        result[row.chat_id].append(
+            Member(user=user, role=row.role, last_read_seq=row.last_read_seq)
+        )
+    return result
+
+
+def _info(row: Any, members: list[Member]) -> ChatInfo:
+    return ChatInfo(
+        id=row.id,
+        type=row.type,
+        name=row.name,
+        avatar_url=avatar_url(row.avatar_id),
+        created_at=row.created_at,
+        members=members,
+    )
+
+
+async def info(conn: AsyncConnection, chat_id: int) -> ChatInfo:
+    row = await get(conn, chat_id)
+    if row is None:
+        raise NotFound("Chat not found.")
+    return _info(row, (await members_of(conn, [chat_id]))[chat_id])
+
+
+async def list_for(conn: AsyncConnection, user_id: int, chat_id: int | None = None) -> list[Chat]:
+    """The user's chats, newest activity first, in five queries whatever their number."""
+    m = chat_members
+    last = messages.alias("last")
+    query = (
+        sa.select(chats, m.c.last_read_seq, last.c.id.label("last_id"))
+        .join(m, sa.and_(m.c.chat_id == chats.c.id, m.c.user_id == user_id))
+        .outerjoin(last, sa.and_(last.c.chat_id == chats.c.id, last.c.seq == chats.c.last_seq))
+        .order_by(sa.func.coalesce(last.c.created_at, chats.c.created_at).desc(), chats.c.id)
+    )
+    if chat_id is not None:
+        query = query.where(chats.c.id == chat_id)
+    rows = (await conn.execute(query)).all()
+    if not rows:
+        return []
+    ids = [r.id for r in rows]
+    members = await members_of(conn, ids)
+
+    last_ids = [r.last_id for r in rows if r.last_id is not None]
+    pinned_q = (
+        sa.select(messages)
+        .join(pins, pins.c.message_id == messages.c.id)
+        .where(pins.c.chat_id.in_(ids))
+        .order_by(pins.c.pinned_at)
+    )
+    pinned_rows = list((await conn.execute(pinned_q)).all())
+    last_rows = []
+    if last_ids:
+        last_q = sa.select(messages).where(messages.c.id.in_(last_ids))
+        last_rows = list((await conn.execute(last_q)).all())
+    hydrated = {msg.id: msg for msg in await messages_repo.hydrate(conn, last_rows + pinned_rows)}
+    pinned_by_chat: dict[int, list[int]] = defaultdict(list)
+    for p in pinned_rows:
+        pinned_by_chat[p.chat_id].append(p.id)
+
+    return [
+        Chat(
+            **_info(r, members[r.id]).model_dump(),
+            last_seq=r.last_seq,
+            last_message=hydrated.get(r.last_id) if r.last_id is not None else None,
+            unread_count=max(0, r.last_seq - r.last_read_seq),
+            pinned_messages=[hydrated[i] for i in pinned_by_chat[r.id]],
+        )
+        for r in rows
+    ]

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Response, status
+
+from shomik.chats import service
+from shomik.chats.schemas import (
+    Chat,
+    ChatCreate,
+    ChatList,
+    ChatUpdate,
+    GroupChatCreate,
+    MembersAdd,
+    RoleUpdate,
+)
+from shomik.deps import CurrentUser, ServicesDep
+
+router = APIRouter(prefix="/api/chats", tags=["chats"])
+
+
+@router.get("")
+async def list_chats(user: CurrentUser, services: ServicesDep) -> ChatList:
+    return ChatList(chats=await service.list_chats(services, user.id))
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"model": Chat, "description": "The private chat already existed."}},
+)
+async def create_chat(
+    data: Annotated[ChatCreate, Body()],
+    user: CurrentUser,
+    services: ServicesDep,
+    response: Response,
+) -> Chat:
+    if isinstance(data, GroupChatCreate):
+        return await service.create_group(services, user.id, data)
+    chat, created = await service.create_private(services, user.id, data)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return chat
+
+
+@router.get("/{chat_id}")
+async def get_chat(chat_id: int, user: CurrentUser, services: ServicesDep) -> Chat:
+    return await service.get_chat(services, user.id, chat_id)
+
+
+@router.patch("/{chat_id}")
+async def update_chat(
+    chat_id: int, data: ChatUpdate, user: CurrentUser, services: ServicesDep
+) -> Chat:
+    """Rename a group or change its avatar (admins)."""
+    return await service.update(services, user.id, chat_id, data)
+
+
+@router.post("/{chat_id}/members")
+async def add_members(
+    chat_id: int, data: MembersAdd, user: CurrentUser, services: ServicesDep
+) -> Chat:
+    return await service.add_members(services, user.id, chat_id, data.user_ids)
+
+
+@router.delete("/{chat_id}/members/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def remove_member(
+    chat_id: int, user_id: int, user: CurrentUser, services: ServicesDep
+) -> None:
+    """Remove a member (admins), or leave the group (your own id)."""
+    await service.remove_member(services, user.id, chat_id, user_id)
+
+
+@router.patch("/{chat_id}/members/{user_id}")
+async def set_role(
+    chat_id: int, user_id: int, data: RoleUpdate, user: CurrentUser, services: ServicesDep
+) -> Chat:
+    return await service.set_role(services, user.id, chat_id, user_id, data.role)

@@ -1,0 +1,159 @@
+"""The schema, as SQLAlchemy Core tables: one definition for SQLite and PostgreSQL.
+
+Migrations in `migrations/versions` are written from this file; `tests/db/test_migrations.py`
+fails when the two drift apart.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+    }
+)
+
+# BIGINT on PostgreSQL, INTEGER (the rowid alias) on SQLite.
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+Timestamp = sa.DateTime(timezone=True)
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("username", sa.String(32), nullable=False),
+    # Uniqueness is case-insensitive: the lower-cased copy carries the unique index.
+    sa.Column("username_lower", sa.String(32), nullable=False, unique=True),
+    sa.Column("display_name", sa.String(64), nullable=False),
+    sa.Column("password_hash", sa.String(255), nullable=False),
+    sa.Column("avatar_id", sa.String(32), nullable=True),
+    sa.Column("status", sa.String(8), nullable=False, server_default="offline"),
+    sa.Column("last_seen", Timestamp, nullable=True),
+    sa.Column("params", sa.JSON, nullable=False),
+    # Bumped by logout-all and password change: tokens carry it and older ones are refused.
+    sa.Column("token_version", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sqlite_autoincrement=True,
+)
+
+chats = sa.Table(
+    "chats",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("type", sa.String(8), nullable=False),
+    sa.Column("name", sa.String(128), nullable=True),
+    sa.Column("avatar_id", sa.String(32), nullable=True),
+    # "<smaller user id>:<larger user id>" for private chats: one chat per pair.
+    sa.Column("private_key", sa.String(64), nullable=True, unique=True),
+    sa.Column("created_by", BigId, sa.ForeignKey("users.id"), nullable=True),
+    sa.Column("created_at", Timestamp, nullable=False),
+    # The per-chat message sequence; also the seq of the last message.
+    sa.Column("last_seq", sa.BigInteger, nullable=False, server_default="0"),
+    sqlite_autoincrement=True,
+)
+
+chat_members = sa.Table(
+    "chat_members",
+    metadata,
+    sa.Column("chat_id", BigId, sa.ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("user_id", BigId, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("role", sa.String(8), nullable=False),
+    sa.Column("joined_at", Timestamp, nullable=False),
+    # Event position when the member joined: replay gives them the chat's events after it.
+    sa.Column("joined_event", sa.BigInteger, nullable=False, server_default="0"),
+    # Message seq up to which this member has read; unread = chats.last_seq - last_read_seq.
+    sa.Column("last_read_seq", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Index(None, "user_id"),
+)
+
+messages = sa.Table(
+    "messages",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("chat_id", BigId, sa.ForeignKey("chats.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("sender_id", BigId, sa.ForeignKey("users.id"), nullable=True),
+    sa.Column("type", sa.String(8), nullable=False),
+    sa.Column("content", sa.Text, nullable=False),
+    sa.Column("reply_to_id", BigId, nullable=True),
+    sa.Column("client_id", sa.String(64), nullable=True),
+    sa.Column("meta", sa.JSON, nullable=True),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("edited_at", Timestamp, nullable=True),
+    sa.Column("deleted_at", Timestamp, nullable=True),
+    # History pages are keyset queries on (chat_id, seq).
+    sa.UniqueConstraint("chat_id", "seq"),
+    # Idempotent sends: a retry with the same clientId finds the original.
+    sa.UniqueConstraint("sender_id", "chat_id", "client_id"),
+    sqlite_autoincrement=True,
+)
+
+attachments = sa.Table(
+    "attachments",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("uploader_id", BigId, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("message_id", BigId, sa.ForeignKey("messages.id"), nullable=True),
+    # Set when the file became an avatar: then any signed-in user may fetch it.
+    sa.Column("is_avatar", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("storage_name", sa.String(64), nullable=False),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("mime", sa.String(100), nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("width", sa.Integer, nullable=True),
+    sa.Column("height", sa.Integer, nullable=True),
+    sa.Column("has_thumbnail", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Index(None, "message_id"),
+)
+
+reactions = sa.Table(
+    "reactions",
+    metadata,
+    sa.Column(
+        "message_id", BigId, sa.ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("user_id", BigId, sa.ForeignKey("users.id"), primary_key=True),
+    sa.Column("emoji", sa.String(32), primary_key=True),
+    sa.Column("created_at", Timestamp, nullable=False),
+)
+
+pins = sa.Table(
+    "pins",
+    metadata,
+    sa.Column("chat_id", BigId, sa.ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "message_id", BigId, sa.ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("pinned_by", BigId, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("pinned_at", Timestamp, nullable=False),
+)
+
+# The durable event log: its id is the `seq` clients resume from. A row goes either to a
+# chat's members (user_id NULL) or to one user (user_id set).
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("type", sa.String(32), nullable=False),
+    sa.Column("chat_id", BigId, nullable=True),
+    sa.Column("user_id", BigId, nullable=True),
+    sa.Column("data", sa.Text, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Index(None, "chat_id", "id"),
+    sa.Index(None, "user_id", "id"),
+    sqlite_autoincrement=True,
+)
+
+# Small key/value facts about the server's state (e.g. how far the event log was pruned).
+server_state = sa.Table(
+    "server_state",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)

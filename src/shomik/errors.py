@@ -1,0 +1,65 @@
+"""Domain errors: raised by services, turned into HTTP responses and WebSocket `error`
+frames by the edges. The body is always `{"error": {"code", "message"}}`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ShomikError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, code: str | None = None, **extra: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        self.extra = extra
+
+    def body(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, **self.extra}
+
+
+class Invalid(ShomikError):
+    status = 422
+    code = "invalid"
+
+
+class Unauthorized(ShomikError):
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(ShomikError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(ShomikError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(ShomikError):
+    status = 409
+    code = "conflict"
+
+
+class TooLarge(ShomikError):
+    status = 413
+    code = "too_large"
+
+
+class UnsupportedType(ShomikError):
+    status = 415
+    code = "unsupported_type"
+
+
+class RateLimited(ShomikError):
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("Too many requests, slow down.", retryAfter=retry_after)
+        self.retry_after = retry_after

@@ -1,0 +1,132 @@
+"""SQL for messages, and turning rows into the public `Message` with batched look-ups
+(attachments, reactions, reply quotes, read positions): a page costs a fixed number of
+queries, whatever its length."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shomik.db.tables import attachments, chat_members, messages, reactions
+from shomik.messages.schemas import AttachmentOut, Message, ReplyPreview
+
+PREVIEW_CHARS = 200
+
+
+def attachment_out(row: Any) -> AttachmentOut:
+    return AttachmentOut(
+        id=row.id,
+        url=f"/api/files/{row.id}",
+        name=row.name,
+        mime=row.mime,
+        size=row.size,
+        width=row.width,
+        height=row.height,
+        thumbnail_url=f"/api/files/{row.id}/thumbnail" if row.has_thumbnail else None,
+    )
+
+
+async def get(conn: AsyncConnection, message_id: int) -> Any | None:
+    return (await conn.execute(sa.select(messages).where(messages.c.id == message_id))).first()
+
+
+async def by_client_id(conn: AsyncConnection, sender: int, chat_id: int, client_id: str) -> Any:
+    query = sa.select(messages).where(
+        messages.c.sender_id == sender,
+        messages.c.chat_id == chat_id,
+        messages.c.client_id == client_id,
+    )
+    return (await conn.execute(query)).first()
+
+
+async def page(
+    conn: AsyncConnection, chat_id: int, limit: int, before: int | None, after: int | None
+) -> tuple[list[Any], bool]:
+    """Keyset page on (chat_id, seq): `limit` messages before/after a seq, ascending."""
+    query = sa.select(messages).where(messages.c.chat_id == chat_id)
+    if after is not None:
+        query = query.where(messages.c.seq > after).order_by(messages.c.seq.asc())
+    else:
+        if before is not None:
+            query = query.where(messages.c.seq < before)
+        query = query.order_by(messages.c.seq.desc())
+    rows = list((await conn.execute(query.limit(limit + 1))).all())
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    if after is None:
+        rows.reverse()
+    return rows, has_more
+
+
+async def hydrate(conn: AsyncConnection, rows: Sequence[Any]) -> list[Message]:
+    if not rows:
+        return []
+    ids = [r.id for r in rows]
+    files: dict[int, list[AttachmentOut]] = defaultdict(list)
+    query = sa.select(attachments).where(attachments.c.message_id.in_(ids))
+    for a in (await conn.execute(query.order_by(attachments.c.created_at))).all():
+        files[a.message_id].append(attachment_out(a))
+
+    reacted: dict[int, dict[str, list[int]]] = defaultdict(dict)
+    query_r = sa.select(reactions).where(reactions.c.message_id.in_(ids))
+    for r in (await conn.execute(query_r.order_by(reactions.c.created_at))).all():
+        reacted[r.message_id].setdefault(r.emoji, []).append(r.user_id)
+
+    previews: dict[int, ReplyPreview] = {}
+    reply_ids = {r.reply_to_id for r in rows if r.reply_to_id is not None}
+    if reply_ids:
+        query_p = sa.select(messages).where(messages.c.id.in_(reply_ids))
+        for p in (await conn.execute(query_p)).all():
+            previews[p.id] = ReplyPreview(
+                id=p.id,
+                seq=p.seq,
+                sender_id=p.sender_id,
+                type=p.type,
+                content=p.content[:PREVIEW_CHARS],
+            )
+
+    positions: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    chat_ids = {r.chat_id for r in rows}
+    query_m = sa.select(
+        chat_members.c.chat_id, chat_members.c.user_id, chat_members.c.last_read_seq
+    ).where(chat_members.c.chat_id.in_(chat_ids))
+    for m in (await conn.execute(query_m)).all():
+        positions[m.chat_id].append((m.user_id, m.last_read_seq))
+
+    return [
+        Message(
+            id=r.id,
+            chat_id=r.chat_id,
+            seq=r.seq,
+            sender_id=r.sender_id,
+            type=r.type,
+            content=r.content,
+            reply_to=r.reply_to_id,
+            reply_preview=previews.get(r.reply_to_id) if r.reply_to_id else None,
+            attachments=files.get(r.id, []),
+            reactions=reacted.get(r.id, {}),
+            read_by=[u for u, seq in positions[r.chat_id] if seq >= r.seq and u != r.sender_id],
+            client_id=r.client_id,
+            meta=r.meta,
+            created_at=r.created_at,
+            edited_at=r.edited_at,
+            deleted_at=r.deleted_at,
+        )
+        for r in rows
+    ]
+
+
+async def reactions_of(conn: AsyncConnection, message_id: int) -> dict[str, list[int]]:
+    query = (
+        sa.select(reactions.c.emoji, reactions.c.user_id)
+        .where(reactions.c.message_id == message_id)
+        .order_by(reactions.c.created_at)
+    )
+    result: dict[str, list[int]] = {}
+    for emoji, user_id in (await conn.execute(query)).all():
+        result.setdefault(emoji, []).append(user_id)
+    return result

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from shomik.deps import CurrentUser, ServicesDep
+from shomik.messages import service
+from shomik.messages.schemas import Message, MessagePage, MessageSend
+
+router = APIRouter(tags=["messages"])
+
+
+@router.get("/api/chats/{chat_id}/messages")
+async def history(
+    chat_id: int,
+    user: CurrentUser,
+    services: ServicesDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    before: Annotated[int | None, Query(ge=1, description="Messages with seq below this")] = None,
+    after: Annotated[int | None, Query(ge=0, description="Messages with seq above this")] = None,
+) -> MessagePage:
+    """A page of history, ascending by seq: the newest by default, older with `before`,
+    newer with `after`."""
+    messages, has_more = await service.history(services, user.id, chat_id, limit, before, after)
+    return MessagePage(messages=messages, has_more=has_more)
+
+
+@router.post(
+    "/api/messages",
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"model": Message, "description": "A retry: the original message."}},
+)
+async def send(
+    data: MessageSend, user: CurrentUser, services: ServicesDep, response: Response
+) -> Message:
+    message, created = await service.send(services, user.id, data)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return message

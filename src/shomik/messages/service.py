@@ -1,0 +1,273 @@
+"""Sending, reading, reacting and pinning: the rules and transactions of messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import emoji
+import sqlalchemy as sa
+
+from shomik.chats import repository as chats_repo
+from shomik.db.engine import WriteTx
+from shomik.db.tables import attachments, chat_members, chats, messages, pins, reactions
+from shomik.errors import Conflict, Forbidden, Invalid, NotFound
+from shomik.messages import repository as repo
+from shomik.messages.events import MESSAGE_NEW, PIN_UPDATED, REACTION_UPDATED, READ_UPDATED
+from shomik.messages.schemas import (
+    Message,
+    MessageSend,
+    PinUpdated,
+    ReactionUpdated,
+    ReadAck,
+    ReadUpdated,
+)
+from shomik.realtime.events import Audience, emit
+from shomik.schemas import utcnow
+from shomik.services import Services
+
+MAX_DISTINCT_REACTIONS = 20
+MAX_PINS = 50
+
+
+async def insert_message(
+    tx: WriteTx,
+    services: Services,
+    *,
+    chat_id: int,
+    sender_id: int | None,
+    type_: str,
+    content: str,
+    reply_to: int | None = None,
+    client_id: str | None = None,
+    meta: dict[str, Any] | None = None,
+    attachment_ids: list[str] | None = None,
+) -> Message:
+    """Store a message, advance the chat's sequence and emit `message:new`. Also used for
+    system messages (sender None)."""
+    seq = (
+        await tx.conn.execute(
+            sa.update(chats)
+            .where(chats.c.id == chat_id)
+            .values(last_seq=chats.c.last_seq + 1)
+            .returning(chats.c.last_seq)
+        )
+    ).scalar_one()
+    message_id = (
+        await tx.conn.execute(
+            sa.insert(messages)
+            .values(
+                chat_id=chat_id,
+                seq=seq,
+                sender_id=sender_id,
+                type=type_,
+                content=content,
+                reply_to_id=reply_to,
+                client_id=client_id,
+                meta=meta,
+                created_at=utcnow(),
+            )
+            .returning(messages.c.id)
+        )
+    ).scalar_one()
+    if sender_id is not None:
+        # Sending means having read everything up to one's own message.
+        await tx.conn.execute(
+            sa.update(chat_members)
+            .where(chat_members.c.chat_id == chat_id, chat_members.c.user_id == sender_id)
+            .values(last_read_seq=seq)
+        )
+    if attachment_ids:
+        await tx.conn.execute(
+            sa.update(attachments)
+            .where(attachments.c.id.in_(attachment_ids))
+            .values(message_id=message_id)
+        )
+    row = await repo.get(tx.conn, message_id)
+    (message,) = await repo.hydrate(tx.conn, [row])
+    await emit(tx, services.hub, MESSAGE_NEW, message, Audience(chat_id=chat_id))
+    return message
+
+
+def _same_send(row: Any, data: MessageSend) -> bool:
+    return bool(row.content == data.content and row.reply_to_id == data.reply_to)
+
+
+async def _check_attachments(tx: WriteTx, user_id: int, ids: list[str]) -> str:
+    """The attachments must be this user's, unsent; returns the message type they imply."""
+    if len(set(ids)) != len(ids):
+        raise Invalid("An attachment is listed twice.")
+    rows = (
+        await tx.conn.execute(sa.select(attachments).where(attachments.c.id.in_(ids)))
+    ).all()
+    found = {r.id: r for r in rows}
+    for attachment_id in ids:
+        row = found.get(attachment_id)
+        if row is None or row.uploader_id != user_id:
+            raise Invalid(f"Unknown attachment {attachment_id}.", code="unknown_attachment")
+        if row.message_id is not None:
+            raise Invalid(f"Attachment {attachment_id} was already sent.")
+    return "image" if all(r.width is not None for r in rows) else "file"
+
+
+async def send(services: Services, user_id: int, data: MessageSend) -> tuple[Message, bool]:
+    """Store and fan out a message; returns (message, created). A retry with the same
+    clientId returns the stored original and emits nothing."""
+    async with services.db.write() as tx:
+        await chats_repo.require_member(tx.conn, data.chat_id, user_id)
+        if data.client_id:
+            existing = await repo.by_client_id(tx.conn, user_id, data.chat_id, data.client_id)
+            if existing is not None:
+                if not _same_send(existing, data):
+                    raise Conflict(
+                        "This clientId was already used for a different message.",
+                        code="client_id_reused",
+                    )
+                (message,) = await repo.hydrate(tx.conn, [existing])
+                return message, False
+        services.limiter.hit("send", str(user_id))
+        content = data.content.strip()
+        if not content and not data.attachment_ids:
+            raise Invalid("A message needs text or an attachment.")
+        type_ = "text"
+        if data.attachment_ids:
+            type_ = await _check_attachments(tx, user_id, data.attachment_ids)
+            if data.type == "file":
+                type_ = "file"
+        elif data.type not in (None, "text"):
+            raise Invalid(f"A {data.type} message needs an attachment.")
+        if data.reply_to is not None:
+            original = await repo.get(tx.conn, data.reply_to)
+            if original is None or original.chat_id != data.chat_id:
+                raise Invalid("The replied-to message is not in this chat.")
+        message = await insert_message(
+            tx,
+            services,
+            chat_id=data.chat_id,
+            sender_id=user_id,
+            type_=type_,
+            content=data.content,
+            reply_to=data.reply_to,
+            client_id=data.client_id,
+            attachment_ids=data.attachment_ids,
+        )
+        services.typing.stopped_by_send(data.chat_id, user_id)
+        return message, True
+
+
+async def _message_for_member(tx: WriteTx, user_id: int, message_id: int) -> Any:
+    row = await repo.get(tx.conn, message_id)
+    if row is None:
+        raise NotFound("Message not found.")
+    await chats_repo.require_member(tx.conn, row.chat_id, user_id)
+    return row
+
+
+async def mark_read(services: Services, user_id: int, chat_id: int, message_id: int) -> ReadAck:
+    async with services.db.write() as tx:
+        member = await chats_repo.require_member(tx.conn, chat_id, user_id)
+        row = await repo.get(tx.conn, message_id)
+        if row is None or row.chat_id != chat_id:
+            raise NotFound("Message not found.")
+        if row.seq <= member.last_read_seq:
+            return ReadAck(chat_id=chat_id, seq=member.last_read_seq)
+        await tx.conn.execute(
+            sa.update(chat_members)
+            .where(chat_members.c.chat_id == chat_id, chat_members.c.user_id == user_id)
+            .values(last_read_seq=row.seq)
+        )
+        event = ReadUpdated(chat_id=chat_id, user_id=user_id, message_id=row.id, seq=row.seq)
+        await emit(tx, services.hub, READ_UPDATED, event, Audience(chat_id=chat_id))
+        return ReadAck(chat_id=chat_id, seq=row.seq)
+
+
+def _check_emoji(value: str) -> None:
+    if not emoji.is_emoji(value):
+        raise Invalid("A reaction must be a single emoji.", code="invalid_emoji")
+
+
+async def react(
+    services: Services, user_id: int, message_id: int, value: str, add: bool
+) -> ReactionUpdated:
+    _check_emoji(value)
+    async with services.db.write() as tx:
+        row = await _message_for_member(tx, user_id, message_id)
+        current = await repo.reactions_of(tx.conn, message_id)
+        has = user_id in current.get(value, [])
+        if add and not has:
+            if value not in current and len(current) >= MAX_DISTINCT_REACTIONS:
+                raise Invalid("This message has too many different reactions.")
+            await tx.conn.execute(
+                sa.insert(reactions).values(
+                    message_id=message_id, user_id=user_id, emoji=value, created_at=utcnow()
+                )
+            )
+        elif not add and has:
+            await tx.conn.execute(
+                sa.delete(reactions).where(
+                    reactions.c.message_id == message_id,
+                    reactions.c.user_id == user_id,
+                    reactions.c.emoji == value,
+                )
+            )
+        else:  # nothing changed: acknowledge, emit nothing
+            return ReactionUpdated(chat_id=row.chat_id, message_id=message_id, reactions=current)
+        event = ReactionUpdated(
+            chat_id=row.chat_id,
+            message_id=message_id,
+            reactions=await repo.reactions_of(tx.conn, message_id),
+        )
+        await emit(tx, services.hub, REACTION_UPDATED, event, Audience(chat_id=row.chat_id))
+        return event
+
+
+async def set_pin(
+    services: Services, user_id: int, chat_id: int, message_id: int, pinned: bool
+) -> PinUpdated:
+    async with services.db.write() as tx:
+        member = await chats_repo.require_member(tx.conn, chat_id, user_id)
+        chat = await chats_repo.get(tx.conn, chat_id)
+        assert chat is not None
+        if chat.type == "group" and member.role not in ("owner", "admin"):
+            raise Forbidden("Only admins can pin messages in a group.")
+        row = await repo.get(tx.conn, message_id)
+        if row is None or row.chat_id != chat_id:
+            raise NotFound("Message not found.")
+        where = (pins.c.chat_id == chat_id, pins.c.message_id == message_id)
+        is_pinned = (await tx.conn.execute(sa.select(pins.c.message_id).where(*where))).first()
+        (message,) = await repo.hydrate(tx.conn, [row])
+        event = PinUpdated(
+            chat_id=chat_id, message_id=message_id, pinned=pinned, by=user_id, message=message
+        )
+        if pinned == bool(is_pinned):
+            return event
+        if pinned:
+            count = (
+                await tx.conn.execute(
+                    sa.select(sa.func.count()).select_from(pins).where(pins.c.chat_id == chat_id)
+                )
+            ).scalar_one()
+            if count >= MAX_PINS:
+                raise Invalid(f"A chat can have at most {MAX_PINS} pinned messages.")
+            await tx.conn.execute(
+                sa.insert(pins).values(
+                    chat_id=chat_id, message_id=message_id, pinned_by=user_id, pinned_at=utcnow()
+                )
+            )
+        else:
+            await tx.conn.execute(sa.delete(pins).where(*where))
+        await emit(tx, services.hub, PIN_UPDATED, event, Audience(chat_id=chat_id))
+        return event
+
+
+async def history(
+    services: Services,
+    user_id: int,
+    chat_id: int,
+    limit: int,
+    before: int | None,
+    after: int | None,
+) -> tuple[list[Message], bool]:
+    async with services.db.read() as conn:
+        await chats_repo.require_member(conn, chat_id, user_id)
+        rows, has_more = await repo.page(conn, chat_id, limit, before, after)
+        return await repo.hydrate(conn, rows), has_more

@@ -1,0 +1,60 @@
+"""WebSocket commands of messages: thin, each parses (by its model), calls one service."""
+
+from __future__ import annotations
+
+from shomik.messages import service
+from shomik.messages.schemas import (
+    Message,
+    MessageSendCommand,
+    PinCommand,
+    PinUpdated,
+    ReactionCommand,
+    ReactionUpdated,
+    ReadAck,
+    ReadCommand,
+)
+from shomik.realtime.commands import Command, Context
+
+
+async def send(ctx: Context, data: MessageSendCommand) -> Message:
+    message, _created = await service.send(ctx.services, ctx.user_id, data)
+    return message
+
+
+async def read(ctx: Context, data: ReadCommand) -> ReadAck:
+    return await service.mark_read(ctx.services, ctx.user_id, data.chat_id, data.message_id)
+
+
+async def react_add(ctx: Context, data: ReactionCommand) -> ReactionUpdated:
+    return await service.react(ctx.services, ctx.user_id, data.message_id, data.emoji, add=True)
+
+
+async def react_remove(ctx: Context, data: ReactionCommand) -> ReactionUpdated:
+    return await service.react(ctx.services, ctx.user_id, data.message_id, data.emoji, add=False)
+
+
+async def pin(ctx: Context, data: PinCommand) -> PinUpdated:
+    return await service.set_pin(ctx.services, ctx.user_id, data.chat_id, data.message_id, True)
+
+
+async def unpin(ctx: Context, data: PinCommand) -> PinUpdated:
+    return await service.set_pin(ctx.services, ctx.user_id, data.chat_id, data.message_id, False)
+
+
+COMMANDS = (
+    Command(
+        "message:send",
+        MessageSendCommand,
+        send,
+        Message,
+        "Store a message; the ack carries it. A retry with the same clientId acks the "
+        "original and delivers nothing again.",
+    ),
+    Command("message:read", ReadCommand, read, ReadAck, "Move your read position forward."),
+    Command("reaction:add", ReactionCommand, react_add, ReactionUpdated, "Add your reaction."),
+    Command(
+        "reaction:remove", ReactionCommand, react_remove, ReactionUpdated, "Remove your reaction."
+    ),
+    Command("message:pin", PinCommand, pin, PinUpdated, "Pin a message (group admins)."),
+    Command("message:unpin", PinCommand, unpin, PinUpdated, "Unpin a message (group admins)."),
+)

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from typing import Literal
+
+from shomik.schemas import Model, UtcDatetime
+from shomik.users.schemas import Status
+
+
+class TypingCommand(Model):
+    chat_id: int
+
+
+class PresenceCommand(Model):
+    status: Literal["online", "away"]
+
+
+class TypingUpdate(Model):
+    chat_id: int
+    user_id: int
+    is_typing: bool
+
+
+class UserStatus(Model):
+    user_id: int
+    status: Status
+    last_seen: UtcDatetime | None

@@ -1,0 +1,130 @@
+"""One WebSocket connection: its lifecycle and its bounded outgoing queue.
+
+States: AUTHENTICATING -> REPLAYING -> READY -> CLOSED; nothing goes back. While
+REPLAYING, live durable events are held aside and released after the replay, skipping
+those the replay already sent, so a resuming client sees every event once, in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import logging
+
+from starlette.websockets import WebSocket
+
+log = logging.getLogger(__name__)
+
+# Close codes (4000-4999 are the application's own).
+CLOSE_UNAUTHORIZED = 4401
+CLOSE_SLOW_CONSUMER = 4008
+CLOSE_AUTH_TIMEOUT = 4408
+CLOSE_BAD_FRAME = 4400
+
+
+class ConnState(enum.Enum):
+    AUTHENTICATING = "authenticating"
+    REPLAYING = "replaying"
+    READY = "ready"
+    CLOSED = "closed"
+
+
+_NEXT = {
+    ConnState.AUTHENTICATING: {ConnState.REPLAYING, ConnState.CLOSED},
+    ConnState.REPLAYING: {ConnState.READY, ConnState.CLOSED},
+    ConnState.READY: {ConnState.CLOSED},
+    ConnState.CLOSED: set(),
+}
+
+
+class Connection:
+    def __init__(self, ws: WebSocket, user_id: int, queue_size: int) -> None:
+        self.ws = ws
+        self.user_id = user_id
+        self.token_expires_at = 0.0
+        self.state = ConnState.AUTHENTICATING
+        self._max = queue_size
+        self._queue: asyncio.Queue[str] = asyncio.Queue()
+        self._held: list[tuple[int, str]] = []
+        self._writer: asyncio.Task[None] | None = None
+        self.close_code: int | None = None
+
+    def _move(self, to: ConnState) -> None:
+        if to not in _NEXT[self.state]:
+            raise RuntimeError(f"illegal connection transition {self.state} -> {to}")
+        self.state = to
+
+    def start(self) -> None:
+        """Authenticated: start writing and hold live events until the replay is done."""
+        self._move(ConnState.REPLAYING)
+        self._writer = asyncio.create_task(self._write_loop(), name=f"ws-writer-{self.user_id}")
+
+    def finish_replay(self, replayed_through: int) -> None:
+        if self.state is not ConnState.REPLAYING:
+            return
+        self._move(ConnState.READY)
+        held, self._held = self._held, []
+        for seq, text in held:
+            if seq > replayed_through:
+                self._put(text)
+
+    def send_direct(self, text: str) -> None:
+        """Replies, replayed events and `ready`: in order, counted against the bound."""
+        self._put(text)
+
+    def send_durable(self, seq: int, text: str) -> None:
+        if self.state is ConnState.REPLAYING:
+            self._held.append((seq, text))
+            if len(self._held) > self._max:
+                self.close(CLOSE_SLOW_CONSUMER, "too far behind")
+        elif self.state is ConnState.READY:
+            self._put(text)
+
+    def send_ephemeral(self, text: str) -> None:
+        # Shed first: past half the bound, typing and presence are dropped, not queued.
+        if self.state is ConnState.READY and self._queue.qsize() < self._max // 2:
+            self._queue.put_nowait(text)
+
+    def _put(self, text: str) -> None:
+        if self.state is ConnState.CLOSED:
+            return
+        if self._queue.qsize() >= self._max:
+            # A consumer this far behind is cut off rather than allowed to grow memory or
+            # slow the fan-out; it comes back through resume and misses nothing.
+            self.close(CLOSE_SLOW_CONSUMER, "send queue full")
+            return
+        self._queue.put_nowait(text)
+
+    async def _write_loop(self) -> None:
+        try:
+            while True:
+                text = await self._queue.get()
+                await self.ws.send_text(text)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the peer went away mid-send; the reader sees the disconnect
+            log.debug("send failed for user %s", self.user_id, exc_info=True)
+
+    def close(self, code: int, reason: str = "") -> None:
+        """Close from anywhere (fan-out, revocation); never blocks the caller."""
+        if self.state is ConnState.CLOSED:
+            return
+        self.state = ConnState.CLOSED
+        self.close_code = code
+        self._held.clear()
+        if self._writer is not None:
+            self._writer.cancel()
+        asyncio.get_running_loop().create_task(self._close(code, reason))
+
+    async def _close(self, code: int, reason: str) -> None:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.ws.close(code, reason), timeout=5)
+
+    async def drain_and_stop(self) -> None:
+        """Called by the gateway when the reader ends."""
+        self.state = ConnState.CLOSED
+        if self._writer is not None:
+            self._writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._writer

@@ -1,0 +1,109 @@
+"""The one way to emit an event.
+
+Durable events are inserted into the event log inside the caller's write transaction and
+published to live sockets after the commit; their log id is the `seq` clients resume from.
+Ephemeral events (typing, presence) are never stored and go straight to live sockets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shomik.db.engine import WriteTx
+from shomik.db.tables import chat_members, events, server_state
+from shomik.realtime.hub import Hub
+from shomik.realtime.kinds import EventKind, frame
+from shomik.schemas import Model, utcnow
+
+T = TypeVar("T", bound=Model)
+
+
+@dataclass(frozen=True)
+class Audience:
+    """A chat's current members, or one user."""
+
+    chat_id: int | None = None
+    user_id: int | None = None
+
+
+async def emit(tx: WriteTx, hub: Hub, kind: EventKind[T], data: T, to: Audience) -> int:
+    assert kind.durable, kind.name
+    payload = data.model_dump_json(by_alias=True)
+    result = await tx.conn.execute(
+        sa.insert(events)
+        .values(
+            type=kind.name,
+            chat_id=to.chat_id,
+            user_id=to.user_id,
+            data=payload,
+            created_at=utcnow(),
+        )
+        .returning(events.c.id)
+    )
+    seq = int(result.scalar_one())
+    text = frame(kind.name, payload, seq)
+
+    async def publish() -> None:
+        if to.user_id is not None:
+            hub.send_durable((to.user_id,), seq, text)
+        elif to.chat_id is not None:
+            hub.send_durable(await hub.members.get(to.chat_id), seq, text)
+
+    tx.after_commit(publish)
+    return seq
+
+
+def emit_ephemeral(hub: Hub, kind: EventKind[T], data: T, user_ids: frozenset[int]) -> None:
+    assert not kind.durable, kind.name
+    hub.send_ephemeral(user_ids, frame(kind.name, data.model_dump_json(by_alias=True)))
+
+
+async def head(conn: AsyncConnection) -> int:
+    """The newest event id, 0 for an empty log."""
+    return int((await conn.execute(sa.select(sa.func.max(events.c.id)))).scalar() or 0)
+
+
+PRUNED_KEY = "events_pruned_through"
+
+
+async def pruned_through(conn: AsyncConnection) -> int:
+    query = sa.select(server_state.c.value).where(server_state.c.key == PRUNED_KEY)
+    value = (await conn.execute(query)).scalar()
+    return int(value) if value is not None else 0
+
+
+async def missed(conn: AsyncConnection, user_id: int, since: int, until: int, limit: int) -> list[Any]:
+    """The durable events a user should have received in (since, until], in order: their
+    chats' events after they joined, plus the events addressed to them."""
+    m = chat_members
+    of_chats = (
+        sa.select(events.c.id, events.c.type, events.c.data)
+        .join(m, sa.and_(m.c.chat_id == events.c.chat_id, m.c.user_id == user_id))
+        .where(
+            events.c.user_id.is_(None),
+            events.c.id > since,
+            events.c.id <= until,
+            events.c.id > m.c.joined_event,
+        )
+    )
+    to_user = sa.select(events.c.id, events.c.type, events.c.data).where(
+        events.c.user_id == user_id, events.c.id > since, events.c.id <= until
+    )
+    query = sa.union_all(of_chats, to_user).order_by("id").limit(limit)
+    return list((await conn.execute(query)).all())
+
+
+async def prune(tx: WriteTx, keep: int) -> int:
+    """Drop all but the newest `keep` events; clients behind the cut must resync."""
+    newest = await head(tx.conn)
+    cut = newest - keep
+    if cut <= await pruned_through(tx.conn):
+        return 0
+    result = await tx.conn.execute(sa.delete(events).where(events.c.id <= cut))
+    await tx.conn.execute(sa.delete(server_state).where(server_state.c.key == PRUNED_KEY))
+    await tx.conn.execute(sa.insert(server_state).values(key=PRUNED_KEY, value=str(cut)))
+    return int(result.rowcount or 0)

@@ -1,0 +1,180 @@
+"""The `/ws` endpoint: Origin check, first-frame authentication, resume, then one command
+at a time through the command table."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+import orjson
+from pydantic import ValidationError
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from shomik.auth.service import authenticate
+from shomik.errors import ShomikError
+from shomik.presence import service as presence
+from shomik.realtime import events
+from shomik.realtime.commands import Context
+from shomik.realtime.connection import (
+    CLOSE_AUTH_TIMEOUT,
+    CLOSE_BAD_FRAME,
+    CLOSE_UNAUTHORIZED,
+    Connection,
+    ConnState,
+)
+from shomik.realtime.protocol import (
+    COMMANDS,
+    AuthFrame,
+    CommandFrame,
+    ErrorBody,
+    ErrorFrame,
+    ReadyData,
+    ReadyFrame,
+    ResyncData,
+    ResyncRequiredFrame,
+)
+from shomik.schemas import utcnow
+from shomik.services import Services
+from shomik.users.repository import to_me
+
+log = logging.getLogger(__name__)
+
+
+def origin_allowed(ws: WebSocket, allowed: list[str]) -> bool:
+    """Browsers always send Origin; a page on another site must not ride the user's session
+    (cross-site WebSocket hijacking). Non-browser clients send none and are not at risk."""
+    origin = ws.headers.get("origin")
+    if origin is None:
+        return True
+    origin = origin.rstrip("/")
+    if allowed:
+        return origin in allowed
+    parts = urlsplit(origin)
+    return parts.scheme in ("http", "https") and parts.netloc == ws.headers.get("host")
+
+
+def _error(ref: str | None, exc: ShomikError) -> str:
+    return ErrorFrame(ref=ref, error=ErrorBody(**exc.body())).model_dump_json(by_alias=True)
+
+
+async def _authenticate(ws: WebSocket, services: Services) -> tuple[Any, AuthFrame] | None:
+    try:
+        raw = await asyncio.wait_for(
+            ws.receive_text(), timeout=services.settings.ws_auth_timeout_seconds
+        )
+    except TimeoutError:
+        await ws.close(CLOSE_AUTH_TIMEOUT, "authenticate first")
+        return None
+    try:
+        frame = AuthFrame.model_validate_json(raw)
+        user = await authenticate(services, frame.token)
+    except (ValidationError, ShomikError):
+        await ws.close(CLOSE_UNAUTHORIZED, "unauthorized")
+        return None
+    return user, frame
+
+
+async def _replay(conn: Connection, services: Services, user_id: int, since: int, head: int) -> None:
+    settings = services.settings
+    async with services.db.read() as db:
+        too_old = since > head or since < await events.pruned_through(db)
+        rows = [] if too_old else await events.missed(
+            db, user_id, since, head, settings.replay_max + 1
+        )
+    if too_old or len(rows) > settings.replay_max:
+        resync = ResyncRequiredFrame(data=ResyncData(seq=head))
+        conn.send_direct(resync.model_dump_json(by_alias=True))
+        return
+    for row in rows:
+        conn.send_direct(f'{{"type":"{row.type}","seq":{row.id},"data":{row.data}}}')
+
+
+async def websocket_endpoint(ws: WebSocket) -> None:
+    services: Services = ws.app.state.services
+    if not origin_allowed(ws, services.settings.allowed_origins):
+        await ws.close(1008)  # before accept: the handshake is refused with 403
+        return
+    await ws.accept()
+    auth = await _authenticate(ws, services)
+    if auth is None:
+        return
+    user, frame = auth
+    claims = services.tokens.decode(frame.token)
+    conn = Connection(ws, user.id, services.settings.ws_queue_size)
+    conn.token_expires_at = claims.expires_at
+    conn.start()
+    first = services.hub.add(conn)  # live events are held from here on, so none is missed
+    try:
+        async with services.db.read() as db:
+            head = await events.head(db)
+        ready = ReadyFrame(data=ReadyData(user=to_me(user), seq=head, server_time=utcnow()))
+        conn.send_direct(ready.model_dump_json(by_alias=True))
+        if frame.since is not None:
+            await _replay(conn, services, user.id, frame.since, head)
+        conn.finish_replay(head)
+        if first:
+            await presence.set_status(services, user.id, "online")
+        await _serve(conn, services)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        last = services.hub.remove(conn)
+        await conn.drain_and_stop()
+        if last:
+            try:
+                await services.typing.stop_all(user.id)
+                await presence.set_status(services, user.id, "offline")
+            except Exception:  # shutting down: the database may already be closed
+                log.warning("could not record user %s going offline", user.id, exc_info=True)
+
+
+async def _serve(conn: Connection, services: Services) -> None:
+    ctx = Context(services=services, user_id=conn.user_id)
+    while conn.state is not ConnState.CLOSED:
+        message = await conn.ws.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        text = message.get("text")
+        if text is None:
+            conn.close(CLOSE_BAD_FRAME, "text frames only")
+            return
+        if time.time() >= conn.token_expires_at:
+            conn.close(CLOSE_UNAUTHORIZED, "token expired")
+            return
+        await _dispatch(conn, ctx, text)
+
+
+async def _dispatch(conn: Connection, ctx: Context, text: str) -> None:
+    ref: str | None = None
+    try:
+        try:
+            parsed = orjson.loads(text)
+            ref = parsed.get("ref") if isinstance(parsed, dict) else None
+            ref = ref if isinstance(ref, str) and len(ref) <= 64 else None
+            frame = CommandFrame.model_validate(parsed)
+        except (orjson.JSONDecodeError, ValidationError) as exc:
+            raise ShomikError(
+                "Frames are {type, ref, data} JSON objects.", code="bad_frame"
+            ) from exc
+        command = COMMANDS.get(frame.type)
+        if command is None:
+            raise ShomikError(f"Unknown command {frame.type!r}.", code="unknown_command")
+        ctx.services.limiter.hit("command", str(ctx.user_id))
+        try:
+            data = command.model.model_validate(frame.data)
+        except ValidationError as exc:
+            details = "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or 'data'}: {e['msg']}" for e in exc.errors()
+            )
+            raise ShomikError(details, code="invalid") from exc
+        reply = await command.handler(ctx, data)
+        payload = reply.model_dump_json(by_alias=True)
+        conn.send_direct(f'{{"type":"ack","ref":{orjson.dumps(frame.ref).decode()},"data":{payload}}}')
+    except ShomikError as exc:
+        conn.send_direct(_error(ref, exc))
+    except Exception:
+        log.exception("command failed")
+        conn.send_direct(_error(ref, ShomikError("Internal error.", code="internal")))

@@ -1,0 +1,80 @@
+"""Who is connected, and fan-out to them.
+
+The hub is the live path only: the database is the record (see events.py). A chat's member
+set is cached for fan-out and dropped whenever membership changes, inside the write
+transaction's after-commit step, so a removed member stops receiving at once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterable
+
+from shomik.realtime.connection import Connection
+
+MemberLoader = Callable[[int], Awaitable[frozenset[int]]]
+
+
+class MemberCache:
+    def __init__(self, load: MemberLoader) -> None:
+        self._load = load
+        self._cache: dict[int, frozenset[int]] = {}
+        # Bumped on every invalidation: a load that raced a membership change is not kept.
+        self._generation = 0
+
+    async def get(self, chat_id: int) -> frozenset[int]:
+        cached = self._cache.get(chat_id)
+        if cached is not None:
+            return cached
+        generation = self._generation
+        members = await self._load(chat_id)
+        if generation == self._generation:
+            self._cache[chat_id] = members
+        return members
+
+    def invalidate(self, chat_id: int) -> None:
+        self._generation += 1
+        self._cache.pop(chat_id, None)
+
+
+class Hub:
+    def __init__(self, load_members: MemberLoader) -> None:
+        self._by_user: dict[int, set[Connection]] = defaultdict(set)
+        self.members = MemberCache(load_members)
+
+    def add(self, conn: Connection) -> bool:
+        """Register; True if this is the user's first connection (they came online)."""
+        conns = self._by_user[conn.user_id]
+        conns.add(conn)
+        return len(conns) == 1
+
+    def remove(self, conn: Connection) -> bool:
+        """Unregister; True if it was the user's last connection (they went offline)."""
+        conns = self._by_user.get(conn.user_id)
+        if conns is None or conn not in conns:
+            return False
+        conns.discard(conn)
+        if not conns:
+            del self._by_user[conn.user_id]
+            return True
+        return False
+
+    def is_online(self, user_id: int) -> bool:
+        return user_id in self._by_user
+
+    def connection_count(self) -> int:
+        return sum(len(c) for c in self._by_user.values())
+
+    def send_durable(self, user_ids: Iterable[int], seq: int, text: str) -> None:
+        for user_id in user_ids:
+            for conn in tuple(self._by_user.get(user_id, ())):
+                conn.send_durable(seq, text)
+
+    def send_ephemeral(self, user_ids: Iterable[int], text: str) -> None:
+        for user_id in user_ids:
+            for conn in tuple(self._by_user.get(user_id, ())):
+                conn.send_ephemeral(text)
+
+    def disconnect_user(self, user_id: int, code: int, reason: str) -> None:
+        for conn in tuple(self._by_user.get(user_id, ())):
+            conn.close(code, reason)

@@ -1,0 +1,141 @@
+"""The WebSocket protocol in one place: envelopes, the command table and the event kinds,
+and the JSON Schema generated from them (`shomik schema`)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from shomik.chats import events as chat_events
+from shomik.messages import events as message_events
+from shomik.messages import ws as messages_ws
+from shomik.presence import events as presence_events
+from shomik.presence import ws as presence_ws
+from shomik.realtime.commands import CommandTable, table
+from shomik.realtime.kinds import EventKind
+from shomik.schemas import Model, UtcDatetime
+from shomik.users.schemas import UserMe
+
+COMMANDS: CommandTable = table(*messages_ws.COMMANDS, *presence_ws.COMMANDS)
+
+EVENTS: tuple[EventKind[Any], ...] = (
+    message_events.MESSAGE_NEW,
+    message_events.REACTION_UPDATED,
+    message_events.READ_UPDATED,
+    message_events.PIN_UPDATED,
+    chat_events.CHAT_NEW,
+    chat_events.CHAT_UPDATED,
+    chat_events.CHAT_REMOVED,
+    presence_events.TYPING_UPDATE,
+    presence_events.USER_STATUS,
+)
+
+
+class AuthFrame(BaseModel):
+    """The first frame a client sends."""
+
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["auth"]
+    token: str = Field(max_length=4096)
+    # The last durable `seq` the client processed; omit on a fresh start.
+    since: int | None = Field(None, ge=0)
+
+
+class CommandFrame(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: str = Field(max_length=64)
+    ref: str = Field(max_length=64)
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class ReadyData(Model):
+    user: UserMe
+    # The newest durable seq when this connection started: resume from here next time.
+    seq: int
+    server_time: UtcDatetime
+
+
+class ReadyFrame(Model):
+    type: Literal["ready"] = "ready"
+    data: ReadyData
+
+
+class ResyncData(Model):
+    seq: int
+
+
+class ResyncRequiredFrame(Model):
+    """Sent instead of a replay when the gap is too old or too large: refetch the state over
+    REST and continue from `data.seq`."""
+
+    type: Literal["resync_required"] = "resync_required"
+    data: ResyncData
+
+
+class ErrorBody(Model):
+    model_config = ConfigDict(extra="allow")
+    code: str
+    message: str
+
+
+class ErrorFrame(Model):
+    type: Literal["error"] = "error"
+    ref: str | None
+    error: ErrorBody
+
+
+def _ack_model(name: str, reply: type[BaseModel]) -> type[BaseModel]:
+    return create_model(  # type: ignore[call-overload, no-any-return]  # dynamic models
+        f"Ack_{name.replace(':', '_')}",
+        __base__=Model,
+        type=(Literal["ack"], "ack"),
+        ref=(str, ...),
+        data=(reply, ...),
+    )
+
+
+def json_schema() -> dict[str, Any]:
+    """Every frame of the protocol, for generating the web client's types."""
+    definitions: dict[str, Any] = {}
+
+    def add(name: str, model: type[BaseModel]) -> None:
+        definitions[name] = model
+
+    add("AuthFrame", AuthFrame)
+    add("ReadyFrame", ReadyFrame)
+    add("ResyncRequiredFrame", ResyncRequiredFrame)
+    add("ErrorFrame", ErrorFrame)
+    for command in COMMANDS.values():
+        suffix = command.name.replace(":", "_")
+        add(
+            f"Command_{suffix}",
+            create_model(
+                f"Command_{suffix}",
+                __base__=Model,
+                type=(Literal[command.name], ...),  # type: ignore[valid-type]
+                ref=(str, ...),
+                data=(command.model, ...),
+            ),
+        )
+        add(f"Ack_{suffix}", _ack_model(command.name, command.reply))
+    for kind in EVENTS:
+        suffix = kind.name.replace(":", "_")
+        fields: dict[str, Any] = {
+            "type": (Literal[kind.name], ...),  # type: ignore[valid-type]
+            "data": (kind.model, ...),
+        }
+        if kind.durable:
+            fields["seq"] = (int, ...)
+        add(f"Event_{suffix}", create_model(f"Event_{suffix}", __base__=Model, **fields))
+
+    from pydantic.json_schema import models_json_schema
+
+    _, schema = models_json_schema(
+        [(model, "serialization") for model in definitions.values()],
+        ref_template="#/$defs/{model}",
+    )
+    schema["title"] = "Shomik WebSocket protocol"
+    schema["x-commands"] = {c.name: c.doc for c in COMMANDS.values()}
+    schema["x-events"] = {k.name: {"durable": k.durable, "doc": k.doc} for k in EVENTS}
+    return schema

@@ -1,0 +1,24 @@
+"""The process-wide objects every edge needs, built once per app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shomik.auth.passwords import Passwords
+from shomik.auth.tokens import Tokens
+from shomik.db.engine import Database
+from shomik.presence.typing import TypingTracker
+from shomik.ratelimit import RateLimiter
+from shomik.realtime.hub import Hub
+from shomik.settings import Settings
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    hub: Hub
+    passwords: Passwords
+    tokens: Tokens
+    limiter: RateLimiter
+    typing: TypingTracker

@@ -1,0 +1,93 @@
+"""Every setting, read from `SHOMIK_*` environment variables (and CLI flags for the few
+that `shomik serve` exposes)."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SHOMIK_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = Path("data")
+    # Empty means: SQLite file `shomik.db` in the data dir.
+    database_url: str = ""
+    # NORMAL in WAL mode survives a killed process (the WAL is in the OS page cache);
+    # FULL also survives power loss at the cost of an fsync per commit.
+    sqlite_synchronous: Literal["NORMAL", "FULL"] = "NORMAL"
+    # Empty means: generated once into `<data_dir>/secret_key`.
+    secret_key: str = ""
+    # Empty means: only the server's own origin may open a WebSocket.
+    allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    token_ttl_seconds: int = 7 * 24 * 3600  # the article's 7 days
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+    argon2_parallelism: int = 4
+
+    max_message_length: int = 4096
+    max_upload_bytes: int = 10 * 1024 * 1024
+    max_group_members: int = 1000
+    history_page_max: int = 100
+
+    rate_login: str = "10/minute"
+    rate_register: str = "5/minute"
+    rate_send: str = "30/10second"
+    rate_upload: str = "30/minute"
+    rate_ws_commands: str = "200/10second"
+    rate_limits_enabled: bool = True
+
+    # Per-connection outgoing queue: ephemeral events are shed at half, a consumer whose
+    # queue is full of durable events is disconnected and recovers through resume.
+    ws_queue_size: int = 512
+    ws_auth_timeout_seconds: float = 10.0
+    # 30 s: under the 60 s idle cut of common NATs and proxies (nginx proxy_read_timeout).
+    ws_ping_interval_seconds: float = 30.0
+    # Typing indicators expire by themselves if the client never says stop.
+    typing_ttl_seconds: float = 6.0
+    # Events older than this many events are pruned; a client further behind must resync.
+    event_retention: int = 200_000
+    replay_max: int = 5000
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [o.strip().rstrip("/") for o in value.split(",") if o.strip()]
+        return value
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'shomik.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+    def resolved_secret_key(self) -> str:
+        """The configured key, or one generated into the data dir on first start."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.touch(mode=0o600)
+        path.write_text(key)
+        return key

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, status
+from fastapi.responses import FileResponse
+
+from shomik.deps import CurrentUser, ServicesDep
+from shomik.errors import NotFound
+from shomik.uploads import service
+from shomik.uploads.inspect import IMAGE_TYPES
+from shomik.uploads.schemas import UploadOut
+from shomik.uploads.stream import receive_file
+
+router = APIRouter(tags=["uploads"])
+
+# User files never run as a page: no sniffing, and a sandbox even if opened directly.
+SAFE_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "sandbox; default-src 'none'",
+    # Content under an id never changes; only the signed-in browser may keep it.
+    "Cache-Control": "private, max-age=31536000, immutable",
+}
+
+UPLOAD_BODY = {
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {"file": {"type": "string", "format": "binary"}},
+            }
+        }
+    },
+    "required": True,
+}
+
+
+@router.post(
+    "/api/upload",
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra={"requestBody": UPLOAD_BODY},
+    responses={413: {"description": "Over the size limit"}, 415: {"description": "Not allowed"}},
+)
+async def upload(request: Request, user: CurrentUser, services: ServicesDep) -> UploadOut:
+    """Upload one file (multipart field `file`): PNG, JPEG, GIF, WebP, PDF, DOC, DOCX or plain
+    text, up to 10 MB. Images are re-encoded without metadata and get a thumbnail."""
+    services.limiter.hit("upload", str(user.id))
+    settings = services.settings
+    received = await receive_file(request, settings.uploads_dir, settings.max_upload_bytes)
+    return await service.store(services, user.id, received)
+
+
+@router.get("/api/files/{file_id}", response_class=FileResponse)
+async def download(file_id: str, user: CurrentUser, services: ServicesDep) -> FileResponse:
+    row = await service.readable(services, user.id, file_id)
+    inline = row.mime in IMAGE_TYPES
+    return FileResponse(
+        services.settings.uploads_dir / row.storage_name,
+        media_type=row.mime,
+        filename=row.name,
+        content_disposition_type="inline" if inline else "attachment",
+        headers=SAFE_HEADERS,
+    )
+
+
+@router.get("/api/files/{file_id}/thumbnail", response_class=FileResponse)
+async def thumbnail(file_id: str, user: CurrentUser, services: ServicesDep) -> FileResponse:
+    row = await service.readable(services, user.id, file_id)
+    if not row.has_thumbnail:
+        raise NotFound("This file has no thumbnail.")
+    return FileResponse(
+        service.thumbnail_path(services, row.storage_name),
+        media_type="image/webp",
+        content_disposition_type="inline",
+        headers=SAFE_HEADERS,
+    )

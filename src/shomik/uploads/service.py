@@ -1,0 +1,99 @@
+"""Storing uploads and deciding who may read them."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import secrets
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from shomik.db.tables import attachments, chat_members, messages
+from shomik.errors import NotFound
+from shomik.messages.repository import attachment_out
+from shomik.schemas import utcnow
+from shomik.services import Services
+from shomik.uploads.inspect import IMAGE_TYPES, check_type, reencode_image
+from shomik.uploads.schemas import UploadOut
+from shomik.uploads.stream import ReceivedFile
+
+
+def clean_filename(name: str) -> str:
+    """Only for display and Content-Disposition: the disk name is always generated."""
+    name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
+    name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip().lstrip(".")
+    return name[:255] or "file"
+
+
+def thumbnail_path(services: Services, storage_name: str) -> Path:
+    return services.settings.uploads_dir / f"{storage_name}.thumb.webp"
+
+
+async def store(services: Services, user_id: int, received: ReceivedFile) -> UploadOut:
+    file_id = secrets.token_urlsafe(16)  # 22 chars, unguessable
+    final = services.settings.uploads_dir / file_id
+    thumb = thumbnail_path(services, file_id)
+    try:
+        mime = await asyncio.to_thread(check_type, received.path, received.declared_type)
+        width = height = None
+        size = received.size
+        has_thumbnail = False
+        if mime in IMAGE_TYPES:
+            info = await asyncio.to_thread(reencode_image, received.path, mime, thumb)
+            width, height, size, has_thumbnail = (
+                info.width,
+                info.height,
+                info.size,
+                info.has_thumbnail,
+            )
+        received.path.rename(final)
+        async with services.db.write() as tx:
+            await tx.conn.execute(
+                sa.insert(attachments).values(
+                    id=file_id,
+                    uploader_id=user_id,
+                    storage_name=file_id,
+                    name=clean_filename(received.filename),
+                    mime=mime,
+                    size=size,
+                    width=width,
+                    height=height,
+                    has_thumbnail=has_thumbnail,
+                    created_at=utcnow(),
+                )
+            )
+            row = (
+                await tx.conn.execute(sa.select(attachments).where(attachments.c.id == file_id))
+            ).one()
+    except BaseException:
+        for path in (received.path, final, thumb):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+        raise
+    return UploadOut(**attachment_out(row).model_dump())
+
+
+async def readable(services: Services, user_id: int, file_id: str) -> Any:
+    """The attachment row if this user may read it: its uploader, anyone for avatars, or a
+    member of the chat it was sent to. Everyone else gets the same 404."""
+    async with services.db.read() as conn:
+        row = (
+            await conn.execute(sa.select(attachments).where(attachments.c.id == file_id))
+        ).first()
+        if row is None:
+            raise NotFound("File not found.")
+        if row.uploader_id == user_id or row.is_avatar:
+            return row
+        if row.message_id is not None:
+            query = (
+                sa.select(chat_members.c.user_id)
+                .join(messages, messages.c.chat_id == chat_members.c.chat_id)
+                .where(messages.c.id == row.message_id, chat_members.c.user_id == user_id)
+            )
+            if (await conn.execute(query)).first() is not None:
+                return row
+    raise NotFound("File not found.")

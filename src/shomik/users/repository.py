@@ -1,0 +1,84 @@
+"""SQL for users."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shomik.db.tables import chat_members, users
+from shomik.users.schemas import Params, UserMe, UserPublic
+
+
+def avatar_url(attachment_id: str | None) -> str | None:
+    return f"/api/files/{attachment_id}" if attachment_id else None
+
+
+def to_public(row: Any) -> UserPublic:
+    return UserPublic(
+        id=row.id,
+        username=row.username,
+        display_name=row.display_name,
+        avatar_url=avatar_url(row.avatar_id),
+        status=row.status,
+        last_seen=row.last_seen,
+    )
+
+
+def to_me(row: Any) -> UserMe:
+    return UserMe(**to_public(row).model_dump(), params=Params.model_validate(row.params))
+
+
+async def get(conn: AsyncConnection, user_id: int) -> Any | None:
+    return (await conn.execute(sa.select(users).where(users.c.id == user_id))).first()
+
+
+async def get_by_username(conn: AsyncConnection, username: str) -> Any | None:
+    query = sa.select(users).where(users.c.username_lower == username.lower())
+    return (await conn.execute(query)).first()
+
+
+async def get_many(conn: AsyncConnection, user_ids: Iterable[int]) -> dict[int, Any]:
+    ids = list(set(user_ids))
+    if not ids:
+        return {}
+    rows = (await conn.execute(sa.select(users).where(users.c.id.in_(ids)))).all()
+    return {row.id: row for row in rows}
+
+
+async def insert(conn: AsyncConnection, **values: Any) -> int:
+    result = await conn.execute(sa.insert(users).values(**values).returning(users.c.id))
+    return int(result.scalar_one())
+
+
+async def update(conn: AsyncConnection, user_id: int, **values: Any) -> None:
+    await conn.execute(sa.update(users).where(users.c.id == user_id).values(**values))
+
+
+async def search(conn: AsyncConnection, q: str, exclude: int, limit: int) -> list[Any]:
+    escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
+    query = (
+        sa.select(users)
+        .where(
+            users.c.id != exclude,
+            sa.or_(
+                users.c.username_lower.like(pattern, escape="\\"),
+                sa.func.lower(users.c.display_name).like(pattern, escape="\\"),
+            ),
+        )
+        .order_by(users.c.username_lower)
+        .limit(limit)
+    )
+    return list((await conn.execute(query)).all())
+
+
+async def contacts(conn: AsyncConnection, user_id: int) -> set[int]:
+    """Everyone who shares at least one chat with the user."""
+    mine = sa.select(chat_members.c.chat_id).where(chat_members.c.user_id == user_id)
+    query = sa.select(chat_members.c.user_id).where(
+        chat_members.c.chat_id.in_(mine), chat_members.c.user_id != user_id
+    )
+    return {row[0] for row in (await conn.execute(query.distinct())).all()}

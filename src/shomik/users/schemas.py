@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from shomik.schemas import Model, UtcDatetime
+
+Status = Literal["online", "offline", "away"]
+Theme = Literal["dark", "light", "system"]
+
+
+class Params(Model):
+    theme: Theme = "dark"
+    message_text_size: int = Field(16, ge=12, le=24)
+
+
+class ParamsUpdate(Model):
+    theme: Theme | None = None
+    message_text_size: int | None = Field(None, ge=12, le=24)
+
+
+class UserPublic(Model):
+    id: int
+    username: str
+    display_name: str
+    avatar_url: str | None
+    status: Status
+    last_seen: UtcDatetime | None
+
+
+class UserMe(UserPublic):
+    params: Params
+
+
+class UserUpdate(Model):
+    display_name: str | None = Field(None, min_length=1, max_length=64)
+    params: ParamsUpdate | None = None
+    # An image uploaded by this user; null removes the avatar.
+    avatar_id: str | None = Field(None, max_length=32)
+
+
+class PasswordChange(Model):
+    current_password: str = Field(max_length=256)
+    new_password: str = Field(max_length=256)
+
+
+class UserList(Model):
+    users: list[UserPublic]

@@ -1,0 +1,49 @@
+"""Profiles and settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shomik.chats.service import use_as_avatar
+from shomik.errors import NotFound
+from shomik.services import Services
+from shomik.users import repository as repo
+from shomik.users.schemas import Params, UserMe, UserPublic, UserUpdate
+
+SEARCH_LIMIT = 20
+
+
+async def update_me(services: Services, user_id: int, data: UserUpdate) -> UserMe:
+    fields = data.model_fields_set
+    async with services.db.write() as tx:
+        row = await repo.get(tx.conn, user_id)
+        assert row is not None
+        values: dict[str, Any] = {}
+        if "display_name" in fields and data.display_name is not None:
+            values["display_name"] = data.display_name.strip() or row.display_name
+        if "params" in fields and data.params is not None:
+            merged = Params.model_validate(row.params).model_copy(
+                update=data.params.model_dump(exclude_none=True)
+            )
+            values["params"] = merged.model_dump(by_alias=True)
+        if "avatar_id" in fields:
+            if data.avatar_id is not None:
+                await use_as_avatar(tx, user_id, data.avatar_id)
+            values["avatar_id"] = data.avatar_id
+        if values:
+            await repo.update(tx.conn, user_id, **values)
+            row = await repo.get(tx.conn, user_id)
+    return repo.to_me(row)
+
+
+async def search(services: Services, user_id: int, q: str) -> list[UserPublic]:
+    async with services.db.read() as conn:
+        return [repo.to_public(r) for r in await repo.search(conn, q, user_id, SEARCH_LIMIT)]
+
+
+async def get_public(services: Services, user_id: int) -> UserPublic:
+    async with services.db.read() as conn:
+        row = await repo.get(conn, user_id)
+    if row is None:
+        raise NotFound("User not found.")
+    return repo.to_public(row)

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.harness import ServerProcess, User, register
+
+PG_ADMIN_URL = os.environ.get("SHOMIK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """One SQLite-backed server shared by the tests that do not restart it."""
+    proc = ServerProcess(tmp_path_factory.mktemp("server"))
+    proc.start()
+    yield proc
+    proc.stop()
+
+
+@pytest.fixture
+def make_server(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
+    """Servers of a test's own (to kill, restart, or configure differently)."""
+    started: list[ServerProcess] = []
+
+    def make(env: dict[str, str] | None = None, data_dir: Path | None = None) -> ServerProcess:
+        proc = ServerProcess(data_dir or tmp_path / f"server{len(started)}", env)
+        proc.start()
+        started.append(proc)
+        return proc
+
+    yield make
+    for proc in started:
+        proc.stop()
+
+
+@pytest.fixture
+async def users(server: ServerProcess) -> AsyncIterator[Callable[..., Any]]:
+    """`await users(n)`: n freshly registered users on the shared server."""
+    created: list[User] = []
+
+    async def make(n: int = 1, on: ServerProcess | None = None) -> list[User]:
+        batch = [await register(on or server) for _ in range(n)]
+        created.extend(batch)
+        return batch
+
+    yield make
+    for user in created:
+        await user.aclose()
+
+
+def _pg_reachable() -> bool:
+    result = subprocess.run(
+        ["pg_isready", "-h", "127.0.0.1", "-p", "5432"], capture_output=True, check=False
+    )
+    return result.returncode == 0
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for this run; its asyncpg URL. In CI an unreachable
+    server is a failure, not a skip: those tests must run there."""
+    if not _pg_reachable():
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL on 127.0.0.1:5432 is not reachable in CI")
+        pytest.skip("PostgreSQL on 127.0.0.1:5432 is not reachable")
+    name = f"shomik_test_{os.getpid()}"
+    psql = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-v", "ON_ERROR_STOP=1"]
+    subprocess.run([*psql, "-c", f"DROP DATABASE IF EXISTS {name}"], check=True, capture_output=True)
+    subprocess.run([*psql, "-c", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+    yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+    subprocess.run(
+        [*psql, "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], check=False, capture_output=True
+    )

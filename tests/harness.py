@@ -1,0 +1,263 @@
+"""Real servers and real clients for the tests: `shomik serve` in a subprocess on a free
+port, httpx for REST, the websockets library for `/ws`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+from websockets.asyncio.client import ClientConnection, connect
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOMIK = str(Path(sys.executable).parent / "shomik")
+PASSWORD = "a long enough passphrase"
+_names = itertools.count()
+
+# Cheap hashing keeps hundreds of registrations fast; the production cost is the default.
+FAST_ENV = {
+    "SHOMIK_ARGON2_TIME_COST": "1",
+    "SHOMIK_ARGON2_MEMORY_KIB": "1024",
+    "SHOMIK_ARGON2_PARALLELISM": "1",
+    "SHOMIK_RATE_LIMITS_ENABLED": "false",
+    "SHOMIK_ACCESS_LOG": "0",
+    "SHOMIK_LOG_LEVEL": "warning",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class ServerProcess:
+    def __init__(self, data_dir: Path, env: dict[str, str] | None = None) -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.env = {**os.environ, **FAST_ENV, "SHOMIK_SECRET_KEY": "test-secret", **(env or {})}
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log_path = data_dir / "server.log"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws"
+
+    def start(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(
+            [SHOMIK, "serve", "--port", str(self.port), "--data-dir", str(self.data_dir)],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log_path.read_text()[-3000:]}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{self.url}/api/health", timeout=1).status_code == 200:
+                    return
+            time.sleep(0.1)
+        raise RuntimeError(f"server did not start: {self.log_path.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown code runs, as in a crash or an OOM kill."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+class WsError(Exception):
+    def __init__(self, frame: dict[str, Any]) -> None:
+        super().__init__(frame["error"]["code"], frame["error"]["message"])
+        self.code: str = frame["error"]["code"]
+        self.frame = frame
+
+
+class Ws:
+    """A protocol client: commands await their ack, events are kept for `expect`."""
+
+    def __init__(self, conn: ClientConnection) -> None:
+        self.conn = conn
+        self.frames: list[dict[str, Any]] = []  # everything except acks and errors with refs
+        self._consumed: set[int] = set()
+        self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self._changed = asyncio.Condition()
+        self.closed: asyncio.Future[tuple[int | None, str]] = (
+            asyncio.get_running_loop().create_future()
+        )
+        self._reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        try:
+            async for raw in self.conn:
+                frame = orjson.loads(raw)
+                ref = frame.get("ref")
+                if frame["type"] in ("ack", "error") and ref in self._pending:
+                    self._pending.pop(ref).set_result(frame)
+                    continue
+                async with self._changed:
+                    self.frames.append(frame)
+                    self._changed.notify_all()
+        except Exception:  # noqa: S110  # connection closed: recorded below
+            pass
+        if not self.closed.done():
+            self.closed.set_result((self.conn.close_code, self.conn.close_reason or ""))
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def send_raw(self, data: str | dict[str, Any]) -> None:
+        await self.conn.send(data if isinstance(data, str) else orjson.dumps(data).decode())
+
+    async def request(self, type_: str, data: dict[str, Any], timeout: float = 10) -> dict[str, Any]:
+        ref = uuid.uuid4().hex
+        fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._pending[ref] = fut
+        await self.send_raw({"type": type_, "ref": ref, "data": data})
+        return await asyncio.wait_for(fut, timeout)
+
+    async def command(self, type_: str, data: dict[str, Any]) -> Any:
+        frame = await self.request(type_, data)
+        if frame["type"] == "error":
+            raise WsError(frame)
+        return frame["data"]
+
+    async def expect(
+        self, type_: str, where: Callable[[dict[str, Any]], bool] | None = None, timeout: float = 5
+    ) -> dict[str, Any]:
+        """The first not-yet-consumed frame of this type (matching `where`), waiting for it."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        async with self._changed:
+            while True:
+                for index, frame in enumerate(self.frames):
+                    if index in self._consumed or frame["type"] != type_:
+                        continue
+                    if where is None or where(frame["data"]):
+                        self._consumed.add(index)
+                        return frame
+                remaining = deadline - asyncio.get_running_loop().time()
+                if remaining <= 0 or self.closed.done():
+                    types = [f["type"] for f in self.frames]
+                    raise AssertionError(f"no {type_} frame within {timeout}s; got {types}")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), remaining)
+
+    def of_type(self, type_: str) -> list[dict[str, Any]]:
+        return [f for f in self.frames if f["type"] == type_]
+
+    async def quiet(self, seconds: float = 0.3) -> None:
+        await asyncio.sleep(seconds)
+
+    async def close(self) -> None:
+        await self.conn.close()
+        self._reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._reader
+
+
+class User:
+    """A registered user with a REST client."""
+
+    def __init__(self, server: ServerProcess, http: httpx.AsyncClient, data: dict[str, Any]):
+        self.server = server
+        self.http = http
+        self.token: str = data["access_token"]
+        self.me: dict[str, Any] = data["user"]
+        self.id: int = self.me["id"]
+        self.username: str = self.me["username"]
+        http.headers["Authorization"] = f"Bearer {self.token}"
+        self.sockets: list[Ws] = []
+
+    def set_token(self, token: str) -> None:
+        self.token = token
+        self.http.headers["Authorization"] = f"Bearer {token}"
+
+    async def ws(self, since: int | None = None, headers: dict[str, str] | None = None) -> Ws:
+        ws = await open_ws(self.server, self.token, since=since, headers=headers)
+        self.sockets.append(ws)
+        return ws
+
+    async def private_chat(self, other: User) -> dict[str, Any]:
+        r = await self.http.post("/api/chats", json={"type": "private", "userId": other.id})
+        assert r.status_code in (200, 201), r.text
+        return dict(r.json())
+
+    async def group(self, name: str, *members: User) -> dict[str, Any]:
+        body = {"type": "group", "name": name, "participantIds": [m.id for m in members]}
+        r = await self.http.post("/api/chats", json=body)
+        assert r.status_code == 201, r.text
+        return dict(r.json())
+
+    async def send(self, chat_id: int, content: str, **extra: Any) -> dict[str, Any]:
+        r = await self.http.post("/api/messages", json={"chatId": chat_id, "content": content, **extra})
+        assert r.status_code == 201, r.text
+        return dict(r.json())
+
+    async def aclose(self) -> None:
+        for ws in self.sockets:
+            with contextlib.suppress(Exception):
+                await ws.close()
+        await self.http.aclose()
+
+
+async def open_ws(
+    server: ServerProcess,
+    token: str,
+    since: int | None = None,
+    headers: dict[str, str] | None = None,
+    expect_ready: bool = True,
+) -> Ws:
+    conn = await connect(server.ws_url, additional_headers=headers or {}, max_size=2**22)
+    ws = Ws(conn)
+    auth: dict[str, Any] = {"type": "auth", "token": token}
+    if since is not None:
+        auth["since"] = since
+    await ws.send_raw(auth)
+    if expect_ready:
+        await ws.expect("ready")
+    return ws
+
+
+def unique_name(prefix: str = "u") -> str:
+    return f"{prefix}{os.getpid() % 1000}_{next(_names)}_{uuid.uuid4().hex[:6]}"
+
+
+async def register(server: ServerProcess, name: str | None = None) -> User:
+    http = httpx.AsyncClient(base_url=server.url, timeout=20)
+    username = name or unique_name()
+    r = await http.post(
+        "/api/auth/register",
+        json={"username": username, "password": PASSWORD, "displayName": username.title()},
+    )
+    assert r.status_code == 201, r.text
+    return User(server, http, r.json())
