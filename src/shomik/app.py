@@ -102,9 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        details = [
-            {"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()
-        ]
+        details = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
         body = {"code": "invalid", "message": "The request is not valid.", "details": details}
         return JSONResponse({"error": body}, status_code=422)
 

@@ -60,7 +60,9 @@ def schema(args: argparse.Namespace) -> None:
     app = create_app(Settings(secret_key="schema-generation"))  # noqa: S106
     docs = {"openapi.json": app.openapi(), "protocol.json": json_schema()}
     for name, doc in docs.items():
-        (out / name).write_text(json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
+        (out / name).write_text(
+            json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+        )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -15,10 +15,39 @@ from shomik.settings import Settings
 MIN_LENGTH = 8
 MAX_LENGTH = 256
 _COMMON = frozenset(
-    """password password1 password12 password123 12345678 123456789 1234567890 qwerty123
-    qwertyuiop 11111111 00000000 iloveyou abc12345 abcd1234 letmein1 welcome1 admin123
-    sunshine football baseball monkey123 dragon123 passw0rd p@ssw0rd 1q2w3e4r 1qaz2wsx
-    qwerty12 asdfghjk zxcvbnm1 trustno1 shomik123""".split()
+    [
+        "password",
+        "password1",
+        "password12",
+        "password123",
+        "12345678",
+        "123456789",
+        "1234567890",
+        "qwerty123",
+        "qwertyuiop",
+        "11111111",
+        "00000000",
+        "iloveyou",
+        "abc12345",
+        "abcd1234",
+        "letmein1",
+        "welcome1",
+        "admin123",
+        "sunshine",
+        "football",
+        "baseball",
+        "monkey123",
+        "dragon123",
+        "passw0rd",
+        "p@ssw0rd",
+        "1q2w3e4r",
+        "1qaz2wsx",
+        "qwerty12",
+        "asdfghjk",
+        "zxcvbnm1",
+        "trustno1",
+        "shomik123",
+    ]
 )
 
 

@@ -25,5 +25,5 @@ class TokenResponse(BaseModel):
     # snake_case on purpose: the OAuth2 bearer-token response shape.
     model_config = ConfigDict(extra="forbid")
     access_token: str
-    token_type: Literal["bearer"] = "bearer"
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105  # a scheme name, not a secret
     user: UserMe

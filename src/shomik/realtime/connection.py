@@ -118,8 +118,10 @@ class Connection:
         asyncio.get_running_loop().create_task(self._close(code, reason))
 
     async def _close(self, code: int, reason: str) -> None:
+        # No timeout: for a stalled reader the close frame waits behind the data already in
+        # the transport (bounded, ~64 KB); the protocol-level ping times the peer out.
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.ws.close(code, reason), timeout=5)
+            await self.ws.close(code, reason)
 
     async def drain_and_stop(self) -> None:
         """Called by the gateway when the reader ends."""

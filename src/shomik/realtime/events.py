@@ -76,7 +76,9 @@ async def pruned_through(conn: AsyncConnection) -> int:
     return int(value) if value is not None else 0
 
 
-async def missed(conn: AsyncConnection, user_id: int, since: int, until: int, limit: int) -> list[Any]:
+async def missed(
+    conn: AsyncConnection, user_id: int, since: int, until: int, limit: int
+) -> list[Any]:
     """The durable events a user should have received in (since, until], in order: their
     chats' events after they joined, plus the events addressed to them."""
     m = chat_members

@@ -77,12 +77,16 @@ async def _authenticate(ws: WebSocket, services: Services) -> tuple[Any, AuthFra
     return user, frame
 
 
-async def _replay(conn: Connection, services: Services, user_id: int, since: int, head: int) -> None:
+async def _replay(
+    conn: Connection, services: Services, user_id: int, since: int, head: int
+) -> None:
     settings = services.settings
     async with services.db.read() as db:
         too_old = since > head or since < await events.pruned_through(db)
-        rows = [] if too_old else await events.missed(
-            db, user_id, since, head, settings.replay_max + 1
+        rows = (
+            []
+            if too_old
+            else await events.missed(db, user_id, since, head, settings.replay_max + 1)
         )
     if too_old or len(rows) > settings.replay_max:
         resync = ResyncRequiredFrame(data=ResyncData(seq=head))
@@ -172,7 +176,9 @@ async def _dispatch(conn: Connection, ctx: Context, text: str) -> None:
             raise ShomikError(details, code="invalid") from exc
         reply = await command.handler(ctx, data)
         payload = reply.model_dump_json(by_alias=True)
-        conn.send_direct(f'{{"type":"ack","ref":{orjson.dumps(frame.ref).decode()},"data":{payload}}}')
+        conn.send_direct(
+            f'{{"type":"ack","ref":{orjson.dumps(frame.ref).decode()},"data":{payload}}}'
+        )
     except ShomikError as exc:
         conn.send_direct(_error(ref, exc))
     except Exception:

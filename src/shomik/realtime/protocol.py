@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic.json_schema import models_json_schema
 
 from shomik.chats import events as chat_events
 from shomik.messages import events as message_events
@@ -85,14 +86,9 @@ class ErrorFrame(Model):
     error: ErrorBody
 
 
-def _ack_model(name: str, reply: type[BaseModel]) -> type[BaseModel]:
-    return create_model(  # type: ignore[call-overload, no-any-return]  # dynamic models
-        f"Ack_{name.replace(':', '_')}",
-        __base__=Model,
-        type=(Literal["ack"], "ack"),
-        ref=(str, ...),
-        data=(reply, ...),
-    )
+def _frame_model(name: str, **fields: Any) -> type[BaseModel]:
+    model: type[BaseModel] = create_model(name, __base__=Model, **fields)
+    return model
 
 
 def json_schema() -> dict[str, Any]:
@@ -108,28 +104,27 @@ def json_schema() -> dict[str, Any]:
     add("ErrorFrame", ErrorFrame)
     for command in COMMANDS.values():
         suffix = command.name.replace(":", "_")
+        literal: Any = Literal[command.name]  # a Literal built at run time
         add(
             f"Command_{suffix}",
-            create_model(
-                f"Command_{suffix}",
-                __base__=Model,
-                type=(Literal[command.name], ...),  # type: ignore[valid-type]
-                ref=(str, ...),
-                data=(command.model, ...),
+            _frame_model(
+                f"Command_{suffix}", type=(literal, ...), ref=(str, ...), data=(command.model, ...)
             ),
         )
-        add(f"Ack_{suffix}", _ack_model(command.name, command.reply))
+        ack: Any = Literal["ack"]
+        add(
+            f"Ack_{suffix}",
+            _frame_model(
+                f"Ack_{suffix}", type=(ack, "ack"), ref=(str, ...), data=(command.reply, ...)
+            ),
+        )
     for kind in EVENTS:
         suffix = kind.name.replace(":", "_")
-        fields: dict[str, Any] = {
-            "type": (Literal[kind.name], ...),  # type: ignore[valid-type]
-            "data": (kind.model, ...),
-        }
+        kind_literal: Any = Literal[kind.name]  # a Literal built at run time
+        fields: dict[str, Any] = {"type": (kind_literal, ...), "data": (kind.model, ...)}
         if kind.durable:
             fields["seq"] = (int, ...)
-        add(f"Event_{suffix}", create_model(f"Event_{suffix}", __base__=Model, **fields))
-
-    from pydantic.json_schema import models_json_schema
+        add(f"Event_{suffix}", _frame_model(f"Event_{suffix}", **fields))
 
     _, schema = models_json_schema(
         [(model, "serialization") for model in definitions.values()],
