@@ -96,9 +96,7 @@ async def _check_attachments(tx: WriteTx, user_id: int, ids: list[str]) -> str:
     """The attachments must be this user's, unsent; returns the message type they imply."""
     if len(set(ids)) != len(ids):
         raise Invalid("An attachment is listed twice.")
-    rows = (
-        await tx.conn.execute(sa.select(attachments).where(attachments.c.id.in_(ids)))
-    ).all()
+    rows = (await tx.conn.execute(sa.select(attachments).where(attachments.c.id.in_(ids)))).all()
     found = {r.id: r for r in rows}
     for attachment_id in ids:
         row = found.get(attachment_id)
