@@ -70,9 +70,13 @@ def pg_database() -> Iterator[str]:
         pytest.skip("PostgreSQL on 127.0.0.1:5432 is not reachable")
     name = f"shomik_test_{os.getpid()}"
     psql = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-v", "ON_ERROR_STOP=1"]
-    subprocess.run([*psql, "-c", f"DROP DATABASE IF EXISTS {name}"], check=True, capture_output=True)
+    subprocess.run(
+        [*psql, "-c", f"DROP DATABASE IF EXISTS {name}"], check=True, capture_output=True
+    )
     subprocess.run([*psql, "-c", f"CREATE DATABASE {name}"], check=True, capture_output=True)
     yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
     subprocess.run(
-        [*psql, "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], check=False, capture_output=True
+        [*psql, "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"],
+        check=False,
+        capture_output=True,
     )

@@ -24,6 +24,7 @@ from websockets.asyncio.client import ClientConnection, connect
 ROOT = Path(__file__).resolve().parent.parent
 SHOMIK = str(Path(sys.executable).parent / "shomik")
 PASSWORD = "a long enough passphrase"
+SECRET = "test-secret-key-of-at-least-32-bytes!"
 _names = itertools.count()
 
 # Cheap hashing keeps hundreds of registrations fast; the production cost is the default.
@@ -47,7 +48,7 @@ class ServerProcess:
     def __init__(self, data_dir: Path, env: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir
         self.port = free_port()
-        self.env = {**os.environ, **FAST_ENV, "SHOMIK_SECRET_KEY": "test-secret", **(env or {})}
+        self.env = {**os.environ, **FAST_ENV, "SHOMIK_SECRET_KEY": SECRET, **(env or {})}
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = data_dir / "server.log"
 
@@ -129,7 +130,7 @@ class Ws:
                 async with self._changed:
                     self.frames.append(frame)
                     self._changed.notify_all()
-        except Exception:  # noqa: S110  # connection closed: recorded below
+        except Exception:  # connection closed: recorded below
             pass
         if not self.closed.done():
             self.closed.set_result((self.conn.close_code, self.conn.close_reason or ""))
@@ -139,7 +140,9 @@ class Ws:
     async def send_raw(self, data: str | dict[str, Any]) -> None:
         await self.conn.send(data if isinstance(data, str) else orjson.dumps(data).decode())
 
-    async def request(self, type_: str, data: dict[str, Any], timeout: float = 10) -> dict[str, Any]:
+    async def request(
+        self, type_: str, data: dict[str, Any], timeout: float = 10
+    ) -> dict[str, Any]:
         ref = uuid.uuid4().hex
         fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._pending[ref] = fut
@@ -219,7 +222,9 @@ class User:
         return dict(r.json())
 
     async def send(self, chat_id: int, content: str, **extra: Any) -> dict[str, Any]:
-        r = await self.http.post("/api/messages", json={"chatId": chat_id, "content": content, **extra})
+        r = await self.http.post(
+            "/api/messages", json={"chatId": chat_id, "content": content, **extra}
+        )
         assert r.status_code == 201, r.text
         return dict(r.json())
 

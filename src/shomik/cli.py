@@ -57,7 +57,7 @@ def schema(args: argparse.Namespace) -> None:
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    app = create_app(Settings(secret_key="schema-generation"))  # noqa: S106
+    app = create_app(Settings(secret_key="schema-generation-needs-no-real-key"))  # noqa: S106
     docs = {"openapi.json": app.openapi(), "protocol.json": json_schema()}
     for name, doc in docs.items():
         (out / name).write_text(

@@ -64,6 +64,13 @@ class Settings(BaseSettings):
             return [o.strip().rstrip("/") for o in value.split(",") if o.strip()]
         return value
 
+    @field_validator("secret_key")
+    @classmethod
+    def _long_enough(cls, value: str) -> str:
+        if value and len(value.encode()) < 32:
+            raise ValueError("SHOMIK_SECRET_KEY must be at least 32 bytes (RFC 7518 3.2)")
+        return value
+
     @cached_property
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -62,7 +62,7 @@ class _SilentClient:
             self.protocol.receive_data(await loop.sock_recv(sock, 65536))
             if self.protocol.state.name == "OPEN":
                 break
-        self.protocol.send_text(('{"type":"auth","token":"%s"}' % self.token).encode())
+        self.protocol.send_text(f'{{"type":"auth","token":"{self.token}"}}'.encode())
         await self._flush()
 
     async def _flush(self) -> None:

@@ -86,7 +86,9 @@ async def test_malformed_frames_get_errors_and_change_nothing(users: Any) -> Non
         reply = await ws.request("message:send", data)
         assert reply["type"] == "error", data
         assert reply["error"]["code"] == "invalid", reply
-    ok = await ws.command("message:send", {"chatId": chat["id"], "content": "a" * 4096, "clientId": "c6"})
+    ok = await ws.command(
+        "message:send", {"chatId": chat["id"], "content": "a" * 4096, "clientId": "c6"}
+    )
     assert ok["seq"] == 1  # none of the refused sends consumed a sequence number
     # The socket survived all of it.
     assert not ws.closed.done()

@@ -148,4 +148,6 @@ async def test_reconnect_storm_loses_and_duplicates_nothing(users: Any) -> None:
     await final.quiet(0.5)
     received += [f["data"]["id"] for f in final.of_type("message:new")]
     await final.close()
-    assert received == acked, f"lost {set(acked) - set(received)}, dup {len(received) - len(set(received))}"
+    assert received == acked, (
+        f"lost {set(acked) - set(received)}, dup {len(received) - len(set(received))}"
+    )

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from typing import Any
+
+
+async def test_me_and_settings_follow_the_user(users: Any) -> None:
+    (alice,) = await users(1)
+    r = await alice.http.patch(
+        "/api/users/me", json={"displayName": "Alice A.", "params": {"theme": "light"}}
+    )
+    assert r.status_code == 200
+    assert r.json()["displayName"] == "Alice A."
+    assert r.json()["params"] == {"theme": "light", "messageTextSize": 16}
+    r = await alice.http.patch("/api/users/me", json={"params": {"messageTextSize": 18}})
+    assert r.json()["params"] == {"theme": "light", "messageTextSize": 18}
+    me = (await alice.http.get("/api/users/me")).json()
+    assert me["params"] == {"theme": "light", "messageTextSize": 18}
+    assert me["displayName"] == "Alice A."
+
+
+async def test_bad_settings_are_refused_and_change_nothing(users: Any) -> None:
+    (alice,) = await users(1)
+    for body in (
+        {"params": {"theme": "neon"}},
+        {"params": {"messageTextSize": 100}},
+        {"params": {"messageTextSize": "big"}},
+        {"params": {"unknown": 1}},
+        {"displayName": ""},
+        {"displayName": "x" * 65},
+        {"avatarId": "not-mine"},
+        {"username": "renamed"},
+    ):
+        r = await alice.http.patch("/api/users/me", json=body)
+        assert r.status_code == 422, (body, r.text)
+        assert "error" in r.json()
+    me = (await alice.http.get("/api/users/me")).json()
+    assert me["params"] == {"theme": "dark", "messageTextSize": 16}
+    assert me["displayName"] == alice.me["displayName"] and me["avatarUrl"] is None
+
+
+async def test_find_people_by_name(users: Any) -> None:
+    alice, bob = await users(2)
+    r = await alice.http.get("/api/users", params={"q": bob.username.upper()})
+    assert r.status_code == 200
+    assert [u["id"] for u in r.json()["users"]] == [bob.id]
+    assert "params" not in r.json()["users"][0]  # other people's settings stay private
+    me = await alice.http.get("/api/users", params={"q": alice.username})
+    assert me.json()["users"] == []  # you do not find yourself
+    wild = await alice.http.get("/api/users", params={"q": "%"})
+    assert wild.status_code == 200 and wild.json()["users"] == []  # LIKE wildcards are literal
+    assert (await alice.http.get("/api/users", params={"q": ""})).status_code == 422
+    one = await alice.http.get(f"/api/users/{bob.id}")
+    assert one.json()["username"] == bob.username
+    assert (await alice.http.get("/api/users/999999999")).status_code == 404
