@@ -19,7 +19,7 @@ from shomik.auth.tokens import Tokens
 from shomik.chats import repository as chats_repo
 from shomik.chats.router import router as chats_router
 from shomik.db.engine import Database, make_engine
-from shomik.errors import ShomikError
+from shomik.errors import ERROR_RESPONSES, ShomikError
 from shomik.messages.router import router as messages_router
 from shomik.presence.service import reset_all
 from shomik.presence.typing import TypingTracker
@@ -117,6 +117,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     for router in (auth_router, users_router, chats_router, messages_router, uploads_router):
-        app.include_router(router)
+        app.include_router(router, responses=ERROR_RESPONSES)
     app.add_api_websocket_route("/ws", websocket_endpoint)
     return app

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
+
 
 class ShomikError(Exception):
     status = 400
@@ -63,3 +65,28 @@ class RateLimited(ShomikError):
     def __init__(self, retry_after: int) -> None:
         super().__init__("Too many requests, slow down.", retryAfter=retry_after)
         self.retry_after = retry_after
+
+
+class ErrorDetail(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    code: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    """The body of every 4xx answer."""
+
+    error: ErrorDetail
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse, "description": text}
+    for status, text in (
+        (401, "Missing, invalid, expired or revoked token"),
+        (403, "Not allowed for your role"),
+        (404, "Not found, or not visible to you"),
+        (409, "Conflicts with the current state"),
+        (422, "The request is not valid"),
+        (429, "Rate limited: see Retry-After"),
+    )
+}

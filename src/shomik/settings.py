@@ -33,10 +33,8 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = 65536
     argon2_parallelism: int = 4
 
-    max_message_length: int = 4096
     max_upload_bytes: int = 10 * 1024 * 1024
     max_group_members: int = 1000
-    history_page_max: int = 100
 
     rate_login: str = "10/minute"
     rate_register: str = "5/minute"

@@ -120,6 +120,11 @@ async def test_password_change_revokes_tokens(users: Any) -> None:
     (alice,) = await users(1)
     old = alice.token
     ws = await alice.ws()
+    wrong = await alice.http.post(
+        "/api/users/me/password",
+        json={"currentPassword": "not my password", "newPassword": "another long one 42"},
+    )
+    assert wrong.status_code == 403 and not ws.closed.done()
     r = await alice.http.post(
         "/api/users/me/password",
         json={"currentPassword": "a long enough passphrase", "newPassword": "another long one 42"},

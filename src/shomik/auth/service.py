@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from shomik.auth.passwords import check_strength
 from shomik.auth.schemas import LoginRequest, RegisterRequest, TokenResponse
-from shomik.errors import Conflict, Unauthorized
+from shomik.errors import Conflict, Forbidden, Unauthorized
 from shomik.realtime.connection import CLOSE_UNAUTHORIZED
 from shomik.schemas import utcnow
 from shomik.services import Services
@@ -67,12 +67,18 @@ async def authenticate(services: Services, token: str) -> Any:
     return row
 
 
-async def revoke_all(services: Services, user_id: int) -> TokenResponse:
-    """Invalidate every token issued so far, close open sockets, and hand back a new one."""
+async def revoke_all(
+    services: Services, user_id: int, new_password_hash: str | None = None
+) -> TokenResponse:
+    """Invalidate every token issued so far (in the same transaction as a password change),
+    close open sockets, and hand back a new token."""
     async with services.db.write() as tx:
         row = await users_repo.get(tx.conn, user_id)
         assert row is not None
-        await users_repo.update(tx.conn, user_id, token_version=row.token_version + 1)
+        values: dict[str, Any] = {"token_version": row.token_version + 1}
+        if new_password_hash is not None:
+            values["password_hash"] = new_password_hash
+        await users_repo.update(tx.conn, user_id, **values)
         row = await users_repo.get(tx.conn, user_id)
     services.hub.disconnect_user(user_id, CLOSE_UNAUTHORIZED, "token revoked")
     return _token_response(services, row)
@@ -84,10 +90,9 @@ async def change_password(
     async with services.db.read() as conn:
         row = await users_repo.get(conn, user_id)
     assert row is not None
+    services.limiter.hit("login", f"user:{user_id}")  # the current password is guessable here
     if not await services.passwords.verify(row.password_hash, current):
-        raise Unauthorized("The current password is wrong.", code="bad_credentials")
+        # 403, not 401: the session is fine, the proof is not.
+        raise Forbidden("The current password is wrong.", code="bad_credentials")
     check_strength(new, row.username)
-    new_hash = await services.passwords.hash(new)
-    async with services.db.write() as tx:
-        await users_repo.update(tx.conn, user_id, password_hash=new_hash)
-    return await revoke_all(services, user_id)
+    return await revoke_all(services, user_id, await services.passwords.hash(new))

@@ -88,8 +88,15 @@ async def insert_message(
     return message
 
 
-def _same_send(row: Any, data: MessageSend) -> bool:
-    return bool(row.content == data.content and row.reply_to_id == data.reply_to)
+def _same_send(original: Message, data: MessageSend) -> bool:
+    """A retry repeats the request exactly; anything else under the same clientId is a bug
+    in the client, refused rather than silently answered with another message."""
+    return (
+        original.content == data.content
+        and original.reply_to == data.reply_to
+        and [a.id for a in original.attachments] == data.attachment_ids
+        and (data.type is None or data.type == original.type)
+    )
 
 
 async def _check_attachments(tx: WriteTx, user_id: int, ids: list[str]) -> str:
@@ -115,12 +122,12 @@ async def send(services: Services, user_id: int, data: MessageSend) -> tuple[Mes
         if data.client_id:
             existing = await repo.by_client_id(tx.conn, user_id, data.chat_id, data.client_id)
             if existing is not None:
-                if not _same_send(existing, data):
+                (message,) = await repo.hydrate(tx.conn, [existing])
+                if not _same_send(message, data):
                     raise Conflict(
                         "This clientId was already used for a different message.",
                         code="client_id_reused",
                     )
-                (message,) = await repo.hydrate(tx.conn, [existing])
                 return message, False
         services.limiter.hit("send", str(user_id))
         content = data.content.strip()

@@ -42,12 +42,12 @@ class Connection:
     def __init__(self, ws: WebSocket, user_id: int, queue_size: int) -> None:
         self.ws = ws
         self.user_id = user_id
-        self.token_expires_at = 0.0
         self.state = ConnState.AUTHENTICATING
         self._max = queue_size
         self._queue: asyncio.Queue[str] = asyncio.Queue()
         self._held: list[tuple[int, str]] = []
         self._writer: asyncio.Task[None] | None = None
+        self._room = asyncio.Event()  # set while the queue is under half full
         self.close_code: int | None = None
 
     def _move(self, to: ConnState) -> None:
@@ -71,6 +71,14 @@ class Connection:
 
     def send_direct(self, text: str) -> None:
         """Replies, replayed events and `ready`: in order, counted against the bound."""
+        self._put(text)
+
+    async def send_paced(self, text: str) -> None:
+        """Like send_direct, but waits for the writer when the queue is half full: a replay
+        of thousands of events streams out instead of overflowing the bound."""
+        while self._queue.qsize() >= self._max // 2 and self.state is not ConnState.CLOSED:
+            self._room.clear()
+            await self._room.wait()
         self._put(text)
 
     def send_durable(self, seq: int, text: str) -> None:
@@ -101,6 +109,8 @@ class Connection:
             while True:
                 text = await self._queue.get()
                 await self.ws.send_text(text)
+                if self._queue.qsize() < self._max // 2:
+                    self._room.set()
         except asyncio.CancelledError:
             raise
         except Exception:  # the peer went away mid-send; the reader sees the disconnect
@@ -113,6 +123,7 @@ class Connection:
         self.state = ConnState.CLOSED
         self.close_code = code
         self._held.clear()
+        self._room.set()  # release a paced replay
         if self._writer is not None:
             self._writer.cancel()
         asyncio.get_running_loop().create_task(self._close(code, reason))
@@ -126,6 +137,7 @@ class Connection:
     async def drain_and_stop(self) -> None:
         """Called by the gateway when the reader ends."""
         self.state = ConnState.CLOSED
+        self._room.set()
         if self._writer is not None:
             self._writer.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

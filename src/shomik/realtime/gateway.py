@@ -53,7 +53,10 @@ def origin_allowed(ws: WebSocket, allowed: list[str]) -> bool:
     if allowed:
         return origin in allowed
     parts = urlsplit(origin)
-    return parts.scheme in ("http", "https") and parts.netloc == ws.headers.get("host")
+    # Same origin means same scheme too: a page on http:// may not use the https:// socket.
+    # Behind a TLS proxy, uvicorn's proxy_headers make this scope's scheme `wss`.
+    expected = {"ws": "http", "wss": "https"}.get(ws.url.scheme)
+    return parts.scheme == expected and parts.netloc == ws.headers.get("host")
 
 
 def _error(ref: str | None, exc: ShomikError) -> str:
@@ -62,14 +65,16 @@ def _error(ref: str | None, exc: ShomikError) -> str:
 
 async def _authenticate(ws: WebSocket, services: Services) -> tuple[Any, AuthFrame] | None:
     try:
-        raw = await asyncio.wait_for(
-            ws.receive_text(), timeout=services.settings.ws_auth_timeout_seconds
+        message = await asyncio.wait_for(
+            ws.receive(), timeout=services.settings.ws_auth_timeout_seconds
         )
     except TimeoutError:
         await ws.close(CLOSE_AUTH_TIMEOUT, "authenticate first")
         return None
+    if message["type"] == "websocket.disconnect":
+        return None
     try:
-        frame = AuthFrame.model_validate_json(raw)
+        frame = AuthFrame.model_validate_json(message.get("text") or "")
         user = await authenticate(services, frame.token)
     except (ValidationError, ShomikError):
         await ws.close(CLOSE_UNAUTHORIZED, "unauthorized")
@@ -93,7 +98,8 @@ async def _replay(
         conn.send_direct(resync.model_dump_json(by_alias=True))
         return
     for row in rows:
-        conn.send_direct(f'{{"type":"{row.type}","seq":{row.id},"data":{row.data}}}')
+        # Paced by the writer: a long replay must not overflow the bounded queue.
+        await conn.send_paced(f'{{"type":"{row.type}","seq":{row.id},"data":{row.data}}}')
 
 
 async def websocket_endpoint(ws: WebSocket) -> None:
@@ -108,13 +114,19 @@ async def websocket_endpoint(ws: WebSocket) -> None:
     user, frame = auth
     claims = services.tokens.decode(frame.token)
     conn = Connection(ws, user.id, services.settings.ws_queue_size)
-    conn.token_expires_at = claims.expires_at
     conn.start()
+    # A socket that only listens is closed when its token expires, too.
+    expiry = asyncio.get_running_loop().call_later(
+        max(0.0, claims.expires_at - time.time()), conn.close, CLOSE_UNAUTHORIZED, "token expired"
+    )
     first = services.hub.add(conn)  # live events are held from here on, so none is missed
     try:
         async with services.db.read() as db:
             head = await events.head(db)
-        ready = ReadyFrame(data=ReadyData(user=to_me(user), seq=head, server_time=utcnow()))
+        me = to_me(user)
+        if first:  # announced just below; the row was read before this connection counted
+            me.status = "online"
+        ready = ReadyFrame(data=ReadyData(user=me, seq=head, server_time=utcnow()))
         conn.send_direct(ready.model_dump_json(by_alias=True))
         if frame.since is not None:
             await _replay(conn, services, user.id, frame.since, head)
@@ -125,6 +137,7 @@ async def websocket_endpoint(ws: WebSocket) -> None:
     except WebSocketDisconnect:
         pass
     finally:
+        expiry.cancel()
         last = services.hub.remove(conn)
         await conn.drain_and_stop()
         if last:
@@ -144,9 +157,6 @@ async def _serve(conn: Connection, services: Services) -> None:
         text = message.get("text")
         if text is None:
             conn.close(CLOSE_BAD_FRAME, "text frames only")
-            return
-        if time.time() >= conn.token_expires_at:
-            conn.close(CLOSE_UNAUTHORIZED, "token expired")
             return
         await _dispatch(conn, ctx, text)
 
