@@ -29,11 +29,12 @@ from shomik.realtime.gateway import websocket_endpoint
 from shomik.realtime.hub import Hub
 from shomik.services import Services
 from shomik.settings import Settings
+from shomik.uploads import cleanup as uploads_cleanup
 from shomik.uploads.router import router as uploads_router
 from shomik.users.router import router as users_router
 
 log = logging.getLogger(__name__)
-PRUNE_EVERY_SECONDS = 600
+HOUSEKEEPING_EVERY_SECONDS = 600
 
 
 def build_services(settings: Settings) -> Services:
@@ -55,14 +56,16 @@ def build_services(settings: Settings) -> Services:
     )
 
 
-async def _prune_forever(services: Services) -> None:
+async def _housekeeping(services: Services) -> None:
+    """At start-up, then every 10 minutes: prune the event log, sweep abandoned uploads."""
     while True:
         try:
             async with services.db.write() as tx:
                 await events.prune(tx, services.settings.event_retention)
+            await uploads_cleanup.sweep(services)
         except Exception:
-            log.exception("pruning the event log failed")
-        await asyncio.sleep(PRUNE_EVERY_SECONDS)
+            log.exception("housekeeping failed")
+        await asyncio.sleep(HOUSEKEEPING_EVERY_SECONDS)
 
 
 def _error_response(exc: ShomikError) -> JSONResponse:
@@ -83,7 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         services = build_services(settings)
         app.state.services = services
         await reset_all(services)
-        pruner = asyncio.create_task(_prune_forever(services))
+        pruner = asyncio.create_task(_housekeeping(services))
         try:
             yield
         finally:
