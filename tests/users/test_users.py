@@ -52,3 +52,17 @@ async def test_find_people_by_name(users: Any) -> None:
     one = await alice.http.get(f"/api/users/{bob.id}")
     assert one.json()["username"] == bob.username
     assert (await alice.http.get("/api/users/999999999")).status_code == 404
+
+
+async def test_name_changes_reach_contacts_live(users: Any) -> None:
+    alice, bob, stranger = await users(3)
+    await alice.private_chat(bob)
+    b, s = await bob.ws(), await stranger.ws()
+    await alice.http.patch("/api/users/me", json={"params": {"theme": "light"}})
+    await alice.http.patch("/api/users/me", json={"displayName": "Alice Renamed"})
+    event = await b.expect("user:updated")
+    assert event["data"]["id"] == alice.id and event["data"]["displayName"] == "Alice Renamed"
+    assert "params" not in event["data"] and "seq" not in event
+    await b.quiet(0.3)
+    assert len(b.of_type("user:updated")) == 1  # a settings change is nobody else's business
+    assert s.of_type("user:updated") == []

@@ -2,10 +2,14 @@ from __future__ import annotations
 
 from shomik.presence.schemas import TypingUpdate, UserStatus
 from shomik.realtime.kinds import EventKind
+from shomik.users.schemas import UserPublic
 
 TYPING_UPDATE = EventKind(
     "typing:update", TypingUpdate, durable=False, doc="Someone started or stopped typing."
 )
 USER_STATUS = EventKind(
     "user:status", UserStatus, durable=False, doc="A contact came online, went away or left."
+)
+USER_UPDATED = EventKind(
+    "user:updated", UserPublic, durable=False, doc="A contact changed their name or avatar."
 )

@@ -30,6 +30,7 @@ EVENTS: tuple[EventKind[Any], ...] = (
     chat_events.CHAT_REMOVED,
     presence_events.TYPING_UPDATE,
     presence_events.USER_STATUS,
+    presence_events.USER_UPDATED,
 )
 
 

@@ -6,6 +6,8 @@ from typing import Any
 
 from shomik.chats.service import use_as_avatar
 from shomik.errors import NotFound
+from shomik.presence.events import USER_UPDATED
+from shomik.realtime.events import emit_ephemeral
 from shomik.services import Services
 from shomik.users import repository as repo
 from shomik.users.schemas import Params, UserMe, UserPublic, UserUpdate
@@ -33,6 +35,12 @@ async def update_me(services: Services, user_id: int, data: UserUpdate) -> UserM
         if values:
             await repo.update(tx.conn, user_id, **values)
             row = await repo.get(tx.conn, user_id)
+        visible = bool({"display_name", "avatar_id"} & set(values))
+        contacts = await repo.contacts(tx.conn, user_id) if visible else set()
+    if visible:
+        # Ephemeral: a client that missed it refetches chats (and their members) on resync.
+        public = repo.to_public(row)
+        emit_ephemeral(services.hub, USER_UPDATED, public, frozenset(contacts | {user_id}))
     return repo.to_me(row)
 
 
