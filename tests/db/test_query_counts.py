@@ -1,0 +1,106 @@
+"""The chat list and a history page cost a fixed number of queries, however many chats,
+members, reactions or attachments there are (no N+1). Run in-process against the services,
+on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from shomik.app import build_services
+from shomik.auth import service as auth
+from shomik.auth.schemas import RegisterRequest
+from shomik.chats import service as chats
+from shomik.chats.schemas import GroupChatCreate
+from shomik.db.migrate import upgrade
+from shomik.messages import service as messages
+from shomik.messages.schemas import MessageSend
+from shomik.services import Services
+from shomik.settings import Settings
+from tests.harness import FAST_ENV, PASSWORD
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def services(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Services]:
+    for key, value in FAST_ENV.items():
+        monkeypatch.setenv(key, value)
+    url = ""
+    if request.param == "postgres":
+        url = request.getfixturevalue("pg_database")
+    settings = Settings(data_dir=tmp_path, database_url=url, secret_key="k" * 32)
+    await asyncio.to_thread(upgrade, settings)
+    built = build_services(settings)
+    yield built
+    await built.db.dispose()
+
+
+class QueryCounter:
+    def __init__(self, services: Services) -> None:
+        self.count = 0
+        event.listen(services.db.engine.sync_engine, "before_cursor_execute", self._hit)
+
+    def _hit(self, *_args: Any) -> None:
+        self.count += 1
+
+
+async def _user(services: Services) -> int:
+    name = f"q{uuid.uuid4().hex[:10]}"
+    token = await auth.register(services, RegisterRequest(username=name, password=PASSWORD))
+    return token.user.id
+
+
+async def _fill(services: Services, me: int, others: list[int], chats_n: int) -> list[int]:
+    ids = []
+    for i in range(chats_n):
+        chat = await chats.create_group(
+            services, me, GroupChatCreate(type="group", name=f"g{i}", participant_ids=others)
+        )
+        for j in range(3):
+            sent, _ = await messages.send(
+                services, others[j % len(others)], MessageSend(chat_id=chat.id, content=f"m{j}")
+            )
+            await messages.react(services, me, sent.id, "👍", add=True)
+        await messages.set_pin(services, me, chat.id, sent.id, pinned=True)
+        ids.append(chat.id)
+    return ids
+
+
+async def test_chat_list_query_count_does_not_grow(services: Services) -> None:
+    me, *others = [await _user(services) for _ in range(4)]
+    counter = QueryCounter(services)
+    await _fill(services, me, others, 2)
+    counter.count = 0
+    few = await chats.list_chats(services, me)
+    small = counter.count
+    await _fill(services, me, others, 10)
+    counter.count = 0
+    many = await chats.list_chats(services, me)
+    assert len(few) == 2 and len(many) == 12
+    assert counter.count == small, f"{small} queries for 2 chats, {counter.count} for 12"
+    assert all(c.last_message and c.pinned_messages for c in many)
+
+
+async def test_history_page_query_count_does_not_grow(services: Services) -> None:
+    me, *others = [await _user(services) for _ in range(3)]
+    (chat_id,) = await _fill(services, me, others, 1)
+    counter = QueryCounter(services)
+    counter.count = 0
+    short, _ = await messages.history(services, me, chat_id, 2, None, None)
+    small = counter.count
+    for i in range(30):
+        sent, _ = await messages.send(
+            services, others[i % 2], MessageSend(chat_id=chat_id, content=f"x{i}", reply_to=None)
+        )
+        await messages.react(services, me, sent.id, "🔥", add=True)
+    counter.count = 0
+    page, _ = await messages.history(services, me, chat_id, 30, None, None)
+    assert len(short) == 2 and len(page) == 30
+    assert counter.count == small, f"{small} queries for 2 messages, {counter.count} for 30"
