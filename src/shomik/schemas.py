@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer
+from fastapi import Path
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 from pydantic.alias_generators import to_camel
 
 
@@ -15,6 +16,12 @@ def _iso(value: datetime) -> str:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
+
+# Ids are 64-bit signed in the database: a larger number must be refused as input (422),
+# not reach the driver, which cannot bind it (500). Strict: `true` or "5" is no id.
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Field(strict=True, ge=1, le=MAX_ID)]
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 UtcDatetime = Annotated[datetime, PlainSerializer(_iso, return_type=str)]
 

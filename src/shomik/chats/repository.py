@@ -87,7 +87,7 @@ async def list_for(conn: AsyncConnection, user_id: int, chat_id: int | None = No
         sa.select(chats, m.c.last_read_seq, last.c.id.label("last_id"))
         .join(m, sa.and_(m.c.chat_id == chats.c.id, m.c.user_id == user_id))
         .outerjoin(last, sa.and_(last.c.chat_id == chats.c.id, last.c.seq == chats.c.last_seq))
-        .order_by(sa.func.coalesce(last.c.created_at, chats.c.created_at).desc(), chats.c.id)
+        .order_by(sa.func.coalesce(last.c.created_at, chats.c.created_at).desc(), chats.c.id.desc())
     )
     if chat_id is not None:
         query = query.where(chats.c.id == chat_id)

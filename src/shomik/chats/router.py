@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Response, status
 
-from shomik.chats import service
+from shomik.chats import membership, service
 from shomik.chats.schemas import (
     Chat,
     ChatCreate,
@@ -15,6 +15,7 @@ from shomik.chats.schemas import (
     RoleUpdate,
 )
 from shomik.deps import CurrentUser, ServicesDep
+from shomik.schemas import PathId
 
 router = APIRouter(prefix="/api/chats", tags=["chats"])
 
@@ -44,13 +45,13 @@ async def create_chat(
 
 
 @router.get("/{chat_id}")
-async def get_chat(chat_id: int, user: CurrentUser, services: ServicesDep) -> Chat:
+async def get_chat(chat_id: PathId, user: CurrentUser, services: ServicesDep) -> Chat:
     return await service.get_chat(services, user.id, chat_id)
 
 
 @router.patch("/{chat_id}")
 async def update_chat(
-    chat_id: int, data: ChatUpdate, user: CurrentUser, services: ServicesDep
+    chat_id: PathId, data: ChatUpdate, user: CurrentUser, services: ServicesDep
 ) -> Chat:
     """Rename a group or change its avatar (admins)."""
     return await service.update(services, user.id, chat_id, data)
@@ -58,21 +59,21 @@ async def update_chat(
 
 @router.post("/{chat_id}/members")
 async def add_members(
-    chat_id: int, data: MembersAdd, user: CurrentUser, services: ServicesDep
+    chat_id: PathId, data: MembersAdd, user: CurrentUser, services: ServicesDep
 ) -> Chat:
-    return await service.add_members(services, user.id, chat_id, data.user_ids)
+    return await membership.add_members(services, user.id, chat_id, data.user_ids)
 
 
 @router.delete("/{chat_id}/members/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def remove_member(
-    chat_id: int, user_id: int, user: CurrentUser, services: ServicesDep
+    chat_id: PathId, user_id: PathId, user: CurrentUser, services: ServicesDep
 ) -> None:
     """Remove a member (admins), or leave the group (your own id)."""
-    await service.remove_member(services, user.id, chat_id, user_id)
+    await membership.remove_member(services, user.id, chat_id, user_id)
 
 
 @router.patch("/{chat_id}/members/{user_id}")
 async def set_role(
-    chat_id: int, user_id: int, data: RoleUpdate, user: CurrentUser, services: ServicesDep
+    chat_id: PathId, user_id: PathId, data: RoleUpdate, user: CurrentUser, services: ServicesDep
 ) -> Chat:
-    return await service.set_role(services, user.id, chat_id, user_id, data.role)
+    return await membership.set_role(services, user.id, chat_id, user_id, data.role)

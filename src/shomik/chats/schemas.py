@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from shomik.messages.schemas import Message
-from shomik.schemas import Model, UtcDatetime
+from shomik.schemas import Id, Model, UtcDatetime
 from shomik.users.schemas import UserPublic
 
 ChatType = Literal["private", "group"]
@@ -44,13 +44,13 @@ class ChatList(Model):
 
 class PrivateChatCreate(Model):
     type: Literal["private"]
-    user_id: int
+    user_id: Id
 
 
 class GroupChatCreate(Model):
     type: Literal["group"]
     name: str = Field(min_length=1, max_length=128)
-    participant_ids: list[int] = Field(default_factory=list, max_length=1000)
+    participant_ids: list[Id] = Field(default_factory=list, max_length=1000)
 
 
 ChatCreate = Annotated[PrivateChatCreate | GroupChatCreate, Field(discriminator="type")]
@@ -62,7 +62,7 @@ class ChatUpdate(Model):
 
 
 class MembersAdd(Model):
-    user_ids: list[int] = Field(min_length=1, max_length=100)
+    user_ids: list[Id] = Field(min_length=1, max_length=100)
 
 
 class RoleUpdate(Model):

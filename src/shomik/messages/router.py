@@ -7,18 +7,19 @@ from fastapi import APIRouter, Query, Response, status
 from shomik.deps import CurrentUser, ServicesDep
 from shomik.messages import service
 from shomik.messages.schemas import Message, MessagePage, MessageSend
+from shomik.schemas import MAX_ID, PathId
 
 router = APIRouter(tags=["messages"])
 
 
 @router.get("/api/chats/{chat_id}/messages")
 async def history(
-    chat_id: int,
+    chat_id: PathId,
     user: CurrentUser,
     services: ServicesDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    before: Annotated[int | None, Query(ge=1, description="Messages with seq below this")] = None,
-    after: Annotated[int | None, Query(ge=0, description="Messages with seq above this")] = None,
+    before: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Seq below this")] = None,
+    after: Annotated[int | None, Query(ge=0, le=MAX_ID, description="Seq above this")] = None,
 ) -> MessagePage:
     """A page of history, ascending by seq: the newest by default, older with `before`,
     newer with `after`."""

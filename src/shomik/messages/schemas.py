@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from shomik.schemas import Model, UtcDatetime
+from shomik.schemas import Id, Model, UtcDatetime
 
 MessageType = Literal["text", "image", "file", "system"]
 ClientId = Field(None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
@@ -53,11 +53,13 @@ class Message(Model):
 
 
 class MessageSend(Model):
-    chat_id: int
+    chat_id: Id
     content: str = Field("", max_length=4096)
     type: Literal["text", "image", "file"] | None = None
-    reply_to: int | None = None
-    attachment_ids: list[str] = Field(default_factory=list, max_length=10)
+    reply_to: Id | None = None
+    attachment_ids: list[Annotated[str, Field(max_length=32)]] = Field(
+        default_factory=list, max_length=10
+    )
     client_id: str | None = ClientId
 
 
@@ -73,18 +75,18 @@ class MessagePage(Model):
 
 
 class ReadCommand(Model):
-    chat_id: int
-    message_id: int
+    chat_id: Id
+    message_id: Id
 
 
 class ReactionCommand(Model):
-    message_id: int
+    message_id: Id
     emoji: str = Field(min_length=1, max_length=32)
 
 
 class PinCommand(Model):
-    chat_id: int
-    message_id: int
+    chat_id: Id
+    message_id: Id
 
 
 class ReactionUpdated(Model):

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from shomik.schemas import Model, UtcDatetime
+from shomik.schemas import Id, Model, UtcDatetime
 from shomik.users.schemas import Status
 
 
 class TypingCommand(Model):
-    chat_id: int
+    chat_id: Id
 
 
 class PresenceCommand(Model):

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query
 from shomik.auth import service as auth_service
 from shomik.auth.schemas import TokenResponse
 from shomik.deps import CurrentUser, ServicesDep
+from shomik.schemas import PathId
 from shomik.users import service
 from shomik.users.repository import to_me
 from shomik.users.schemas import PasswordChange, UserList, UserMe, UserPublic, UserUpdate
@@ -44,5 +45,5 @@ async def find_users(
 
 
 @router.get("/{user_id}")
-async def get_user(user_id: int, user: CurrentUser, services: ServicesDep) -> UserPublic:
+async def get_user(user_id: PathId, user: CurrentUser, services: ServicesDep) -> UserPublic:
     return await service.get_public(services, user_id)

@@ -1,0 +1,158 @@
+"""Group membership: adding, removing (and leaving), roles. Each change is one transaction
+that also writes a `system` message and the events members need.
+
+Who may do what: admins (the owner included) add members, promote members and remove
+members; only the owner removes or demotes an admin; no one removes or demotes the owner;
+anyone may leave. The owner's leaving hands the group on, so a group always has an owner.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from shomik.chats import repository as repo
+from shomik.chats.events import CHAT_REMOVED
+from shomik.chats.schemas import Chat, ChatRemoved
+from shomik.chats.service import (
+    ADMINS,
+    add_member_rows,
+    announce_new,
+    announce_updated,
+    display_name,
+    group_for_admin,
+    invalidate_members_after_commit,
+    require_users,
+    system_message,
+)
+from shomik.db.engine import WriteTx
+from shomik.db.tables import chat_members
+from shomik.errors import Forbidden, Invalid, NotFound
+from shomik.realtime.events import Audience, emit
+from shomik.services import Services
+
+
+async def add_members(services: Services, user_id: int, chat_id: int, user_ids: list[int]) -> Chat:
+    async with services.db.write() as tx:
+        chat, _ = await group_for_admin(tx, chat_id, user_id)
+        current = await repo.member_ids(tx.conn, chat_id)
+        new = [uid for uid in dict.fromkeys(user_ids) if uid not in current]
+        users = await require_users(tx, [user_id, *new])
+        if len(current) + len(new) > services.settings.max_group_members:
+            raise Invalid(f"A group has at most {services.settings.max_group_members} members.")
+        if new:
+            await add_member_rows(tx, services, chat, new)
+            # chat:new first: the newcomers' first event of the chat is the chat itself.
+            await announce_new(tx, services, chat_id, new)
+            names = ", ".join(display_name(users, uid) for uid in new)
+            await system_message(
+                tx,
+                services,
+                chat_id,
+                user_id,
+                f"{display_name(users, user_id)} added {names}",
+                {"event": "members_added", "userIds": new},
+            )
+            await announce_updated(tx, services, chat_id)
+        (result,) = await repo.list_for(tx.conn, user_id, chat_id)
+    return result
+
+
+async def remove_member(services: Services, user_id: int, chat_id: int, target_id: int) -> None:
+    """Remove someone (admins), or leave (anyone). The removed member's sockets get
+    `chat:removed` and, from the commit on, nothing more of this chat."""
+    async with services.db.write() as tx:
+        me = await repo.require_member(tx.conn, chat_id, user_id)
+        chat = await repo.get(tx.conn, chat_id)
+        assert chat is not None
+        if chat.type != "group":
+            raise Invalid("You cannot leave a private chat.")
+        target = me if target_id == user_id else await repo.membership(tx.conn, chat_id, target_id)
+        if target_id != user_id:
+            if me.role not in ADMINS:
+                raise Forbidden("Only group admins can remove members.")
+            if target is None:
+                raise NotFound("That user is not a member of this chat.")
+            if target.role == "owner" or (target.role == "admin" and me.role != "owner"):
+                raise Forbidden("Only the owner can remove an admin, and no one the owner.")
+        assert target is not None
+        users = await require_users(tx, [user_id, target_id])
+        await tx.conn.execute(
+            sa.delete(chat_members).where(
+                chat_members.c.chat_id == chat_id, chat_members.c.user_id == target_id
+            )
+        )
+        invalidate_members_after_commit(tx, services, chat_id)
+        if target.role == "owner":
+            await _hand_over(tx, chat_id)
+        if target_id == user_id:
+            text, event = f"{display_name(users, user_id)} left the group", "member_left"
+        else:
+            actor, removed = display_name(users, user_id), display_name(users, target_id)
+            text, event = f"{actor} removed {removed}", "member_removed"
+        await system_message(
+            tx, services, chat_id, user_id, text, {"event": event, "userIds": [target_id]}
+        )
+        await emit(
+            tx,
+            services.hub,
+            CHAT_REMOVED,
+            ChatRemoved(chat_id=chat_id),
+            Audience(user_id=target_id),
+        )
+        await announce_updated(tx, services, chat_id)
+
+        async def stop_typing() -> None:
+            # Whoever is gone is no longer typing there: say so now, not at the timeout.
+            await services.typing.stop(chat_id, target_id)
+
+        tx.after_commit(stop_typing)
+
+
+async def _hand_over(tx: WriteTx, chat_id: int) -> None:
+    """The longest-standing admin, else the longest-standing member, becomes the owner."""
+    m = chat_members
+    query = (
+        sa.select(m.c.user_id)
+        .where(m.c.chat_id == chat_id)
+        .order_by((m.c.role == "admin").desc(), m.c.joined_at, m.c.user_id)
+        .limit(1)
+    )
+    heir = (await tx.conn.execute(query)).scalar()
+    if heir is not None:
+        await tx.conn.execute(
+            sa.update(m).where(m.c.chat_id == chat_id, m.c.user_id == heir).values(role="owner")
+        )
+
+
+async def set_role(
+    services: Services, user_id: int, chat_id: int, target_id: int, role: str
+) -> Chat:
+    async with services.db.write() as tx:
+        _, me = await group_for_admin(tx, chat_id, user_id)
+        target = await repo.membership(tx.conn, chat_id, target_id)
+        if target is None:
+            raise NotFound("That user is not a member of this chat.")
+        if target.role == "owner":
+            raise Forbidden("The owner's role cannot be changed.")
+        if target.role == "admin" and me.role != "owner" and target_id != user_id:
+            # Else an admin could demote another and then remove them.
+            raise Forbidden("Only the owner can change another admin's role.")
+        if target.role != role:
+            users = await require_users(tx, [user_id, target_id])
+            await tx.conn.execute(
+                sa.update(chat_members)
+                .where(chat_members.c.chat_id == chat_id, chat_members.c.user_id == target_id)
+                .values(role=role)
+            )
+            verb = "made {} an admin" if role == "admin" else "made {} a member"
+            await system_message(
+                tx,
+                services,
+                chat_id,
+                user_id,
+                f"{display_name(users, user_id)} {verb.format(display_name(users, target_id))}",
+                {"event": "role_changed", "userIds": [target_id], "role": role},
+            )
+            await announce_updated(tx, services, chat_id)
+        (result,) = await repo.list_for(tx.conn, user_id, chat_id)
+    return result
