@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+import asyncio
 import os
-import subprocess
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 
 from tests.harness import ServerProcess, User, register
@@ -53,11 +54,20 @@ async def users(server: ServerProcess) -> AsyncIterator[Callable[..., Any]]:
         await user.aclose()
 
 
+async def _pg_admin(sql: str) -> None:
+    conn = await asyncpg.connect(PG_ADMIN_URL, timeout=5)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
 def _pg_reachable() -> bool:
-    result = subprocess.run(
-        ["pg_isready", "-h", "127.0.0.1", "-p", "5432"], capture_output=True, check=False
-    )
-    return result.returncode == 0
+    try:
+        asyncio.run(_pg_admin("SELECT 1"))
+    except (OSError, asyncpg.PostgresError, TimeoutError):
+        return False
+    return True
 
 
 @pytest.fixture(scope="session")
@@ -69,14 +79,7 @@ def pg_database() -> Iterator[str]:
             pytest.fail("PostgreSQL on 127.0.0.1:5432 is not reachable in CI")
         pytest.skip("PostgreSQL on 127.0.0.1:5432 is not reachable")
     name = f"shomik_test_{os.getpid()}"
-    psql = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-v", "ON_ERROR_STOP=1"]
-    subprocess.run(
-        [*psql, "-c", f"DROP DATABASE IF EXISTS {name}"], check=True, capture_output=True
-    )
-    subprocess.run([*psql, "-c", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+    asyncio.run(_pg_admin(f"DROP DATABASE IF EXISTS {name}"))
+    asyncio.run(_pg_admin(f"CREATE DATABASE {name}"))
     yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
-    subprocess.run(
-        [*psql, "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"],
-        check=False,
-        capture_output=True,
-    )
+    asyncio.run(_pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))

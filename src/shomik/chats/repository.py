@@ -80,7 +80,8 @@ async def info(conn: AsyncConnection, chat_id: int) -> ChatInfo:
 
 
 async def list_for(conn: AsyncConnection, user_id: int, chat_id: int | None = None) -> list[Chat]:
-    """The user's chats, newest activity first, in five queries whatever their number."""
+    """The user's chats, newest activity first, in a fixed number of queries whatever their
+    number (pinned by tests/db/test_query_counts.py)."""
     m = chat_members
     last = messages.alias("last")
     query = (

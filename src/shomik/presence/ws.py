@@ -37,7 +37,7 @@ COMMANDS = (
         typing_start,
         Empty,
         "You are typing in a chat; repeat every few seconds while you are. Expires by "
-        "itself after 6 s without a repeat.",
+        "itself (SHOMIK_TYPING_TTL_SECONDS, 6 s) without a repeat.",
     ),
     Command("typing:stop", TypingCommand, typing_stop, Empty, "You stopped typing."),
     Command("presence:set", PresenceCommand, presence_set, UserStatus, "online or away."),
