@@ -1,14 +1,14 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, status
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, JSONResponse
 
 from shomik.deps import CurrentUser, ServicesDep
-from shomik.errors import NotFound
+from shomik.errors import NotFound, RateLimited, ShomikError
 from shomik.uploads import service
 from shomik.uploads.inspect import IMAGE_TYPES
 from shomik.uploads.schemas import UploadOut
-from shomik.uploads.stream import receive_file
+from shomik.uploads.stream import Refused, drain, receive_file
 
 router = APIRouter(tags=["uploads"])
 
@@ -34,18 +34,39 @@ UPLOAD_BODY = {
 }
 
 
+def _refusal(exc: ShomikError, reusable: bool) -> JSONResponse:
+    headers = {} if reusable else {"Connection": "close"}
+    if isinstance(exc, RateLimited):
+        headers["Retry-After"] = str(exc.retry_after)
+    return JSONResponse({"error": exc.body()}, status_code=exc.status, headers=headers)
+
+
 @router.post(
     "/api/upload",
     status_code=status.HTTP_201_CREATED,
+    response_model=UploadOut,
     openapi_extra={"requestBody": UPLOAD_BODY},
-    responses={413: {"description": "Over the size limit"}, 415: {"description": "Not allowed"}},
+    responses={
+        413: {"description": "Over the size limit"},
+        415: {"description": "Not allowed"},
+        422: {"description": "Malformed body, or an image that cannot be decoded"},
+        429: {"description": "Too many uploads"},
+    },
 )
-async def upload(request: Request, user: CurrentUser, services: ServicesDep) -> UploadOut:
+async def upload(
+    request: Request, user: CurrentUser, services: ServicesDep
+) -> UploadOut | JSONResponse:
     """Upload one file (multipart field `file`): PNG, JPEG, GIF, WebP, PDF, DOC, DOCX or plain
     text, up to 10 MB. Images are re-encoded without metadata and get a thumbnail."""
-    services.limiter.hit("upload", str(user.id))
     settings = services.settings
-    received = await receive_file(request, settings.uploads_dir, settings.max_upload_bytes)
+    try:
+        services.limiter.hit("upload", str(user.id))
+    except RateLimited as exc:
+        return _refusal(exc, await drain(request.stream()))
+    try:
+        received = await receive_file(request, settings.uploads_dir, settings.max_upload_bytes)
+    except Refused as refused:
+        return _refusal(refused.error, refused.reusable)
     return await service.store(services, user.id, received)
 
 

@@ -25,7 +25,10 @@ from shomik.uploads.stream import ReceivedFile
 def clean_filename(name: str) -> str:
     """Only for display and Content-Disposition: the disk name is always generated."""
     name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
-    name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip().lstrip(".")
+    # Control characters, and the bidirectional overrides that make "cod.exe" look like
+    # "exe.doc" when displayed.
+    name = re.sub(r"[\x00-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]", "", name)
+    name = name.strip().lstrip(".")
     return name[:255] or "file"
 
 

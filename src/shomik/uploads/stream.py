@@ -3,9 +3,11 @@ it passes the size limit: a 2 GB body costs us 10 MB of reading, not 2 GB of buf
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import tempfile
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -13,10 +15,14 @@ from typing import IO
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
-from shomik.errors import Invalid, TooLarge
+from shomik.errors import Invalid, ShomikError, TooLarge
 
 # Room for the multipart framing and part headers around the file itself.
 FRAMING_ALLOWANCE = 16 * 1024
+# After a refusal, how much of the rest of a body is read (and discarded) to keep the
+# connection, and the client able to read the answer: a server that hangs up on unread data
+# resets the connection, and clients that are still sending may never see the answer.
+DRAIN_BYTES = 256 * 1024
 
 
 @dataclass
@@ -37,6 +43,7 @@ class _State:
     writing: IO[bytes] | None = None
     result: ReceivedFile | None = None
     too_large: bool = False
+    ended: bool = False  # the closing boundary was seen
 
     def on_part_begin(self) -> None:
         self.headers = {}
@@ -59,6 +66,10 @@ class _State:
         fd, name = tempfile.mkstemp(dir=self.dest_dir, prefix=".upload-")
         self.writing = os.fdopen(fd, "wb")
         filename = params.get(b"filename", b"file").decode("utf-8", "replace")
+        # Browsers send `"`, CR and LF in a file name as %22, %0D, %0A (the HTML form
+        # encoding); undo that (the control characters are then dropped with the others).
+        for encoded, char in (("%22", '"'), ("%0D", "\r"), ("%0A", "\n")):
+            filename = filename.replace(encoded, char)
         declared = self.headers.get(b"content-type", b"application/octet-stream")
         self.result = ReceivedFile(Path(name), filename, declared.decode("latin-1").lower(), 0)
 
@@ -76,6 +87,9 @@ class _State:
             self.writing.close()
             self.writing = None
 
+    def on_end(self) -> None:
+        self.ended = True
+
     def discard(self) -> None:
         if self.writing is not None:
             self.writing.close()
@@ -84,16 +98,49 @@ class _State:
                 self.result.path.unlink()
 
 
+def limit_text(max_bytes: int) -> str:
+    for unit, size in (("MB", 1 << 20), ("KB", 1 << 10)):
+        if max_bytes >= size:
+            return f"{max_bytes / size:g} {unit}"
+    return f"{max_bytes} bytes"
+
+
+class Refused(Exception):
+    """A refusal before the body was read to its end. `reusable`: what was left of it was
+    small enough to read and discard, so the connection may serve another request; if not,
+    the server hangs up rather than read (and throw away) what may be gigabytes."""
+
+    def __init__(self, error: ShomikError, reusable: bool) -> None:
+        super().__init__(error.message)
+        self.error = error
+        self.reusable = reusable
+
+
+async def drain(chunks: AsyncIterator[bytes]) -> bool:
+    """Read and discard the rest of a body of at most DRAIN_BYTES; False if it is longer."""
+    read = 0
+    try:
+        async for chunk in chunks:
+            read += len(chunk)
+            if read > DRAIN_BYTES:
+                return False
+    except Exception:  # the client went away
+        return False
+    return True
+
+
 async def receive_file(request: Request, dest_dir: Path, max_bytes: int) -> ReceivedFile:
     content_type, params = parse_options_header(request.headers.get("content-type", ""))
     boundary = params.get(b"boundary")
     if content_type != b"multipart/form-data" or not boundary:
-        raise Invalid("Send the file as multipart/form-data in a field named `file`.")
+        error = Invalid("Send the file as multipart/form-data in a field named `file`.")
+        raise Refused(error, await drain(request.stream()))
     limit = max_bytes + FRAMING_ALLOWANCE
     declared_length = request.headers.get("content-length")
+    too_large = f"Files are limited to {limit_text(max_bytes)}."
     if declared_length and declared_length.isdigit() and int(declared_length) > limit:
-        raise TooLarge(f"Files are limited to {max_bytes // (1024 * 1024)} MB.")
-    dest_dir.mkdir(parents=True, exist_ok=True)
+        raise Refused(TooLarge(too_large), reusable=False)  # before reading any of it
+    await asyncio.to_thread(dest_dir.mkdir, parents=True, exist_ok=True)
     state = _State(max_bytes=max_bytes, dest_dir=dest_dir)
     callbacks = {
         name: getattr(state, name)
@@ -105,29 +152,35 @@ async def receive_file(request: Request, dest_dir: Path, max_bytes: int) -> Rece
             "on_headers_finished",
             "on_part_data",
             "on_part_end",
+            "on_end",
         )
     }
     parser = MultipartParser(boundary, callbacks)  # type: ignore[arg-type]  # TypedDict
     received = 0
+    body = request.stream()
     try:
-        async for chunk in request.stream():
+        async for chunk in body:
             received += len(chunk)
             if received > limit:
                 state.too_large = True
             else:
                 parser.write(chunk)
             if state.too_large:
-                raise TooLarge(f"Files are limited to {max_bytes // (1024 * 1024)} MB.")
+                raise TooLarge(too_large)
         parser.finalize()
-    except TooLarge:
+    except TooLarge as exc:
+        state.discard()
+        raise Refused(exc, await drain(body)) from exc
+    except Exception as exc:  # a malformed body, or the client went away
+        state.discard()
+        error = Invalid("The multipart body could not be read.")
+        raise Refused(error, await drain(body)) from exc
+    except BaseException:  # cancelled: still no temporary file left behind
         state.discard()
         raise
-    except Exception as exc:
-        state.discard()
-        raise Invalid("The multipart body could not be read.") from exc
-    if state.result is None:
-        raise Invalid("No file: send it in a multipart field named `file`.")
-    if state.writing is not None:  # body ended inside the part
+    if not state.ended:  # the body stopped before its closing boundary
         state.discard()
         raise Invalid("The multipart body ended early.")
+    if state.result is None:
+        raise Invalid("No file: send it in a multipart field named `file`.")
     return state.result
