@@ -21,6 +21,7 @@ from shomik.chats.router import router as chats_router
 from shomik.db.engine import Database, make_engine
 from shomik.errors import ERROR_RESPONSES, ShomikError
 from shomik.messages.router import router as messages_router
+from shomik.middleware import CloseOnRefusedBody
 from shomik.presence.service import reset_all
 from shomik.presence.typing import TypingTracker
 from shomik.ratelimit import RateLimiter
@@ -119,6 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
+    app.add_middleware(CloseOnRefusedBody)
     for router in (auth_router, users_router, chats_router, messages_router, uploads_router):
         app.include_router(router, responses=ERROR_RESPONSES)
     app.add_api_websocket_route("/ws", websocket_endpoint)

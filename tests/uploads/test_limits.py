@@ -169,3 +169,16 @@ async def test_no_token_is_401_before_anything_is_stored(server: ServerProcess) 
         )
         assert r.status_code == 401
     await assert_no_temp_files(server)
+
+
+async def test_unauthenticated_large_upload_is_hung_up_on(server: ServerProcess) -> None:
+    """A 401 for a big body comes with Connection: close: the server does not read on."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    writer.write(
+        b"POST /api/upload HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; "
+        b"boundary=b\r\nContent-Length: 60000000\r\n\r\n" + b"x" * 65536
+    )
+    await writer.drain()
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+    assert head.startswith(b"HTTP/1.1 401") and b"connection: close" in head.lower()
+    writer.close()

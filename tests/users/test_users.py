@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.uploads.files import image
+
 
 async def test_me_and_settings_follow_the_user(users: Any) -> None:
     (alice,) = await users(1)
@@ -66,3 +68,24 @@ async def test_name_changes_reach_contacts_live(users: Any) -> None:
     await b.quiet(0.3)
     assert len(b.of_type("user:updated")) == 1  # a settings change is nobody else's business
     assert s.of_type("user:updated") == []
+
+
+async def test_avatar_is_public_while_in_use_and_private_after(users: Any) -> None:
+    alice, stranger = await users(2)
+    ids = []
+    for _ in range(2):
+        r = await alice.http.post(
+            "/api/upload", files={"file": ("me.png", image("PNG"), "image/png")}
+        )
+        assert r.status_code == 201, r.text
+        ids.append(r.json()["id"])
+    assert (await stranger.http.get(f"/api/files/{ids[0]}")).status_code == 404
+    me = (await alice.http.patch("/api/users/me", json={"avatarId": ids[0]})).json()
+    assert me["avatarUrl"] == f"/api/files/{ids[0]}"
+    assert (await stranger.http.get(me["avatarUrl"])).status_code == 200
+    await alice.http.patch("/api/users/me", json={"avatarId": ids[1]})
+    assert (await stranger.http.get(f"/api/files/{ids[0]}")).status_code == 404
+    assert (await stranger.http.get(f"/api/files/{ids[1]}")).status_code == 200
+    assert (await alice.http.get(f"/api/files/{ids[0]}")).status_code == 200  # still hers
+    r = await stranger.http.patch("/api/users/me", json={"avatarId": ids[1]})
+    assert r.status_code == 422  # someone else's image is not your avatar

@@ -16,13 +16,14 @@ from shomik.chats.schemas import (
     PrivateChatCreate,
 )
 from shomik.db.engine import WriteTx
-from shomik.db.tables import attachments, chat_members, chats
+from shomik.db.tables import chat_members, chats
 from shomik.errors import Forbidden, Invalid
 from shomik.messages.service import insert_message
 from shomik.realtime import events
 from shomik.realtime.events import Audience, emit
 from shomik.schemas import utcnow
 from shomik.services import Services
+from shomik.uploads.avatars import release_avatar, use_as_avatar
 from shomik.users import repository as users_repo
 
 ADMINS = ("owner", "admin")
@@ -205,6 +206,8 @@ async def update(services: Services, user_id: int, chat_id: int, data: ChatUpdat
             values["avatar_id"] = data.avatar_id
         if values:
             await tx.conn.execute(sa.update(chats).where(chats.c.id == chat_id).values(**values))
+            if "avatar_id" in values:
+                await release_avatar(tx, chat.avatar_id)
             if "name" in values:
                 await system_message(
                     tx,
@@ -217,15 +220,3 @@ async def update(services: Services, user_id: int, chat_id: int, data: ChatUpdat
             await announce_updated(tx, services, chat_id)
         (result,) = await repo.list_for(tx.conn, user_id, chat_id)
     return result
-
-
-async def use_as_avatar(tx: WriteTx, user_id: int, attachment_id: str) -> None:
-    """An avatar must be an image this user uploaded; from now on any signed-in user may
-    fetch it."""
-    query = sa.select(attachments).where(attachments.c.id == attachment_id)
-    row = (await tx.conn.execute(query)).first()
-    if row is None or row.uploader_id != user_id or row.width is None:
-        raise Invalid("An avatar must be an image you uploaded.", code="unknown_attachment")
-    await tx.conn.execute(
-        sa.update(attachments).where(attachments.c.id == attachment_id).values(is_avatar=True)
-    )

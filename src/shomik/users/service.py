@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from shomik.chats.service import use_as_avatar
 from shomik.errors import NotFound
 from shomik.presence.events import USER_UPDATED
 from shomik.realtime.events import emit_ephemeral
 from shomik.services import Services
+from shomik.uploads.avatars import release_avatar, use_as_avatar
 from shomik.users import repository as repo
 from shomik.users.schemas import Params, UserMe, UserPublic, UserUpdate
 
@@ -33,8 +33,12 @@ async def update_me(services: Services, user_id: int, data: UserUpdate) -> UserM
                 await use_as_avatar(tx, user_id, data.avatar_id)
             values["avatar_id"] = data.avatar_id
         if values:
+            old_avatar = row.avatar_id
             await repo.update(tx.conn, user_id, **values)
             row = await repo.get(tx.conn, user_id)
+            assert row is not None
+            if "avatar_id" in values and old_avatar != row.avatar_id:
+                await release_avatar(tx, old_avatar)
         visible = bool({"display_name", "avatar_id"} & set(values))
         contacts = await repo.contacts(tx.conn, user_id) if visible else set()
     if visible:
