@@ -43,6 +43,30 @@ async def by_client_id(conn: AsyncConnection, sender: int, chat_id: int, client_
     return (await conn.execute(query)).first()
 
 
+def _preview(row: Any) -> ReplyPreview:
+    return ReplyPreview(
+        id=row.id,
+        seq=row.seq,
+        sender_id=row.sender_id,
+        type=row.type,
+        content=row.content[:PREVIEW_CHARS],
+    )
+
+
+async def reply_preview(conn: AsyncConnection, message_id: int) -> ReplyPreview | None:
+    row = await get(conn, message_id)
+    return _preview(row) if row is not None else None
+
+
+async def attachments_of(conn: AsyncConnection, message_id: int) -> list[AttachmentOut]:
+    query = (
+        sa.select(attachments)
+        .where(attachments.c.message_id == message_id)
+        .order_by(attachments.c.created_at)
+    )
+    return [attachment_out(a) for a in (await conn.execute(query)).all()]
+
+
 async def page(
     conn: AsyncConnection, chat_id: int, limit: int, before: int | None, after: int | None
 ) -> tuple[list[Any], bool]:
@@ -81,13 +105,7 @@ async def hydrate(conn: AsyncConnection, rows: Sequence[Any]) -> list[Message]:
     if reply_ids:
         query_p = sa.select(messages).where(messages.c.id.in_(reply_ids))
         for p in (await conn.execute(query_p)).all():
-            previews[p.id] = ReplyPreview(
-                id=p.id,
-                seq=p.seq,
-                sender_id=p.sender_id,
-                type=p.type,
-                content=p.content[:PREVIEW_CHARS],
-            )
+            previews[p.id] = _preview(p)
 
     positions: dict[int, list[tuple[int, int]]] = defaultdict(list)
     chat_ids = {r.chat_id for r in rows}

@@ -43,7 +43,10 @@ async def insert_message(
     attachment_ids: list[str] | None = None,
 ) -> Message:
     """Store a message, advance the chat's sequence and emit `message:new`. Also used for
-    system messages (sender None)."""
+    system messages (sender None). The hot path of the server: the stored message is built
+    from what is known here rather than read back (a new message has no reactions and no
+    reader yet, as read positions never pass the chat's last seq)."""
+    created_at = utcnow()
     seq = (
         await tx.conn.execute(
             sa.update(chats)
@@ -64,7 +67,7 @@ async def insert_message(
                 reply_to_id=reply_to,
                 client_id=client_id,
                 meta=meta,
-                created_at=utcnow(),
+                created_at=created_at,
             )
             .returning(messages.c.id)
         )
@@ -76,14 +79,32 @@ async def insert_message(
             .where(chat_members.c.chat_id == chat_id, chat_members.c.user_id == sender_id)
             .values(last_read_seq=seq)
         )
+    files = []
     if attachment_ids:
         await tx.conn.execute(
             sa.update(attachments)
             .where(attachments.c.id.in_(attachment_ids))
             .values(message_id=message_id)
         )
-    row = await repo.get(tx.conn, message_id)
-    (message,) = await repo.hydrate(tx.conn, [row])
+        files = await repo.attachments_of(tx.conn, message_id)
+    message = Message(
+        id=message_id,
+        chat_id=chat_id,
+        seq=seq,
+        sender_id=sender_id,
+        type=type_,
+        content=content,
+        reply_to=reply_to,
+        reply_preview=await repo.reply_preview(tx.conn, reply_to) if reply_to else None,
+        attachments=files,
+        reactions={},
+        read_by=[],
+        client_id=client_id,
+        meta=meta,
+        created_at=created_at,
+        edited_at=None,
+        deleted_at=None,
+    )
     await emit(tx, services.hub, MESSAGE_NEW, message, Audience(chat_id=chat_id))
     return message
 
@@ -94,7 +115,7 @@ def _same_send(original: Message, data: MessageSend) -> bool:
     return (
         original.content == data.content
         and original.reply_to == data.reply_to
-        and [a.id for a in original.attachments] == data.attachment_ids
+        and sorted(a.id for a in original.attachments) == sorted(data.attachment_ids)
         and (data.type is None or data.type == original.type)
     )
 
