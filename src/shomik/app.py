@@ -39,7 +39,7 @@ HOUSEKEEPING_EVERY_SECONDS = 600
 
 
 def build_services(settings: Settings) -> Services:
-    db = Database(make_engine(settings))
+    db = Database(make_engine(settings), settings)
 
     async def load_members(chat_id: int) -> frozenset[int]:
         async with db.read() as conn:

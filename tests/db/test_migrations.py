@@ -53,3 +53,30 @@ async def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
         sync = (await conn.exec_driver_sql("PRAGMA synchronous")).scalar()
     await engine.dispose()
     assert mode == "wal" and sync == 1  # 1 = NORMAL
+
+
+async def test_the_wal_is_checkpointed_off_the_writer(tmp_path: Path) -> None:
+    """The in-line writer never checkpoints; the background checkpointer does, so the WAL is
+    reused from its start instead of growing with every write."""
+    from shomik.db.engine import Database, make_engine
+    from shomik.db.tables import server_state
+
+    settings = Settings(data_dir=tmp_path)
+    await asyncio.to_thread(upgrade, settings)
+    db = Database(make_engine(settings), settings)
+    wal = tmp_path / "shomik.db-wal"
+
+    async def batch(name: str) -> int:
+        for i in range(300):
+            async with db.write() as tx:
+                await tx.conn.execute(
+                    server_state.insert().values(key=f"{name}{i}", value="x" * 4000)
+                )
+        return wal.stat().st_size
+
+    first = await batch("a")
+    await asyncio.sleep(1.5)  # one checkpoint interval and a bit
+    second = await batch("b")
+    await db.dispose()
+    assert first > 300 * 4000
+    assert second < 1.5 * first, (first, second)

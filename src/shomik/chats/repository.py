@@ -7,27 +7,27 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shomik.chats.schemas import Chat, ChatInfo, Member
+from shomik.db.engine import Conn
 from shomik.db.tables import chat_members, chats, messages, pins, users
 from shomik.errors import NotFound
 from shomik.messages import repository as messages_repo
 from shomik.users.repository import avatar_url, to_public
 
 
-async def get(conn: AsyncConnection, chat_id: int) -> Any | None:
+async def get(conn: Conn, chat_id: int) -> Any | None:
     return (await conn.execute(sa.select(chats).where(chats.c.id == chat_id))).first()
 
 
-async def membership(conn: AsyncConnection, chat_id: int, user_id: int) -> Any | None:
+async def membership(conn: Conn, chat_id: int, user_id: int) -> Any | None:
     query = sa.select(chat_members).where(
         chat_members.c.chat_id == chat_id, chat_members.c.user_id == user_id
     )
     return (await conn.execute(query)).first()
 
 
-async def require_member(conn: AsyncConnection, chat_id: int, user_id: int) -> Any:
+async def require_member(conn: Conn, chat_id: int, user_id: int) -> Any:
     """The user's membership row; non-members (removed ones included) get a 404, so a chat's
     existence is not revealed to outsiders."""
     row = await membership(conn, chat_id, user_id)
@@ -36,16 +36,16 @@ async def require_member(conn: AsyncConnection, chat_id: int, user_id: int) -> A
     return row
 
 
-async def member_ids(conn: AsyncConnection, chat_id: int) -> frozenset[int]:
+async def member_ids(conn: Conn, chat_id: int) -> frozenset[int]:
     query = sa.select(chat_members.c.user_id).where(chat_members.c.chat_id == chat_id)
     return frozenset(row[0] for row in (await conn.execute(query)).all())
 
 
-async def by_private_key(conn: AsyncConnection, key: str) -> Any | None:
+async def by_private_key(conn: Conn, key: str) -> Any | None:
     return (await conn.execute(sa.select(chats).where(chats.c.private_key == key))).first()
 
 
-async def members_of(conn: AsyncConnection, chat_ids: Sequence[int]) -> dict[int, list[Member]]:
+async def members_of(conn: Conn, chat_ids: Sequence[int]) -> dict[int, list[Member]]:
     query = (
         sa.select(chat_members, users)
         .join(users, users.c.id == chat_members.c.user_id)
@@ -72,14 +72,14 @@ def _info(row: Any, members: list[Member]) -> ChatInfo:
     )
 
 
-async def info(conn: AsyncConnection, chat_id: int) -> ChatInfo:
+async def info(conn: Conn, chat_id: int) -> ChatInfo:
     row = await get(conn, chat_id)
     if row is None:
         raise NotFound("Chat not found.")
     return _info(row, (await members_of(conn, [chat_id]))[chat_id])
 
 
-async def list_for(conn: AsyncConnection, user_id: int, chat_id: int | None = None) -> list[Chat]:
+async def list_for(conn: Conn, user_id: int, chat_id: int | None = None) -> list[Chat]:
     """The user's chats, newest activity first, in a fixed number of queries whatever their
     number (pinned by tests/db/test_query_counts.py)."""
     m = chat_members

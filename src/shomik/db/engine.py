@@ -3,21 +3,69 @@ way to write.
 
 Every write goes through `Database.write()`. It serializes writers in this process, so
 that event ids (the `seq` clients resume from) are committed in the order they are
-published: a client that saw seq 11 can never later miss seq 10. SQLite has a single
-writer anyway, so the lock costs nothing there.
+published: a client that saw seq 11 can never later miss seq 10.
+
+On SQLite the write transaction runs on one dedicated connection, synchronously on the
+event loop's thread. SQLite has a single writer anyway, its statements take microseconds,
+and a commit in WAL mode with synchronous=NORMAL does not wait for the disk; what costs is
+handing every statement to aiosqlite's thread and back (measured: 2.6 ms of CPU per send
+through aiosqlite, 0.9 ms in-line). The one slow step, the WAL checkpoint that does reach
+the disk, is taken off the loop: the writer never checkpoints, a background thread does.
+Reads keep going through aiosqlite's threads, so a long history query never blocks the loop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Protocol
 
+import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.engine import Connection, CursorResult, Engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.sql.base import Executable
 
 from shomik.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# How often the background thread folds the WAL back into the database file.
+CHECKPOINT_EVERY_SECONDS = 1.0
+
+
+class Conn(Protocol):
+    """What repositories need of a connection: async `execute`. Both SQLAlchemy's
+    AsyncConnection and the in-line SQLite writer below provide it."""
+
+    async def execute(self, statement: Executable, parameters: Any = None) -> CursorResult[Any]: ...
+
+
+class InlineConn:
+    """A synchronous SQLAlchemy connection behind the async `execute` of `Conn`."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    async def execute(self, statement: Executable, parameters: Any = None) -> CursorResult[Any]:
+        return self._conn.execute(statement, parameters)
+
+
+def _sqlite_pragmas(synchronous: str, checkpoint: bool) -> Callable[[Any, Any], None]:
+    def apply(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA synchronous={synchronous}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        if not checkpoint:
+            cur.execute("PRAGMA wal_autocheckpoint=0")
+        cur.close()
+
+    return apply
 
 
 def make_engine(settings: Settings) -> AsyncEngine:
@@ -25,19 +73,17 @@ def make_engine(settings: Settings) -> AsyncEngine:
     if url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, connect_args={"timeout": 30})
-        synchronous = settings.sqlite_synchronous
-
-        @event.listens_for(engine.sync_engine, "connect")
-        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute(f"PRAGMA synchronous={synchronous}")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
-            cur.close()
-
+        pragmas = _sqlite_pragmas(settings.sqlite_synchronous, checkpoint=True)
+        event.listen(engine.sync_engine, "connect", pragmas)
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+def _make_inline_writer(settings: Settings) -> Engine:
+    url = settings.resolved_database_url.replace("sqlite+aiosqlite", "sqlite+pysqlite", 1)
+    engine = sa.create_engine(url, poolclass=sa.pool.StaticPool)
+    event.listen(engine, "connect", _sqlite_pragmas(settings.sqlite_synchronous, False))
+    return engine
 
 
 AfterCommit = Callable[[], Awaitable[None]]
@@ -46,7 +92,7 @@ AfterCommit = Callable[[], Awaitable[None]]
 class WriteTx:
     """One write transaction; callbacks registered here run after the commit."""
 
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Conn) -> None:
         self.conn = conn
         self._after: list[AfterCommit] = []
 
@@ -55,12 +101,17 @@ class WriteTx:
 
 
 class Database:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, settings: Settings | None = None) -> None:
         self.engine = engine
         self._write_lock = asyncio.Lock()
+        self.writer: Engine | None = None
+        self._writer_conn: Connection | None = None
+        self._checkpointer: asyncio.Task[None] | None = None
+        if settings is not None and settings.is_sqlite:
+            self.writer = _make_inline_writer(settings)
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncConnection]:
+    async def read(self) -> AsyncIterator[Conn]:
         async with self.engine.connect() as conn:
             yield conn
 
@@ -69,11 +120,46 @@ class Database:
         """A serialized transaction. After-commit callbacks (event publication) run while the
         lock is still held, so live events leave in the order of their ids."""
         async with self._write_lock:
-            async with self.engine.begin() as conn:
-                tx = WriteTx(conn)
-                yield tx
+            if self.writer is not None:
+                if self._writer_conn is None:
+                    self._writer_conn = self.writer.connect()
+                    self._checkpointer = asyncio.create_task(self._checkpoint_forever())
+                with self._writer_conn.begin():
+                    tx = WriteTx(InlineConn(self._writer_conn))
+                    yield tx
+            else:
+                async with self.engine.begin() as conn:
+                    tx = WriteTx(conn)
+                    yield tx
             for callback in tx._after:
                 await callback()
 
+    async def _checkpoint_forever(self) -> None:
+        assert self.writer is not None
+        # Its own connections, in worker threads: PASSIVE never blocks the writer.
+        engine = sa.create_engine(self.writer.url, poolclass=sa.pool.NullPool)
+
+        def checkpoint() -> None:
+            with engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+
+        try:
+            while True:
+                await asyncio.sleep(CHECKPOINT_EVERY_SECONDS)
+                try:
+                    await asyncio.to_thread(checkpoint)
+                except Exception:
+                    log.exception("WAL checkpoint failed")
+        finally:
+            engine.dispose()
+
     async def dispose(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._checkpointer
+        if self._writer_conn is not None:
+            self._writer_conn.close()
+        if self.writer is not None:
+            self.writer.dispose()
         await self.engine.dispose()

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shomik.db.engine import Conn
 from shomik.db.tables import attachments, chat_members, messages, reactions
 from shomik.messages.schemas import AttachmentOut, Message, ReplyPreview
 
@@ -30,11 +30,11 @@ def attachment_out(row: Any) -> AttachmentOut:
     )
 
 
-async def get(conn: AsyncConnection, message_id: int) -> Any | None:
+async def get(conn: Conn, message_id: int) -> Any | None:
     return (await conn.execute(sa.select(messages).where(messages.c.id == message_id))).first()
 
 
-async def by_client_id(conn: AsyncConnection, sender: int, chat_id: int, client_id: str) -> Any:
+async def by_client_id(conn: Conn, sender: int, chat_id: int, client_id: str) -> Any:
     query = sa.select(messages).where(
         messages.c.sender_id == sender,
         messages.c.chat_id == chat_id,
@@ -53,12 +53,12 @@ def _preview(row: Any) -> ReplyPreview:
     )
 
 
-async def reply_preview(conn: AsyncConnection, message_id: int) -> ReplyPreview | None:
+async def reply_preview(conn: Conn, message_id: int) -> ReplyPreview | None:
     row = await get(conn, message_id)
     return _preview(row) if row is not None else None
 
 
-async def attachments_of(conn: AsyncConnection, message_id: int) -> list[AttachmentOut]:
+async def attachments_of(conn: Conn, message_id: int) -> list[AttachmentOut]:
     query = (
         sa.select(attachments)
         .where(attachments.c.message_id == message_id)
@@ -68,7 +68,7 @@ async def attachments_of(conn: AsyncConnection, message_id: int) -> list[Attachm
 
 
 async def page(
-    conn: AsyncConnection, chat_id: int, limit: int, before: int | None, after: int | None
+    conn: Conn, chat_id: int, limit: int, before: int | None, after: int | None
 ) -> tuple[list[Any], bool]:
     """Keyset page on (chat_id, seq): `limit` messages before/after a seq, ascending."""
     query = sa.select(messages).where(messages.c.chat_id == chat_id)
@@ -86,7 +86,7 @@ async def page(
     return rows, has_more
 
 
-async def hydrate(conn: AsyncConnection, rows: Sequence[Any]) -> list[Message]:
+async def hydrate(conn: Conn, rows: Sequence[Any]) -> list[Message]:
     if not rows:
         return []
     ids = [r.id for r in rows]
@@ -138,13 +138,13 @@ async def hydrate(conn: AsyncConnection, rows: Sequence[Any]) -> list[Message]:
     ]
 
 
-async def reactions_of(conn: AsyncConnection, message_id: int) -> dict[str, list[int]]:
+async def reactions_of(conn: Conn, message_id: int) -> dict[str, list[int]]:
     query = (
         sa.select(reactions.c.emoji, reactions.c.user_id)
         .where(reactions.c.message_id == message_id)
         .order_by(reactions.c.created_at)
     )
     result: dict[str, list[int]] = {}
-    for emoji, user_id in (await conn.execute(query)).all():
-        result.setdefault(emoji, []).append(user_id)
+    for row in (await conn.execute(query)).all():
+        result.setdefault(row.emoji, []).append(row.user_id)
     return result

@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shomik.db.engine import WriteTx
+from shomik.db.engine import Conn, WriteTx
 from shomik.db.tables import chat_members, events, server_state
 from shomik.realtime.hub import Hub
 from shomik.realtime.kinds import EventKind, frame
@@ -62,7 +61,7 @@ def emit_ephemeral(hub: Hub, kind: EventKind[T], data: T, user_ids: frozenset[in
     hub.send_ephemeral(user_ids, frame(kind.name, data.model_dump_json(by_alias=True)))
 
 
-async def head(conn: AsyncConnection) -> int:
+async def head(conn: Conn) -> int:
     """The newest event id, 0 for an empty log."""
     return int((await conn.execute(sa.select(sa.func.max(events.c.id)))).scalar() or 0)
 
@@ -70,15 +69,13 @@ async def head(conn: AsyncConnection) -> int:
 PRUNED_KEY = "events_pruned_through"
 
 
-async def pruned_through(conn: AsyncConnection) -> int:
+async def pruned_through(conn: Conn) -> int:
     query = sa.select(server_state.c.value).where(server_state.c.key == PRUNED_KEY)
     value = (await conn.execute(query)).scalar()
     return int(value) if value is not None else 0
 
 
-async def missed(
-    conn: AsyncConnection, user_id: int, since: int, until: int, limit: int
-) -> list[Any]:
+async def missed(conn: Conn, user_id: int, since: int, until: int, limit: int) -> list[Any]:
     """The durable events a user should have received in (since, until], in order: their
     chats' events after they joined, plus the events addressed to them."""
     m = chat_members

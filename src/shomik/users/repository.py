@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shomik.db.engine import Conn
 from shomik.db.tables import chat_members, users
 from shomik.users.schemas import Params, UserMe, UserPublic
 
@@ -31,16 +31,16 @@ def to_me(row: Any) -> UserMe:
     return UserMe(**to_public(row).model_dump(), params=Params.model_validate(row.params))
 
 
-async def get(conn: AsyncConnection, user_id: int) -> Any | None:
+async def get(conn: Conn, user_id: int) -> Any | None:
     return (await conn.execute(sa.select(users).where(users.c.id == user_id))).first()
 
 
-async def get_by_username(conn: AsyncConnection, username: str) -> Any | None:
+async def get_by_username(conn: Conn, username: str) -> Any | None:
     query = sa.select(users).where(users.c.username_lower == username.lower())
     return (await conn.execute(query)).first()
 
 
-async def get_many(conn: AsyncConnection, user_ids: Iterable[int]) -> dict[int, Any]:
+async def get_many(conn: Conn, user_ids: Iterable[int]) -> dict[int, Any]:
     ids = list(set(user_ids))
     if not ids:
         return {}
@@ -48,16 +48,16 @@ async def get_many(conn: AsyncConnection, user_ids: Iterable[int]) -> dict[int, 
     return {row.id: row for row in rows}
 
 
-async def insert(conn: AsyncConnection, **values: Any) -> int:
+async def insert(conn: Conn, **values: Any) -> int:
     result = await conn.execute(sa.insert(users).values(**values).returning(users.c.id))
     return int(result.scalar_one())
 
 
-async def update(conn: AsyncConnection, user_id: int, **values: Any) -> None:
+async def update(conn: Conn, user_id: int, **values: Any) -> None:
     await conn.execute(sa.update(users).where(users.c.id == user_id).values(**values))
 
 
-async def search(conn: AsyncConnection, q: str, exclude: int, limit: int) -> list[Any]:
+async def search(conn: Conn, q: str, exclude: int, limit: int) -> list[Any]:
     escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     pattern = f"%{escaped}%"
     query = (
@@ -75,7 +75,7 @@ async def search(conn: AsyncConnection, q: str, exclude: int, limit: int) -> lis
     return list((await conn.execute(query)).all())
 
 
-async def contacts(conn: AsyncConnection, user_id: int) -> set[int]:
+async def contacts(conn: Conn, user_id: int) -> set[int]:
     """Everyone who shares at least one chat with the user."""
     mine = sa.select(chat_members.c.chat_id).where(chat_members.c.user_id == user_id)
     query = sa.select(chat_members.c.user_id).where(
