@@ -11,6 +11,8 @@ import asyncio
 import contextlib
 import enum
 import logging
+from collections.abc import Coroutine
+from typing import Any
 
 from starlette.websockets import WebSocket
 
@@ -21,6 +23,10 @@ CLOSE_UNAUTHORIZED = 4401
 CLOSE_SLOW_CONSUMER = 4008
 CLOSE_AUTH_TIMEOUT = 4408
 CLOSE_BAD_FRAME = 4400
+
+
+# Queued in place of a frame: "finish the send that was started eagerly".
+_RESUME = "\x00resume"
 
 
 class ConnState(enum.Enum):
@@ -47,6 +53,8 @@ class Connection:
         self._queue: asyncio.Queue[str] = asyncio.Queue()
         self._held: list[tuple[int, str]] = []
         self._writer: asyncio.Task[None] | None = None
+        # A send started in the caller's task that had to wait for the socket (see _deliver).
+        self._inflight: tuple[Coroutine[Any, Any, None], Any] | None = None
         self._room = asyncio.Event()  # set while the queue is under half full
         self.close_code: int | None = None
 
@@ -92,7 +100,7 @@ class Connection:
     def send_ephemeral(self, text: str) -> None:
         # Shed first: past half the bound, typing and presence are dropped, not queued.
         if self.state is ConnState.READY and self._queue.qsize() < self._max // 2:
-            self._queue.put_nowait(text)
+            self._deliver(text)
 
     def _put(self, text: str) -> None:
         if self.state is ConnState.CLOSED:
@@ -102,13 +110,61 @@ class Connection:
             # slow the fan-out; it comes back through resume and misses nothing.
             self.close(CLOSE_SLOW_CONSUMER, "send queue full")
             return
-        self._queue.put_nowait(text)
+        self._deliver(text)
+
+    def _deliver(self, text: str) -> None:
+        """Send at once when nothing is waiting before this frame, else queue it.
+
+        Sending "at once" starts the send coroutine right here, as Python 3.12's eager tasks
+        would: while the socket is writable it completes without ever suspending, and the
+        fan-out saves a task wake-up per recipient (measured: the largest per-delivery cost
+        after the database). If it does suspend (the peer's TCP window is full), the writer
+        task takes the half-done send over and everything after it queues behind it, so
+        the caller never waits and frames keep their order.
+        """
+        if self._inflight is not None or self._queue.qsize():
+            self._queue.put_nowait(text)
+            return
+        send = self.ws.send_text(text)
+        try:
+            waiting_on = send.send(None)
+        except StopIteration:
+            return
+        except Exception:  # the peer went away; the reader sees the disconnect
+            send.close()
+            return
+        self._inflight = (send, waiting_on)
+        self._queue.put_nowait(_RESUME)
+
+    async def _finish_inflight(self) -> None:
+        send, waiting_on = self._inflight or (None, None)
+        assert send is not None
+        try:
+            while True:
+                try:
+                    if waiting_on is None:  # a bare yield: give the loop one turn
+                        await asyncio.sleep(0)
+                    else:
+                        await waiting_on
+                except asyncio.CancelledError:
+                    raise
+                except Exception:  # noqa: S110  # re-raised inside the send just below
+                    pass
+                waiting_on = send.send(None)
+        except StopIteration:
+            pass
+        finally:
+            send.close()
+            self._inflight = None
 
     async def _write_loop(self) -> None:
         try:
             while True:
                 text = await self._queue.get()
-                await self.ws.send_text(text)
+                if text is _RESUME:
+                    await self._finish_inflight()
+                else:
+                    await self.ws.send_text(text)
                 if self._queue.qsize() < self._max // 2:
                     self._room.set()
         except asyncio.CancelledError:
