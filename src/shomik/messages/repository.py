@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from shomik.db.engine import Conn
-from shomik.db.tables import attachments, chat_members, messages, reactions
+from shomik.db.tables import attachments, chat_members, chats, messages, reactions
 from shomik.messages.schemas import AttachmentOut, Message, ReplyPreview
 
 PREVIEW_CHARS = 200
@@ -30,17 +30,37 @@ def attachment_out(row: Any) -> AttachmentOut:
     )
 
 
+# Built once (see chats.repository): these run on every send.
+_GET = sa.select(messages).where(messages.c.id == sa.bindparam("id"))
+_BY_CLIENT_ID = sa.select(messages).where(
+    messages.c.sender_id == sa.bindparam("sender"),
+    messages.c.chat_id == sa.bindparam("chat_id"),
+    messages.c.client_id == sa.bindparam("client_id"),
+)
+NEXT_SEQ = (
+    sa.update(chats)
+    .where(chats.c.id == sa.bindparam("chat"))
+    .values(last_seq=chats.c.last_seq + 1)
+    .returning(chats.c.last_seq)
+)
+INSERT = sa.insert(messages).returning(messages.c.id)
+MARK_READ = (
+    sa.update(chat_members)
+    .where(
+        chat_members.c.chat_id == sa.bindparam("chat"),
+        chat_members.c.user_id == sa.bindparam("user"),
+    )
+    .values(last_read_seq=sa.bindparam("seq"))
+)
+
+
 async def get(conn: Conn, message_id: int) -> Any | None:
-    return (await conn.execute(sa.select(messages).where(messages.c.id == message_id))).first()
+    return (await conn.execute(_GET, {"id": message_id})).first()
 
 
 async def by_client_id(conn: Conn, sender: int, chat_id: int, client_id: str) -> Any:
-    query = sa.select(messages).where(
-        messages.c.sender_id == sender,
-        messages.c.chat_id == chat_id,
-        messages.c.client_id == client_id,
-    )
-    return (await conn.execute(query)).first()
+    params = {"sender": sender, "chat_id": chat_id, "client_id": client_id}
+    return (await conn.execute(_BY_CLIENT_ID, params)).first()
 
 
 def _preview(row: Any) -> ReplyPreview:

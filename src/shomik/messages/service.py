@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from shomik.chats import repository as chats_repo
 from shomik.db.engine import WriteTx
-from shomik.db.tables import attachments, chat_members, chats, messages, pins, reactions
+from shomik.db.tables import attachments, pins, reactions
 from shomik.errors import Conflict, Forbidden, Invalid, NotFound
 from shomik.messages import repository as repo
 from shomik.messages.events import MESSAGE_NEW, PIN_UPDATED, REACTION_UPDATED, READ_UPDATED
@@ -47,38 +47,23 @@ async def insert_message(
     from what is known here rather than read back (a new message has no reactions and no
     reader yet, as read positions never pass the chat's last seq)."""
     created_at = utcnow()
-    seq = (
-        await tx.conn.execute(
-            sa.update(chats)
-            .where(chats.c.id == chat_id)
-            .values(last_seq=chats.c.last_seq + 1)
-            .returning(chats.c.last_seq)
-        )
-    ).scalar_one()
-    message_id = (
-        await tx.conn.execute(
-            sa.insert(messages)
-            .values(
-                chat_id=chat_id,
-                seq=seq,
-                sender_id=sender_id,
-                type=type_,
-                content=content,
-                reply_to_id=reply_to,
-                client_id=client_id,
-                meta=meta,
-                created_at=created_at,
-            )
-            .returning(messages.c.id)
-        )
-    ).scalar_one()
+    seq = (await tx.conn.execute(repo.NEXT_SEQ, {"chat": chat_id})).scalar_one()
+    row = {
+        "chat_id": chat_id,
+        "seq": seq,
+        "sender_id": sender_id,
+        "type": type_,
+        "content": content,
+        "reply_to_id": reply_to,
+        "client_id": client_id,
+        "meta": meta,
+        "created_at": created_at,
+    }
+    message_id = (await tx.conn.execute(repo.INSERT, row)).scalar_one()
     if sender_id is not None:
         # Sending means having read everything up to one's own message.
-        await tx.conn.execute(
-            sa.update(chat_members)
-            .where(chat_members.c.chat_id == chat_id, chat_members.c.user_id == sender_id)
-            .values(last_read_seq=seq)
-        )
+        params = {"chat": chat_id, "user": sender_id, "seq": seq}
+        await tx.conn.execute(repo.MARK_READ, params)
     files = []
     if attachment_ids:
         await tx.conn.execute(
@@ -196,11 +181,8 @@ async def mark_read(services: Services, user_id: int, chat_id: int, message_id: 
             raise NotFound("Message not found.")
         if row.seq <= member.last_read_seq:
             return ReadAck(chat_id=chat_id, seq=member.last_read_seq)
-        await tx.conn.execute(
-            sa.update(chat_members)
-            .where(chat_members.c.chat_id == chat_id, chat_members.c.user_id == user_id)
-            .values(last_read_seq=row.seq)
-        )
+        params = {"chat": chat_id, "user": user_id, "seq": row.seq}
+        await tx.conn.execute(repo.MARK_READ, params)
         event = ReadUpdated(chat_id=chat_id, user_id=user_id, message_id=row.id, seq=row.seq)
         await emit(tx, services.hub, READ_UPDATED, event, Audience(chat_id=chat_id))
         return ReadAck(chat_id=chat_id, seq=row.seq)

@@ -29,20 +29,20 @@ class Audience:
     user_id: int | None = None
 
 
+_INSERT = sa.insert(events).returning(events.c.id)  # built once: it runs on every event
+
+
 async def emit(tx: WriteTx, hub: Hub, kind: EventKind[T], data: T, to: Audience) -> int:
     assert kind.durable, kind.name
     payload = data.model_dump_json(by_alias=True)
-    result = await tx.conn.execute(
-        sa.insert(events)
-        .values(
-            type=kind.name,
-            chat_id=to.chat_id,
-            user_id=to.user_id,
-            data=payload,
-            created_at=utcnow(),
-        )
-        .returning(events.c.id)
-    )
+    row = {
+        "type": kind.name,
+        "chat_id": to.chat_id,
+        "user_id": to.user_id,
+        "data": payload,
+        "created_at": utcnow(),
+    }
+    result = await tx.conn.execute(_INSERT, row)
     seq = int(result.scalar_one())
     text = frame(kind.name, payload, seq)
 

@@ -31,8 +31,11 @@ def to_me(row: Any) -> UserMe:
     return UserMe(**to_public(row).model_dump(), params=Params.model_validate(row.params))
 
 
+_GET = sa.select(users).where(users.c.id == sa.bindparam("id"))  # every request runs it
+
+
 async def get(conn: Conn, user_id: int) -> Any | None:
-    return (await conn.execute(sa.select(users).where(users.c.id == user_id))).first()
+    return (await conn.execute(_GET, {"id": user_id})).first()
 
 
 async def get_by_username(conn: Conn, username: str) -> Any | None:
