@@ -1,0 +1,512 @@
+"""The benchmark runner: shomik against the bare in-memory ceiling, in one run.
+
+    python -m benchmarks.run                # 500 clients, groups of 50, rate search
+    python -m benchmarks.run --quick        # a small smoke run (about a minute)
+    python -m benchmarks.run --rate 200     # one fixed aggregate rate instead of the search
+    python -m benchmarks.run --deflate      # clients offer permessage-deflate, as browsers do
+
+What it does:
+
+1. starts `shomik serve` on a fresh SQLite data dir (rate limits off, access log off,
+   cheap argon2: registering the users is set-up, not the thing measured), registers
+   `--clients` users plus two, creates `clients / group-size` groups and one private chat;
+2. for each server (shomik, then `benchmarks.bare_server` with the same users and chat
+   ids), pinned to core 0 while the load generator (`benchmarks.loadgen`, its own process)
+   is pinned to core 1:
+   * the two-user send->receive latency (one sender, one receiver, one message at a time);
+   * the idle memory per connection (server RSS before and after connecting every client);
+   * delivered messages/s, send->receive p50/p99, server CPU per delivery, at each rate of
+     the search (doubling, then bisecting the first failing rate), a step passing if
+     p99 <= --p99-ms and every message reached every member;
+3. prints a markdown table with shomik/bare ratios and writes the JSON to
+   benchmarks/results/ (gitignored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import math
+import os
+import platform
+import resource
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+PYTHON = sys.executable
+SHOMIK = str(Path(sys.executable).parent / "shomik")
+PASSWORD = "a long enough benchmark passphrase"
+
+SERVER_ENV = {
+    "SHOMIK_ARGON2_TIME_COST": "1",
+    "SHOMIK_ARGON2_MEMORY_KIB": "1024",
+    "SHOMIK_ARGON2_PARALLELISM": "1",
+    "SHOMIK_RATE_LIMITS_ENABLED": "false",
+    "SHOMIK_ACCESS_LOG": "0",
+    "SHOMIK_LOG_LEVEL": "warning",
+    "SHOMIK_SECRET_KEY": "benchmark-only-secret-key-0123456789abcdefghijklmnop",
+}
+
+
+def log(*parts: object) -> None:
+    print("[bench]", *parts, file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def pinned(core: int | None, nice: int = 0) -> Callable[[], None] | None:
+    """A preexec_fn: pin the child (and so every thread it starts) to one core, optionally
+    change its scheduling priority, and let it open as many sockets as the hard limit
+    allows."""
+
+    def setup() -> None:
+        if core is not None:
+            os.sched_setaffinity(0, {core})
+        if nice:
+            # With autogroup scheduling (the default on desktop and many server kernels) a
+            # process's nice value only counts within its session's group: the child gets a
+            # session, and so a group, of its own, and that group gets the niceness.
+            with contextlib.suppress(OSError):  # raising priority needs privileges
+                os.setsid()
+                Path("/proc/self/autogroup").write_text(str(nice))
+            with contextlib.suppress(OSError):
+                os.nice(nice)
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft < hard:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+    return setup
+
+
+class Server:
+    def __init__(self, name: str, argv: list[str], env: dict[str, str], port: int, log_path: Path):
+        self.name = name
+        self.argv = argv
+        self.env = env
+        self.port = port
+        self.log_path = log_path
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def start(self, core: int | None, nice: int = 0) -> None:
+        with self.log_path.open("ab") as out:
+            self.proc = subprocess.Popen(
+                self.argv,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                preexec_fn=pinned(core, nice),  # the runner starts no threads
+            )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited: {self.log_path.read_text()[-3000:]}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{self.url}/api/health", timeout=1).status_code == 200:
+                    return
+            time.sleep(0.1)
+        raise RuntimeError(f"{self.name} did not start: {self.log_path.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=15)
+
+
+@contextlib.contextmanager
+def running(server: Server, core: int | None, nice: int) -> Iterator[Server]:
+    server.start(core, nice)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+# -- set-up: users and chats on the real server --------------------------------------------
+
+
+async def setup_real(url: str, clients: int, group_size: int) -> dict[str, Any]:
+    """Register the users, create the groups and the pair's private chat; returns the ids,
+    tokens and chats from which both plans are written."""
+    limits = httpx.Limits(max_connections=20)
+    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as http:
+        gate = asyncio.Semaphore(16)
+
+        async def register(i: int) -> dict[str, Any]:
+            name = f"bench{i}"
+            async with gate:
+                r = await http.post(
+                    "/api/auth/register",
+                    json={"username": name, "password": PASSWORD, "displayName": f"Bench {i}"},
+                )
+            r.raise_for_status()
+            body = r.json()
+            return {"userId": int(body["user"]["id"]), "token": str(body["access_token"])}
+
+        users = list(await asyncio.gather(*(register(i) for i in range(clients + 2))))
+        members, pair = users[:clients], users[clients:]
+
+        async def create(owner: dict[str, Any], body: dict[str, Any]) -> int:
+            async with gate:
+                r = await http.post(
+                    "/api/chats", json=body, headers={"Authorization": f"Bearer {owner['token']}"}
+                )
+            r.raise_for_status()
+            return int(r.json()["id"])
+
+        groups = [members[i : i + group_size] for i in range(0, clients, group_size)]
+        chat_ids = await asyncio.gather(
+            *(
+                create(
+                    group[0],
+                    {
+                        "type": "group",
+                        "name": f"bench group {n}",
+                        "participantIds": [m["userId"] for m in group[1:]],
+                    },
+                )
+                for n, group in enumerate(groups)
+            )
+        )
+        for group, chat_id in zip(groups, chat_ids, strict=True):
+            for member in group:
+                member["chatId"] = chat_id
+        pair_chat = await create(pair[0], {"type": "private", "userId": pair[1]["userId"]})
+        for member in pair:
+            member["chatId"] = pair_chat
+    return {"clients": members, "pair": pair}
+
+
+def write_plan(path: Path, port: int, setup: dict[str, Any], bare: bool) -> None:
+    def spec(m: dict[str, Any]) -> dict[str, Any]:
+        token = f"u{m['userId']}:c{m['chatId']}" if bare else m["token"]
+        return {"userId": m["userId"], "chatId": m["chatId"], "token": token}
+
+    plan = {
+        "host": "127.0.0.1",
+        "port": port,
+        "clients": [spec(m) for m in setup["clients"]],
+        "pair": [spec(m) for m in setup["pair"]],
+    }
+    path.write_text(json.dumps(plan))
+
+
+# -- the load generator --------------------------------------------------------------------
+
+
+def loadgen(args: argparse.Namespace, plan: Path, extra: list[str], timeout: float) -> Any:
+    argv = [PYTHON, "-m", "benchmarks.loadgen", "--plan", str(plan), *extra]
+    if args.deflate:
+        argv.append("--deflate")
+    proc = subprocess.run(
+        argv,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=None,  # its progress lines go straight to our stderr
+        timeout=timeout,
+        preexec_fn=pinned(args.loadgen_core, args.nice),
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"loadgen failed with {proc.returncode}")
+    return json.loads(proc.stdout.decode().strip().splitlines()[-1])
+
+
+def measure(args: argparse.Namespace, server: Server, plan: Path) -> dict[str, Any]:
+    log(f"{server.name}: two-user latency")
+    pair = loadgen(
+        args,
+        plan,
+        ["--mode", "pair", "--pair-count", str(args.pair_count)],
+        timeout=300,
+    )
+    log(
+        f"{server.name}: pair p50 {pair['latencyP50Ms']} ms p99 {pair['latencyP99Ms']} ms; "
+        f"{args.clients} clients"
+    )
+    extra = [
+        "--mode",
+        "load",
+        "--server-pid",
+        str(server.pid),
+        "--warmup",
+        str(args.warmup),
+        "--duration",
+        str(args.duration),
+        "--p99-ms",
+        str(args.p99_ms),
+        "--start-rate",
+        str(args.start_rate),
+        "--max-steps",
+        str(args.max_steps),
+        "--refine",
+        str(args.refine),
+    ]
+    if args.rate:
+        extra += ["--rates", ",".join(str(r) for r in args.rate)]
+    steps = len(args.rate) if args.rate else args.max_steps + args.refine + 1
+    budget = 120 + steps * (args.warmup + args.duration + 30 + 5)
+    load = loadgen(args, plan, extra, timeout=budget)
+    return {"pair": pair, "load": load}
+
+
+# -- reporting -----------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    model = "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    mem_kib = 0
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem_kib = int(line.split()[1])
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": model,
+        "memGiB": round(mem_kib / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "kernel": platform.release(),
+        "loadavg": Path("/proc/loadavg").read_text().split()[:3],
+    }
+
+
+def source_version() -> dict[str, Any]:
+    """The commit measured, and whether src/ differed from it (the server runs from src/)."""
+
+    def git(*argv: str) -> str:
+        try:
+            done = subprocess.run(
+                ["git", "-C", str(ROOT), *argv], capture_output=True, text=True, timeout=10
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return ""
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    return {
+        "commit": git("rev-parse", "--short", "HEAD") or "unknown",
+        "srcModified": bool(git("status", "--porcelain", "--", "src")),
+    }
+
+
+def fmt(value: Any, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def ratio(a: Any, b: Any) -> str:
+    try:
+        return f"{float(a) / float(b):.2f}"
+    except (TypeError, ValueError, ZeroDivisionError):
+        return "-"
+
+
+def table(results: dict[str, Any]) -> str:
+    real, bare = results["servers"].get("shomik"), results["servers"].get("bare")
+
+    def get(side: dict[str, Any] | None, *path: str) -> Any:
+        value: Any = side
+        for key in path:
+            if not isinstance(value, dict):
+                return None
+            value = value.get(key)
+        return value
+
+    # (label, path, digits, whether a shomik/bare ratio means something)
+    rows = [
+        ("max delivered msgs/s with p99 <= limit", ("load", "best", "deliveredPerSec"), 0, True),
+        ("  at send rate (msgs/s)", ("load", "best", "rate"), 0, True),
+        ("  latency p50 (ms)", ("load", "best", "latencyP50Ms"), 2, True),
+        ("  latency p99 (ms)", ("load", "best", "latencyP99Ms"), 2, True),
+        ("  server CPU per delivery (us)", ("load", "best", "serverCpuUsPerDelivery"), 1, True),
+        ("  server CPU share of its core", ("load", "best", "serverCpuShare"), 2, False),
+        ("  server time waiting for its core", ("load", "best", "serverWaitShare"), 2, False),
+        ("  load generator CPU share", ("load", "best", "loadgenCpuShare"), 2, False),
+        ("peak delivered msgs/s (any step)", ("load", "peak", "deliveredPerSec"), 0, True),
+        ("  server CPU per delivery (us)", ("load", "peak", "serverCpuUsPerDelivery"), 1, True),
+        ("  load generator CPU share", ("load", "peak", "loadgenCpuShare"), 2, False),
+        ("idle memory per connection (KiB)", ("load", "idleKiBPerConnection"), 1, True),
+        ("two-user send->receive p50 (ms)", ("pair", "latencyP50Ms"), 2, True),
+        ("two-user send->receive p99 (ms)", ("pair", "latencyP99Ms"), 2, True),
+    ]
+    lines = ["| measure | shomik | bare | shomik/bare |", "|---|---:|---:|---:|"]
+    for label, path, digits, comparable in rows:
+        a, b = get(real, *path), get(bare, *path)
+        r = ratio(a, b) if comparable else ""
+        lines.append(f"| {label} | {fmt(a, digits)} | {fmt(b, digits)} | {r} |")
+    return "\n".join(lines)
+
+
+def steps_table(name: str, load: dict[str, Any]) -> str:
+    lines = [
+        f"{name}: rate -> delivered/s, p50/p99 ms, delivery ratio, "
+        "server CPU (waiting), loadgen CPU (waiting)",
+    ]
+    for s in load.get("steps", []):
+        lines.append(
+            f"  {s['rate']:>9.1f} -> {s['deliveredPerSec']:>10.1f}  "
+            f"{s['latencyP50Ms']:>8.2f} / {s['latencyP99Ms']:>9.2f}  "
+            f"{s['deliveryRatio']:.4f}  "
+            f"cpu {s['serverCpuShare']:.2f} ({s['serverWaitShare']:.2f})  "
+            f"gen {s['loadgenCpuShare']:.2f} ({s['loadgenWaitShare']:.2f})  "
+            f"{'ok' if s['ok'] else 'FAIL'}{'  (overload step)' if s.get('saturation') else ''}"
+        )
+    return "\n".join(lines)
+
+
+# -- main ----------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n")[0])
+    p.add_argument("--clients", type=int, default=500)
+    p.add_argument("--group-size", type=int, default=50)
+    p.add_argument(
+        "--rate",
+        type=lambda s: [float(x) for x in s.split(",") if x],
+        default=None,
+        help="fixed aggregate send rate(s) in msgs/s, comma separated (default: search)",
+    )
+    p.add_argument("--start-rate", type=float, default=50.0, help="first rate of the search")
+    p.add_argument("--max-steps", type=int, default=10)
+    p.add_argument("--refine", type=int, default=3)
+    p.add_argument("--duration", type=float, default=10.0, help="measured seconds per step")
+    p.add_argument("--warmup", type=float, default=3.0, help="warm-up seconds per step")
+    p.add_argument("--p99-ms", type=float, default=50.0)
+    p.add_argument("--pair-count", type=int, default=300)
+    p.add_argument("--deflate", action="store_true", help="clients offer permessage-deflate")
+    p.add_argument(
+        "--servers", default="shomik,bare", help="which servers, in order (shomik, bare)"
+    )
+    p.add_argument("--server-core", type=int, default=0)
+    p.add_argument("--loadgen-core", type=int, default=1)
+    p.add_argument(
+        "--nice",
+        type=int,
+        default=0,
+        help="niceness of both servers and the load generator (e.g. -10 on a shared machine)",
+    )
+    p.add_argument("--quick", action="store_true", help="a small smoke run")
+    p.add_argument("--out", type=Path, default=None, help="JSON file (default: results/)")
+    args = p.parse_args(argv)
+    if args.quick:
+        args.clients, args.group_size = min(args.clients, 100), min(args.group_size, 25)
+        args.duration, args.warmup = 2.0, 1.0
+        args.max_steps, args.refine, args.pair_count = 6, 1, 50
+    if args.clients % args.group_size:
+        p.error("--clients must be a multiple of --group-size")
+    cores = os.sched_getaffinity(0)
+    if args.server_core not in cores or args.loadgen_core not in cores:
+        log("fewer than two usable cores: not pinning")
+        args.server_core = args.loadgen_core = None
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    started = dt.datetime.now().astimezone()
+    results: dict[str, Any] = {
+        "date": started.isoformat(timespec="seconds"),
+        "machine": machine(),
+        "source": source_version(),
+        "command": " ".join(["python -m benchmarks.run", *(argv or sys.argv[1:])]),
+        "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+        "servers": {},
+    }
+    wanted = [s.strip() for s in args.servers.split(",") if s.strip()]
+    with tempfile.TemporaryDirectory(prefix="shomik-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        real = Server(
+            "shomik",
+            [SHOMIK, "serve", "--port", "0", "--data-dir", str(tmp / "data")],
+            {**os.environ, **SERVER_ENV},
+            0,
+            tmp / "shomik.log",
+        )
+        real.port = free_port()
+        real.argv[3] = str(real.port)
+        with running(real, args.server_core, args.nice):
+            log(f"shomik on :{real.port}: registering {args.clients + 2} users")
+            t0 = time.monotonic()
+            setup = asyncio.run(setup_real(real.url, args.clients, args.group_size))
+            log(f"set-up done in {time.monotonic() - t0:.1f} s")
+            write_plan(tmp / "plan-shomik.json", real.port, setup, bare=False)
+            if "shomik" in wanted:
+                results["servers"]["shomik"] = measure(args, real, tmp / "plan-shomik.json")
+        if "bare" in wanted:
+            port = free_port()
+            bare = Server(
+                "bare",
+                [PYTHON, "-m", "benchmarks.bare_server", "--port", str(port)],
+                {**os.environ, "PYTHONPATH": str(ROOT)},
+                port,
+                tmp / "bare.log",
+            )
+            write_plan(tmp / "plan-bare.json", port, setup, bare=True)
+            with running(bare, args.server_core, args.nice):
+                results["servers"]["bare"] = measure(args, bare, tmp / "plan-bare.json")
+    results["machine"]["loadavgAfter"] = Path("/proc/loadavg").read_text().split()[:3]
+    after = source_version()
+    if after != results["source"]:
+        log(f"the source changed during the run: {results['source']} -> {after}")
+        results["sourceAfter"] = after
+    results["seconds"] = round((dt.datetime.now().astimezone() - started).total_seconds(), 1)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = args.out or RESULTS / f"{started:%Y%m%d-%H%M%S}{'-quick' if args.quick else ''}.json"
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    m = results["machine"]
+    print(
+        f"\n{results['date']}  {m['nproc']} x {m['cpu']}, {m['memGiB']} GiB, Python {m['python']}"
+    )
+    src = results["source"]
+    print(f"commit {src['commit']}{' + uncommitted changes in src/' if src['srcModified'] else ''}")
+    print(
+        f"{args.clients} clients in groups of {args.group_size}, p99 limit {args.p99_ms} ms, "
+        f"deflate {'on' if args.deflate else 'off'}, {args.duration} s per step\n"
+    )
+    print(table(results))
+    print()
+    for name, side in results["servers"].items():
+        print(steps_table(name, side["load"]))
+    print(f"\nresults: {out}")
+
+
+if __name__ == "__main__":
+    main()
