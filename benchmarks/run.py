@@ -29,9 +29,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
-import math
 import os
-import platform
 import resource
 import signal
 import socket
@@ -44,6 +42,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from benchmarks.report import machine, source_version, steps_table, table
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -281,117 +281,6 @@ def measure(args: argparse.Namespace, server: Server, plan: Path) -> dict[str, A
 
 
 # -- reporting -----------------------------------------------------------------------------
-
-
-def machine() -> dict[str, Any]:
-    model = "unknown"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    mem_kib = 0
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                mem_kib = int(line.split()[1])
-    return {
-        "nproc": os.cpu_count(),
-        "cpu": model,
-        "memGiB": round(mem_kib / 1024 / 1024, 1),
-        "python": platform.python_version(),
-        "kernel": platform.release(),
-        "loadavg": Path("/proc/loadavg").read_text().split()[:3],
-    }
-
-
-def source_version() -> dict[str, Any]:
-    """The commit measured, and whether src/ differed from it (the server runs from src/)."""
-
-    def git(*argv: str) -> str:
-        try:
-            done = subprocess.run(
-                ["git", "-C", str(ROOT), *argv], capture_output=True, text=True, timeout=10
-            )
-        except (OSError, subprocess.TimeoutExpired):
-            return ""
-        return done.stdout.strip() if done.returncode == 0 else ""
-
-    return {
-        "commit": git("rev-parse", "--short", "HEAD") or "unknown",
-        "srcModified": bool(git("status", "--porcelain", "--", "src")),
-    }
-
-
-def fmt(value: Any, digits: int = 1) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    if isinstance(value, float):
-        return f"{value:,.{digits}f}"
-    return f"{value:,}" if isinstance(value, int) else str(value)
-
-
-def ratio(a: Any, b: Any) -> str:
-    try:
-        return f"{float(a) / float(b):.2f}"
-    except (TypeError, ValueError, ZeroDivisionError):
-        return "-"
-
-
-def table(results: dict[str, Any]) -> str:
-    real, bare = results["servers"].get("shomik"), results["servers"].get("bare")
-
-    def get(side: dict[str, Any] | None, *path: str) -> Any:
-        value: Any = side
-        for key in path:
-            if not isinstance(value, dict):
-                return None
-            value = value.get(key)
-        return value
-
-    # (label, path, digits, whether a shomik/bare ratio means something)
-    rows = [
-        ("max delivered msgs/s with p99 <= limit", ("load", "best", "deliveredPerSec"), 0, True),
-        ("  at send rate (msgs/s)", ("load", "best", "rate"), 0, True),
-        ("  latency p50 (ms)", ("load", "best", "latencyP50Ms"), 2, True),
-        ("  latency p99 (ms)", ("load", "best", "latencyP99Ms"), 2, True),
-        ("  server CPU per delivery (us)", ("load", "best", "serverCpuUsPerDelivery"), 1, True),
-        ("  server CPU share of its core", ("load", "best", "serverCpuShare"), 2, False),
-        ("  server time waiting for its core", ("load", "best", "serverWaitShare"), 2, False),
-        ("  load generator CPU share", ("load", "best", "loadgenCpuShare"), 2, False),
-        ("peak delivered msgs/s (any step)", ("load", "peak", "deliveredPerSec"), 0, True),
-        ("  server CPU per delivery (us)", ("load", "peak", "serverCpuUsPerDelivery"), 1, True),
-        ("  load generator CPU share", ("load", "peak", "loadgenCpuShare"), 2, False),
-        ("idle memory per connection (KiB)", ("load", "idleKiBPerConnection"), 1, True),
-        ("two-user send->receive p50 (ms)", ("pair", "latencyP50Ms"), 2, True),
-        ("two-user send->receive p99 (ms)", ("pair", "latencyP99Ms"), 2, True),
-    ]
-    lines = ["| measure | shomik | bare | shomik/bare |", "|---|---:|---:|---:|"]
-    for label, path, digits, comparable in rows:
-        a, b = get(real, *path), get(bare, *path)
-        r = ratio(a, b) if comparable else ""
-        lines.append(f"| {label} | {fmt(a, digits)} | {fmt(b, digits)} | {r} |")
-    return "\n".join(lines)
-
-
-def steps_table(name: str, load: dict[str, Any]) -> str:
-    lines = [
-        f"{name}: rate -> delivered/s, p50/p99 ms, delivery ratio, "
-        "server CPU (waiting), loadgen CPU (waiting)",
-    ]
-    for s in load.get("steps", []):
-        lines.append(
-            f"  {s['rate']:>9.1f} -> {s['deliveredPerSec']:>10.1f}  "
-            f"{s['latencyP50Ms']:>8.2f} / {s['latencyP99Ms']:>9.2f}  "
-            f"{s['deliveryRatio']:.4f}  "
-            f"cpu {s['serverCpuShare']:.2f} ({s['serverWaitShare']:.2f})  "
-            f"gen {s['loadgenCpuShare']:.2f} ({s['loadgenWaitShare']:.2f})  "
-            f"{'ok' if s['ok'] else 'FAIL'}{'  (overload step)' if s.get('saturation') else ''}"
-        )
-    return "\n".join(lines)
-
-
-# -- main ----------------------------------------------------------------------------------
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -1,0 +1,129 @@
+"""What the load generator measures: /proc readings of the server, and the per-frame
+counters and latencies."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import os
+from array import array
+from pathlib import Path
+
+from benchmarks.wsclient import RawWsClient
+
+MESSAGE_NEW = b'{"type":"message:new"'
+ACK = b'{"type":"ack"'
+ERROR = b'{"type":"error"'
+READY = b'{"type":"ready"'
+CONTENT = b'"content":"t'
+
+
+# -- /proc readings of the server ---------------------------------------------------------
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def proc_cpu_seconds(pid: int) -> float:
+    """utime + stime of every thread of the process."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def proc_wait_seconds(pid: int) -> float:
+    """Time the process's threads spent runnable but waiting for a CPU (schedstat): how
+    much other processes on the same core held it back."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            total += int((task / "schedstat").read_text().split()[1])
+    return total / 1e9
+
+
+def proc_rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no VmRSS for {pid}")
+
+
+def percentile(sorted_values: array[int] | list[int], q: float) -> float:
+    if not sorted_values:
+        return math.nan
+    index = min(len(sorted_values) - 1, max(0, math.ceil(q * len(sorted_values)) - 1))
+    return float(sorted_values[index])
+
+
+def ms(ns: float) -> float:
+    return round(ns / 1e6, 3)
+
+
+# -- the measuring state ------------------------------------------------------------------
+
+
+class Meter:
+    """Everything the frame callback counts. One instance per process, reset per step."""
+
+    def __init__(self) -> None:
+        self.deliveries = 0  # every message:new with our timestamp, whenever received
+        self.acks = 0
+        self.errors = 0
+        self.error_samples: list[str] = []
+        self.other = 0
+        self.window_from = math.inf  # only messages sent at or after this are attributed
+        self.window_deliveries = 0
+        self.window_acks = 0
+        self.latencies: array[int] = array("q")
+        self.ack_latencies: array[int] = array("q")
+        # pair mode: the receiver's delivery of the message sent at time t
+        self.pair_receiver = -1
+        self.pair_waiting: dict[int, asyncio.Future[int]] = {}
+
+    def begin_window(self, start_ns: int) -> None:
+        self.window_from = start_ns
+        self.window_deliveries = 0
+        self.window_acks = 0
+        self.latencies = array("q")
+        self.ack_latencies = array("q")
+
+    def on_text(self, client: RawWsClient, payload: bytes, now: int) -> None:
+        if payload.startswith(MESSAGE_NEW):
+            i = payload.find(CONTENT)
+            if i < 0:
+                self.other += 1
+                return
+            j = i + len(CONTENT)
+            try:
+                sent = int(payload[j : payload.index(b" ", j)])
+            except ValueError:  # not one of ours (a system message)
+                self.other += 1
+                return
+            self.deliveries += 1
+            if sent >= self.window_from:
+                self.window_deliveries += 1
+                self.latencies.append(now - sent)
+            if client.index == self.pair_receiver:
+                fut = self.pair_waiting.pop(sent, None)
+                if fut is not None and not fut.done():
+                    fut.set_result(now)
+        elif payload.startswith(ACK):
+            self.acks += 1
+            i = payload.find(CONTENT)
+            if i >= 0:
+                j = i + len(CONTENT)
+                try:
+                    sent = int(payload[j : payload.index(b" ", j)])
+                except ValueError:
+                    return
+                if sent >= self.window_from:
+                    self.window_acks += 1
+                    self.ack_latencies.append(now - sent)
+        elif payload.startswith(ERROR):
+            self.errors += 1
+            if len(self.error_samples) < 5:
+                self.error_samples.append(payload[:300].decode(errors="replace"))
+        elif payload.startswith(READY):
+            client.ready = True
+        else:
+            self.other += 1
