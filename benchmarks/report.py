@@ -101,6 +101,13 @@ def table(results: dict[str, Any]) -> str:
         a, b = get(real, *path), get(bare, *path)
         r = ratio(a, b) if comparable else ""
         lines.append(f"| {label} | {fmt(a, digits)} | {fmt(b, digits)} | {r} |")
+    for name, side in results["servers"].items():
+        steps = get(side, "load", "steps") or []
+        if steps and all(s["ok"] for s in steps):
+            lines.append(
+                f"\n{name}: every step passed, so its ceiling was not reached; "
+                "raise --max-steps or --start-rate before comparing"
+            )
     return "\n".join(lines)
 
 

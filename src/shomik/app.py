@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 
@@ -88,6 +89,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.services = services
         await reset_all(services)
         pruner = asyncio.create_task(_housekeeping(services))
+        # What start-up built lives as long as the process: keep it out of every future
+        # full collection, which with hundreds of sockets otherwise pauses for ~50-100 ms.
+        gc.freeze()
         try:
             yield
         finally:

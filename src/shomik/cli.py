@@ -39,6 +39,7 @@ def serve(args: argparse.Namespace) -> None:
         ws_max_size=64 * 1024,  # a 4096-character message is at most 16 KB of UTF-8
         ws_ping_interval=settings.ws_ping_interval_seconds,
         ws_ping_timeout=settings.ws_ping_interval_seconds,
+        ws_per_message_deflate=settings.ws_compression,
         proxy_headers=True,
         log_level=os.environ.get("SHOMIK_LOG_LEVEL", "info"),
         access_log=os.environ.get("SHOMIK_ACCESS_LOG", "1") == "1",

@@ -61,3 +61,12 @@ async def test_ready_reports_the_user_online(users: Any) -> None:
     (alice,) = await users(1)
     ws = await alice.ws()
     assert ws.of_type("ready")[0]["data"]["user"]["status"] == "online"
+
+
+async def test_compression_is_negotiated_unless_turned_off(make_server: Any) -> None:
+    for setting, expected in (("true", True), ("false", False)):
+        server: ServerProcess = make_server(env={"SHOMIK_WS_COMPRESSION": setting})
+        async with connect(server.ws_url) as conn:  # the client offers permessage-deflate
+            assert conn.response is not None
+            extensions = conn.response.headers.get("Sec-WebSocket-Extensions") or ""
+            assert ("permessage-deflate" in extensions) is expected, (setting, extensions)
