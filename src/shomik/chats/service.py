@@ -76,8 +76,15 @@ def invalidate_members_after_commit(tx: WriteTx, services: Services, chat_id: in
 
 
 async def announce_new(tx: WriteTx, services: Services, chat_id: int, user_ids: list[int]) -> None:
+    """`chat:new` for each new member. The chat is loaded once: what differs between
+    members is only their unread count, derived from the read positions it carries."""
+    if not user_ids:
+        return
+    (base,) = await repo.list_for(tx.conn, user_ids[0], chat_id)
+    read_through = {m.user.id: m.last_read_seq for m in base.members}
     for uid in user_ids:
-        (chat,) = await repo.list_for(tx.conn, uid, chat_id)
+        unread = max(0, base.last_seq - read_through[uid])
+        chat = base.model_copy(update={"unread_count": unread})
         await emit(tx, services.hub, CHAT_NEW, chat, Audience(user_id=uid))
 
 
