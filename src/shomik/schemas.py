@@ -28,7 +28,13 @@ UtcDatetime = Annotated[datetime, PlainSerializer(_iso, return_type=str)]
 
 class Model(BaseModel):
     model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=False
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="forbid",
+        frozen=False,
+        # What the server sends always carries every field, defaults included: the
+        # generated client types say so (`type: 'ready'`, not `type?: 'ready'`).
+        json_schema_serialization_defaults_required=True,
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from shomik.chats import events as chat_events
 from shomik.messages import events as message_events
@@ -94,12 +94,14 @@ def _frame_model(name: str, **fields: Any) -> type[BaseModel]:
 
 def json_schema() -> dict[str, Any]:
     """Every frame of the protocol, for generating the web client's types."""
-    definitions: dict[str, Any] = {}
+    definitions: dict[str, tuple[type[BaseModel], JsonSchemaMode]] = {}
 
-    def add(name: str, model: type[BaseModel]) -> None:
-        definitions[name] = model
+    def add(name: str, model: type[BaseModel], mode: JsonSchemaMode = "serialization") -> None:
+        # What the client sends is described as the server validates it (defaults optional),
+        # what it receives as the server serializes it (every field present).
+        definitions[name] = (model, mode)
 
-    add("AuthFrame", AuthFrame)
+    add("AuthFrame", AuthFrame, "validation")
     add("ReadyFrame", ReadyFrame)
     add("ResyncRequiredFrame", ResyncRequiredFrame)
     add("ErrorFrame", ErrorFrame)
@@ -111,6 +113,7 @@ def json_schema() -> dict[str, Any]:
             _frame_model(
                 f"Command_{suffix}", type=(literal, ...), ref=(str, ...), data=(command.model, ...)
             ),
+            "validation",
         )
         ack: Any = Literal["ack"]
         add(
@@ -128,7 +131,7 @@ def json_schema() -> dict[str, Any]:
         add(f"Event_{suffix}", _frame_model(f"Event_{suffix}", **fields))
 
     _, schema = models_json_schema(
-        [(model, "serialization") for model in definitions.values()],
+        list(definitions.values()),
         ref_template="#/$defs/{model}",
     )
     schema["title"] = "Shomik WebSocket protocol"

@@ -1,0 +1,149 @@
+// The REST client: every call carries the bearer token in a header (never in a URL),
+// and every failure becomes an ApiError with the server's code and message.
+import type {
+  Chat,
+  ChatUpdate,
+  GroupChatCreate,
+  Message,
+  MessagePage,
+  TokenResponse,
+  Upload,
+  UserMe,
+  UserPublic,
+  UserUpdate,
+} from './types'
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly retryAfter: number | null = null,
+  ) {
+    super(message)
+    this.name = 'ApiError'
+  }
+}
+
+let token: string | null = null
+let onUnauthorized: () => void = () => undefined
+
+export function setToken(value: string | null): void {
+  token = value
+}
+
+export function setUnauthorizedHandler(handler: () => void): void {
+  onUnauthorized = handler
+}
+
+function headers(extra: Record<string, string> = {}): Record<string, string> {
+  return token ? { ...extra, Authorization: `Bearer ${token}` } : extra
+}
+
+async function failure(response: Response): Promise<ApiError> {
+  let code = 'http_error'
+  let message = `The server answered ${response.status}.`
+  try {
+    const body = (await response.json()) as { error?: { code?: string; message?: string } }
+    code = body.error?.code ?? code
+    message = body.error?.message ?? message
+  } catch {
+    // Not our JSON (a proxy's error page): keep the generic message.
+  }
+  const retry = Number(response.headers.get('Retry-After'))
+  if (response.status === 401 && token) onUnauthorized()
+  return new ApiError(response.status, code, message, Number.isFinite(retry) && retry > 0 ? retry : null)
+}
+
+export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  let response: Response
+  try {
+    response = await fetch(path, {
+      method,
+      headers: headers(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      body: body === undefined ? null : JSON.stringify(body),
+    })
+  } catch {
+    throw new ApiError(0, 'network', 'No connection to the server.')
+  }
+  if (!response.ok) throw await failure(response)
+  if (response.status === 204) return undefined as T
+  return (await response.json()) as T
+}
+
+/** A private file (attachment, thumbnail, avatar) as a blob: files need the header too. */
+export async function fetchBlob(url: string): Promise<Blob> {
+  const response = await fetch(url, { headers: headers() })
+  if (!response.ok) throw await failure(response)
+  return await response.blob()
+}
+
+/** Upload with progress (fetch has no upload progress): XMLHttpRequest it is. */
+export function uploadFile(
+  file: Blob,
+  name: string,
+  onProgress: (fraction: number) => void,
+  signal?: AbortSignal,
+): Promise<Upload> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest()
+    xhr.open('POST', '/api/upload')
+    if (token) xhr.setRequestHeader('Authorization', `Bearer ${token}`)
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable) onProgress(e.loaded / e.total)
+    }
+    xhr.onload = () => {
+      if (xhr.status === 201) {
+        resolve(JSON.parse(xhr.responseText) as Upload)
+        return
+      }
+      let code = 'upload_failed'
+      let message = `Upload failed (${xhr.status}).`
+      try {
+        const body = JSON.parse(xhr.responseText) as { error?: { code?: string; message?: string } }
+        code = body.error?.code ?? code
+        message = body.error?.message ?? message
+      } catch {
+        // keep the generic message
+      }
+      reject(new ApiError(xhr.status, code, message))
+    }
+    xhr.onerror = () => { reject(new ApiError(0, 'network', 'No connection to the server.')) }
+    xhr.onabort = () => { reject(new ApiError(0, 'aborted', 'Upload cancelled.')) }
+    signal?.addEventListener('abort', () => { xhr.abort() })
+    const form = new FormData()
+    form.append('file', file, name)
+    xhr.send(form)
+  })
+}
+
+export const api = {
+  register: (username: string, password: string, displayName: string | null) =>
+    request<TokenResponse>('POST', '/api/auth/register', { username, password, displayName }),
+  login: (username: string, password: string) =>
+    request<TokenResponse>('POST', '/api/auth/login', { username, password }),
+  logoutAll: () => request<unknown>('POST', '/api/auth/logout-all'),
+  me: () => request<UserMe>('GET', '/api/users/me'),
+  updateMe: (update: UserUpdate) => request<UserMe>('PATCH', '/api/users/me', update),
+  findUsers: (q: string) =>
+    request<{ users: UserPublic[] }>('GET', `/api/users?q=${encodeURIComponent(q)}`),
+  chats: () => request<{ chats: Chat[] }>('GET', '/api/chats'),
+  chat: (id: number) => request<Chat>('GET', `/api/chats/${id}`),
+  openPrivate: (userId: number) => request<Chat>('POST', '/api/chats', { type: 'private', userId }),
+  createGroup: (body: GroupChatCreate) => request<Chat>('POST', '/api/chats', body),
+  updateChat: (id: number, body: ChatUpdate) => request<Chat>('PATCH', `/api/chats/${id}`, body),
+  addMembers: (id: number, userIds: number[]) =>
+    request<Chat>('POST', `/api/chats/${id}/members`, { userIds }),
+  removeMember: (id: number, userId: number) =>
+    request<undefined>('DELETE', `/api/chats/${id}/members/${userId}`),
+  setRole: (id: number, userId: number, role: 'admin' | 'member') =>
+    request<Chat>('PATCH', `/api/chats/${id}/members/${userId}`, { role }),
+  history: (id: number, page: { before?: number; after?: number; limit?: number }) => {
+    const q = new URLSearchParams({ limit: String(page.limit ?? 50) })
+    if (page.before !== undefined) q.set('before', String(page.before))
+    if (page.after !== undefined) q.set('after', String(page.after))
+    return request<MessagePage>('GET', `/api/chats/${id}/messages?${q.toString()}`)
+  },
+  sendRest: (body: { chatId: number; clientId: string; content: string }) =>
+    request<Message>('POST', '/api/messages', body),
+}

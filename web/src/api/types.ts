@@ -1,0 +1,77 @@
+// Short names for the generated payload types (REST from openapi.ts, socket frames from
+// protocol.ts). Nothing here is written by hand but the aliases.
+import type { components } from './openapi'
+import type * as P from './protocol'
+
+type S = components['schemas']
+export type Chat = S['Chat']
+export type Member = S['Member']
+export type Message = S['Message']
+export type MessagePage = S['MessagePage']
+export type Attachment = S['AttachmentOut']
+export type Upload = S['UploadOut']
+export type UserMe = S['UserMe']
+export type UserPublic = S['UserPublic']
+export type Params = S['Params']
+export type ParamsUpdate = S['ParamsUpdate']
+export type UserUpdate = S['UserUpdate']
+export type TokenResponse = S['TokenResponse']
+export type GroupChatCreate = S['GroupChatCreate']
+export type ChatUpdate = S['ChatUpdate']
+export type ErrorResponse = S['ErrorResponse']
+
+export type {
+  ChatInfo,
+  AuthFrame,
+  ReadyFrame,
+  ResyncRequiredFrame,
+  ErrorFrame,
+  MessageSendCommand,
+  PinUpdated,
+  ReactionUpdated,
+  ReadUpdated,
+  TypingUpdate,
+  UserStatus,
+} from './protocol'
+
+// Every server event, keyed by its `type`: the dispatch table is typed from this, so a
+// missing handler is a compile error.
+export type ServerEvent =
+  | P.EventChatNew
+  | P.EventChatRemoved
+  | P.EventChatUpdated
+  | P.EventMessageNew
+  | P.EventPinUpdated
+  | P.EventReactionUpdated
+  | P.EventReadUpdated
+  | P.EventTypingUpdate
+  | P.EventUserStatus
+  | P.EventUserUpdated
+export type EventType = ServerEvent['type']
+export type EventOf<T extends EventType> = Extract<ServerEvent, { type: T }>
+
+type CommandFrame =
+  | P.CommandMessagePin
+  | P.CommandMessageRead
+  | P.CommandMessageSend
+  | P.CommandMessageUnpin
+  | P.CommandPresenceSet
+  | P.CommandReactionAdd
+  | P.CommandReactionRemove
+  | P.CommandTypingStart
+  | P.CommandTypingStop
+export type CommandType = CommandFrame['type']
+export type CommandData<T extends CommandType> = Extract<CommandFrame, { type: T }>['data']
+
+interface Acks {
+  'message:pin': P.AckMessagePin
+  'message:read': P.AckMessageRead
+  'message:send': P.AckMessageSend
+  'message:unpin': P.AckMessageUnpin
+  'presence:set': P.AckPresenceSet
+  'reaction:add': P.AckReactionAdd
+  'reaction:remove': P.AckReactionRemove
+  'typing:start': P.AckTypingStart
+  'typing:stop': P.AckTypingStop
+}
+export type CommandReply<T extends CommandType> = Acks[T]['data']

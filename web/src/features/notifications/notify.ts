@@ -1,0 +1,63 @@
+// What a user hears and sees when a message arrives in a chat they are not looking at:
+// a toast with a short sound, or a desktop notification when the tab is hidden.
+import type { Message } from '@/api/types'
+import { useChatsStore } from '@/stores/chats'
+import { useUsersStore } from '@/stores/users'
+import { useToastsStore } from './toasts'
+
+let audio: AudioContext | null = null
+
+/** A 120 ms two-tone chime, synthesized: no sound file to fetch or cache. */
+export function chime(): void {
+  try {
+    audio ??= new AudioContext()
+    const ctx = audio
+    const gain = ctx.createGain()
+    gain.connect(ctx.destination)
+    gain.gain.setValueAtTime(0.0001, ctx.currentTime)
+    gain.gain.exponentialRampToValueAtTime(0.15, ctx.currentTime + 0.01)
+    gain.gain.exponentialRampToValueAtTime(0.0001, ctx.currentTime + 0.25)
+    for (const [freq, at] of [[880, 0], [1320, 0.08]] as const) {
+      const osc = ctx.createOscillator()
+      osc.frequency.value = freq
+      osc.connect(gain)
+      osc.start(ctx.currentTime + at)
+      osc.stop(ctx.currentTime + at + 0.12)
+    }
+  } catch {
+    // No audio (autoplay policy before any click): the toast is enough.
+  }
+}
+
+export function preview(message: Pick<Message, 'type' | 'content' | 'attachments'>): string {
+  if (message.content) return message.content
+  if (message.type === 'image') return '🖼 Photo'
+  const file = message.attachments[0]
+  return file ? `📎 ${file.name}` : ''
+}
+
+export function notifyMessage(message: Message, viewing: boolean): void {
+  if (viewing) return
+  const chat = useChatsStore().byId.get(message.chatId)
+  const sender = message.senderId === null ? undefined : useUsersStore().byId.get(message.senderId)
+  const who = sender?.displayName ?? 'New message'
+  const title = chat?.type === 'group' ? `${who} in ${chat.name ?? 'group'}` : who
+  const body = preview(message).slice(0, 140)
+  if (document.visibilityState === 'hidden' && 'Notification' in window && Notification.permission === 'granted') {
+    const n = new Notification(title, { body, tag: `chat-${message.chatId}` })
+    n.onclick = () => {
+      window.focus()
+      window.dispatchEvent(new CustomEvent('shomik:open-chat', { detail: message.chatId }))
+    }
+    return
+  }
+  useToastsStore().show({ title, body, kind: 'message', chatId: message.chatId })
+  chime()
+}
+
+/** Ask once, from a user gesture (browsers ignore requests made without one). */
+export async function askNotificationPermission(): Promise<NotificationPermission | 'unsupported'> {
+  if (!('Notification' in window)) return 'unsupported'
+  if (Notification.permission !== 'default') return Notification.permission
+  return await Notification.requestPermission()
+}

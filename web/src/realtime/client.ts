@@ -1,0 +1,255 @@
+// The one WebSocket client: authenticates in its first frame (the token never goes in the
+// URL), resumes with `since`, reconnects with backoff, and turns commands into promises
+// settled by the server's ack or error. The lifecycle is an explicit state machine.
+import type { CommandData, CommandReply, CommandType, ServerEvent, UserMe } from '@/api/types'
+import { backoffDelay } from './backoff'
+
+export type ConnectionState =
+  | 'idle' // not started, or stopped (logged out)
+  | 'connecting' // socket opening or authenticating
+  | 'ready' // authenticated; replay done or under way
+  | 'waiting' // disconnected, a reconnect is scheduled
+  | 'offline' // the browser says there is no network; reconnect on `online`
+
+const TRANSITIONS: Record<ConnectionState, ConnectionState[]> = {
+  idle: ['connecting'],
+  connecting: ['ready', 'waiting', 'offline', 'idle'],
+  ready: ['waiting', 'offline', 'idle'],
+  waiting: ['connecting', 'offline', 'idle'],
+  offline: ['connecting', 'idle'],
+}
+
+/** Close codes the server uses (docs/protocol.md). */
+export const CLOSE_UNAUTHORIZED = 4401
+
+// 15 s for an ack: long enough for a slow replay ahead of it, short enough for a user.
+// A browser cannot see the server's protocol pings, so an unanswered command is also how
+// a dead path (a laptop waking from sleep, a silent NAT drop) is found: the socket is
+// recycled and the outbox resends with the same clientId.
+export const COMMAND_TIMEOUT_MS = 15_000
+
+export class CommandError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly retryAfter: number | null = null,
+  ) {
+    super(message)
+    this.name = 'CommandError'
+  }
+  /** Worth retrying with the same payload (the connection failed, not the command). */
+  get transient(): boolean {
+    return this.code === 'disconnected' || this.code === 'timeout' || this.code === 'rate_limited'
+  }
+}
+
+export interface RealtimeHandlers {
+  /** Authenticated. `resumed` is false on a fresh start or after `resync_required`:
+   *  the caller must refetch its state over REST. */
+  onReady(info: { user: UserMe; seq: number; resumed: boolean }): void
+  onEvent(event: ServerEvent): void
+  onStateChange?(state: ConnectionState): void
+  /** The token was refused: stop and log out; never retry (delivery guide §8). */
+  onUnauthorized(): void
+}
+
+export interface RealtimeOptions {
+  url: string
+  token: () => string | null
+  /** The last durable seq applied, or null to start fresh. */
+  since: () => number | null
+  handlers: RealtimeHandlers
+  WebSocketImpl?: typeof WebSocket
+  random?: () => number
+}
+
+interface Pending {
+  resolve(data: unknown): void
+  reject(error: CommandError): void
+  timer: ReturnType<typeof setTimeout>
+}
+
+type Incoming =
+  | { type: 'ready'; data: { user: UserMe; seq: number } }
+  | { type: 'resync_required'; data: { seq: number } }
+  | { type: 'ack'; ref: string; data: unknown }
+  | { type: 'error'; ref: string | null; error: { code: string; message: string; retryAfter?: number } }
+  | ServerEvent
+
+export class RealtimeClient {
+  state: ConnectionState = 'idle'
+  private socket: WebSocket | null = null
+  private attempt = 0
+  private retryTimer: ReturnType<typeof setTimeout> | null = null
+  private pending = new Map<string, Pending>()
+  private nextRef = 1
+  private resyncSeq: number | null = null
+  private readonly WS: typeof WebSocket
+
+  constructor(private readonly options: RealtimeOptions) {
+    this.WS = options.WebSocketImpl ?? WebSocket
+  }
+
+  start(): void {
+    if (this.state !== 'idle') return
+    this.open()
+  }
+
+  stop(): void {
+    this.clearTimers()
+    this.transition('idle')
+    this.dropSocket()
+    this.failPending('disconnected', 'Not connected.')
+  }
+
+  /** The browser lost the network: stop trying until it is back. */
+  setOffline(): void {
+    if (this.state === 'idle' || this.state === 'offline') return
+    this.clearTimers()
+    this.dropSocket()
+    this.failPending('disconnected', 'Not connected.')
+    this.transition('offline')
+  }
+
+  /** The network is back (or the tab woke up): try now instead of waiting out the backoff. */
+  reconnectNow(): void {
+    if (this.state === 'waiting' || this.state === 'offline') {
+      this.clearTimers()
+      this.attempt = 0
+      this.open()
+    }
+  }
+
+  command<T extends CommandType>(type: T, data: CommandData<T>): Promise<CommandReply<T>> {
+    const socket = this.socket
+    if (this.state !== 'ready' || !socket) {
+      return Promise.reject(new CommandError('disconnected', 'Not connected.'))
+    }
+    const ref = String(this.nextRef++)
+    return new Promise<CommandReply<T>>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(ref)
+        reject(new CommandError('timeout', 'The server did not answer in time.'))
+        if (socket === this.socket) this.recycle()
+      }, COMMAND_TIMEOUT_MS)
+      this.pending.set(ref, { resolve: resolve as (d: unknown) => void, reject, timer })
+      socket.send(JSON.stringify({ type, ref, data }))
+    })
+  }
+
+  private transition(next: ConnectionState): void {
+    if (next === this.state) return
+    if (!TRANSITIONS[this.state].includes(next)) {
+      throw new Error(`illegal connection transition ${this.state} -> ${next}`)
+    }
+    this.state = next
+    this.options.handlers.onStateChange?.(next)
+  }
+
+  private open(): void {
+    const token = this.options.token()
+    if (!token) {
+      this.transition('idle')
+      return
+    }
+    this.transition('connecting')
+    const socket = new this.WS(this.options.url)
+    this.socket = socket
+    socket.onopen = () => {
+      const since = this.options.since()
+      socket.send(JSON.stringify({ type: 'auth', token, since }))
+    }
+    socket.onmessage = (e: MessageEvent<string>) => {
+      if (socket !== this.socket) return
+      this.receive(JSON.parse(e.data) as Incoming)
+    }
+    socket.onclose = (e: CloseEvent) => {
+      if (socket !== this.socket) return
+      this.socket = null
+      this.failPending('disconnected', 'The connection was lost.')
+      if (e.code === CLOSE_UNAUTHORIZED) {
+        this.clearTimers()
+        this.transition('idle')
+        this.options.handlers.onUnauthorized()
+        return
+      }
+      this.scheduleRetry()
+    }
+  }
+
+  private receive(frame: Incoming): void {
+    switch (frame.type) {
+      case 'ready': {
+        this.attempt = 0
+        const resumed = this.resyncSeq === null && this.options.since() !== null
+        const seq = this.resyncSeq ?? frame.data.seq
+        this.resyncSeq = null
+        this.transition('ready')
+        this.options.handlers.onReady({ user: frame.data.user, seq, resumed })
+        return
+      }
+      case 'resync_required':
+        // Followed by `ready`: remember that the replay was refused.
+        this.resyncSeq = frame.data.seq
+        return
+      case 'ack': {
+        const pending = this.pending.get(frame.ref)
+        if (!pending) return
+        this.pending.delete(frame.ref)
+        clearTimeout(pending.timer)
+        pending.resolve(frame.data)
+        return
+      }
+      case 'error': {
+        const pending = frame.ref === null ? undefined : this.pending.get(frame.ref)
+        if (!pending || frame.ref === null) return
+        this.pending.delete(frame.ref)
+        clearTimeout(pending.timer)
+        pending.reject(new CommandError(frame.error.code, frame.error.message, frame.error.retryAfter ?? null))
+        return
+      }
+      default:
+        this.options.handlers.onEvent(frame)
+    }
+  }
+
+  private scheduleRetry(): void {
+    this.clearTimers()
+    this.transition('waiting')
+    const delay = backoffDelay(this.attempt++, this.options.random)
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null
+      this.open()
+    }, delay)
+  }
+
+  /** Give up on the current socket and reconnect through the backoff. */
+  private recycle(): void {
+    this.dropSocket()
+    this.failPending('disconnected', 'The connection was lost.')
+    this.scheduleRetry()
+  }
+
+  private clearTimers(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer)
+    this.retryTimer = null
+  }
+
+  private dropSocket(): void {
+    const socket = this.socket
+    this.socket = null
+    if (socket) {
+      socket.onclose = null
+      socket.onmessage = null
+      socket.close(1000)
+    }
+  }
+
+  private failPending(code: string, message: string): void {
+    for (const pending of this.pending.values()) {
+      clearTimeout(pending.timer)
+      pending.reject(new CommandError(code, message))
+    }
+    this.pending.clear()
+  }
+}

@@ -1,0 +1,48 @@
+// One handler per server event, in a table typed by the protocol: an event type without
+// a handler here is a compile error.
+import type { EventOf, EventType } from '@/api/types'
+import { useAuthStore } from '@/stores/auth'
+import { useChatsStore } from '@/stores/chats'
+import { useMessagesStore } from '@/stores/messages'
+import { useOutboxStore } from '@/stores/outbox'
+import { useUsersStore } from '@/stores/users'
+import { notifyMessage } from '@/features/notifications/notify'
+
+export type Handlers = { [K in EventType]: (event: EventOf<K>) => void }
+
+export function createHandlers(isViewing: (chatId: number) => boolean): Handlers {
+  const chats = useChatsStore()
+  const messages = useMessagesStore()
+  const outbox = useOutboxStore()
+  const users = useUsersStore()
+  const auth = useAuthStore()
+
+  return {
+    'chat:new': ({ data }) => { chats.upsert(data) },
+    'chat:updated': ({ data }) => { chats.applyInfo(data) },
+    'chat:removed': ({ data }) => {
+      chats.remove(data.chatId)
+      messages.drop(data.chatId)
+    },
+    'message:new': ({ data }) => {
+      const viewing = isViewing(data.chatId)
+      const fresh = (chats.byId.get(data.chatId)?.lastSeq ?? 0) < data.seq
+      chats.applyMessage(data, viewing)
+      messages.receive(data)
+      if (data.senderId === auth.user?.id) outbox.settle(data.clientId)
+      else if (fresh && data.type !== 'system') notifyMessage(data, viewing)
+      if (data.senderId !== null) users.stopTyping(data.chatId, data.senderId)
+    },
+    'pin:updated': ({ data }) => { chats.applyPin(data) },
+    'reaction:updated': ({ data }) => { messages.applyReactions(data) },
+    'read:updated': ({ data }) => { chats.applyRead(data) },
+    'typing:update': ({ data }) => {
+      if (data.userId !== auth.user?.id) users.applyTyping(data)
+    },
+    'user:status': ({ data }) => { users.applyStatus(data) },
+    'user:updated': ({ data }) => {
+      users.upsert(data)
+      if (data.id === auth.user?.id) auth.setUser({ ...auth.user, ...data })
+    },
+  }
+}

@@ -1,0 +1,137 @@
+// Keeps the stores in step with the server: one RealtimeClient, resume from the last
+// applied seq, a full refetch when resuming is refused, events buffered while it runs.
+import { ref } from 'vue'
+import type { EventType, Message, ServerEvent } from '@/api/types'
+import { useAuthStore } from '@/stores/auth'
+import { useChatsStore } from '@/stores/chats'
+import { useMessagesStore } from '@/stores/messages'
+import { useOutboxStore, type OutboxItem } from '@/stores/outbox'
+import { useUsersStore } from '@/stores/users'
+import { RealtimeClient, type ConnectionState } from './client'
+import { createHandlers, type Handlers } from './handlers'
+
+export const connection = ref<ConnectionState>('idle')
+/** True until the first state is loaded after sign-in or a resync. */
+export const syncing = ref(false)
+
+let client: RealtimeClient | null = null
+let lastSeq: number | null = null
+
+export function realtime(): RealtimeClient | null {
+  return client
+}
+
+function socketUrl(): string {
+  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`
+}
+
+function isViewing(chatId: number): boolean {
+  return useChatsStore().activeId === chatId && document.visibilityState === 'visible'
+}
+
+export function startSync(): void {
+  if (client) return
+  const auth = useAuthStore()
+  const chats = useChatsStore()
+  const messages = useMessagesStore()
+  const outbox = useOutboxStore()
+  const handlers: Handlers = createHandlers(isViewing)
+  let buffer: ServerEvent[] | null = null
+
+  const dispatch = (event: ServerEvent): void => {
+    if ('seq' in event) {
+      // A replayed event already applied (an overlap at resume): skip it.
+      if (lastSeq !== null && event.seq <= lastSeq) return
+      lastSeq = event.seq
+    }
+    const handler = handlers[event.type] as (e: ServerEvent) => void
+    handler(event)
+  }
+
+  const send = (item: OutboxItem): Promise<Message> => {
+    if (!client) return Promise.reject(new Error('Not connected.'))
+    return client.command('message:send', {
+      chatId: item.chatId,
+      clientId: item.clientId,
+      content: item.content,
+      replyTo: item.replyTo,
+      attachmentIds: item.attachments.map((a) => a.id),
+    })
+  }
+  outbox.configure(send, (message) => {
+    chats.applyMessage(message, true)
+    messages.receive(message)
+  })
+
+  client = new RealtimeClient({
+    url: socketUrl(),
+    token: () => auth.token,
+    since: () => lastSeq,
+    handlers: {
+      onStateChange: (state) => { connection.value = state },
+      onUnauthorized: () => {
+        stopSync()
+        auth.logout()
+        location.assign('/login')
+      },
+      onEvent: (event) => {
+        if (buffer) buffer.push(event)
+        else dispatch(event)
+      },
+      onReady: ({ user, seq, resumed }) => {
+        auth.setUser(user)
+        if (resumed) {
+          void outbox.flush()
+          return
+        }
+        // Fresh start or resync: state as of `seq` comes from REST, and events after
+        // it (arriving meanwhile) are applied on top, in order.
+        buffer = []
+        syncing.value = true
+        void (async () => {
+          try {
+            await chats.refresh()
+            await messages.resync(chats.activeId)
+          } finally {
+            lastSeq = seq
+            const pending = buffer ?? []
+            buffer = null
+            for (const event of pending) dispatch(event)
+            syncing.value = false
+            void outbox.flush()
+          }
+        })()
+      },
+    },
+  })
+  window.addEventListener('online', onOnline)
+  window.addEventListener('offline', onOffline)
+  document.addEventListener('visibilitychange', onVisibility)
+  client.start()
+}
+
+function onOnline(): void { client?.reconnectNow() }
+function onOffline(): void { client?.setOffline() }
+function onVisibility(): void {
+  const visible = document.visibilityState === 'visible'
+  if (visible) client?.reconnectNow()
+  // Away while hidden; the command also probes the socket when the tab comes back.
+  if (client?.state === 'ready') {
+    client.command('presence:set', { status: visible ? 'online' : 'away' }).catch(() => undefined)
+  }
+}
+
+export function stopSync(): void {
+  client?.stop()
+  client = null
+  lastSeq = null
+  window.removeEventListener('online', onOnline)
+  window.removeEventListener('offline', onOffline)
+  document.removeEventListener('visibilitychange', onVisibility)
+  useChatsStore().reset()
+  useMessagesStore().reset()
+  useUsersStore().reset()
+  useOutboxStore().reset()
+}
+
+export type { EventType }

@@ -1,0 +1,118 @@
+// The chat list: one entry per chat with its last message, unread count and pins,
+// kept current by events.
+import { defineStore } from 'pinia'
+import { computed, reactive, ref } from 'vue'
+import { api } from '@/api/http'
+import type { Chat, ChatInfo, Message, PinUpdated, ReadUpdated } from '@/api/types'
+import { useAuthStore } from './auth'
+import { useUsersStore } from './users'
+
+export const useChatsStore = defineStore('chats', () => {
+  const byId = reactive(new Map<number, Chat>())
+  const loaded = ref(false)
+  /** The chat on screen, and whether the user can see its newest messages. */
+  const activeId = ref<number | null>(null)
+
+  const sorted = computed(() =>
+    [...byId.values()].sort((a, b) => activity(b).localeCompare(activity(a))),
+  )
+  const totalUnread = computed(() => [...byId.values()].reduce((n, c) => n + c.unreadCount, 0))
+
+  function activity(chat: Chat): string {
+    return chat.lastMessage?.createdAt ?? chat.createdAt
+  }
+
+  function meId(): number | null {
+    return useAuthStore().user?.id ?? null
+  }
+
+  function rememberMembers(info: ChatInfo): void {
+    const users = useUsersStore()
+    for (const m of info.members) users.upsert(m.user)
+  }
+
+  function upsert(chat: Chat): void {
+    byId.set(chat.id, chat)
+    rememberMembers(chat)
+  }
+
+  async function refresh(): Promise<void> {
+    const { chats } = await api.chats()
+    const ids = new Set(chats.map((c) => c.id))
+    for (const id of [...byId.keys()]) if (!ids.has(id)) byId.delete(id)
+    for (const chat of chats) upsert(chat)
+    loaded.value = true
+  }
+
+  function applyInfo(info: ChatInfo): void {
+    const chat = byId.get(info.id)
+    rememberMembers(info)
+    if (chat) byId.set(info.id, { ...chat, ...info })
+  }
+
+  function remove(chatId: number): void {
+    byId.delete(chatId)
+    if (activeId.value === chatId) activeId.value = null
+  }
+
+  /** A new message: preview, order and unread count. */
+  function applyMessage(message: Message, seen: boolean): void {
+    const chat = byId.get(message.chatId)
+    if (!chat || message.seq <= chat.lastSeq) {
+      if (chat && chat.lastMessage?.id === message.id) byId.set(chat.id, { ...chat, lastMessage: message })
+      return
+    }
+    const mine = message.senderId === meId()
+    byId.set(chat.id, {
+      ...chat,
+      lastSeq: message.seq,
+      lastMessage: message,
+      unreadCount: mine || seen ? chat.unreadCount : chat.unreadCount + 1,
+    })
+  }
+
+  function applyRead(read: ReadUpdated): void {
+    const chat = byId.get(read.chatId)
+    if (!chat) return
+    const members = chat.members.map((m) =>
+      m.user.id === read.userId && m.lastReadSeq < read.seq ? { ...m, lastReadSeq: read.seq } : m,
+    )
+    const unread = read.userId === meId() ? Math.max(0, chat.lastSeq - read.seq) : chat.unreadCount
+    byId.set(chat.id, { ...chat, members, unreadCount: Math.min(chat.unreadCount, unread) })
+  }
+
+  function applyPin(pin: PinUpdated): void {
+    const chat = byId.get(pin.chatId)
+    if (!chat) return
+    const others = chat.pinnedMessages.filter((m) => m.id !== pin.messageId)
+    const pinned = pin.pinned && pin.message ? [...others, pin.message].sort((a, b) => a.seq - b.seq) : others
+    byId.set(chat.id, { ...chat, pinnedMessages: pinned })
+  }
+
+  /** What the other side of a private chat is; null for groups. */
+  function peerOf(chat: ChatInfo): number | null {
+    if (chat.type !== 'private') return null
+    const me = meId()
+    return chat.members.find((m) => m.user.id !== me)?.user.id ?? null
+  }
+
+  /** The highest seq every other member has read (for "read" ticks on own messages). */
+  function readByOthers(chatId: number): number {
+    const chat = byId.get(chatId)
+    if (!chat) return 0
+    const me = meId()
+    const others = chat.members.filter((m) => m.user.id !== me)
+    return others.length === 0 ? 0 : Math.max(...others.map((m) => m.lastReadSeq))
+  }
+
+  function reset(): void {
+    byId.clear()
+    loaded.value = false
+    activeId.value = null
+  }
+
+  return {
+    byId, loaded, activeId, sorted, totalUnread,
+    refresh, upsert, applyInfo, remove, applyMessage, applyRead, applyPin, peerOf, readByOthers, reset,
+  }
+})
