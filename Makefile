@@ -3,16 +3,33 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+WEB_DEPS := web/node_modules/.installed
+WEB_BUILD := web/dist/index.html
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/package-lock.json
 
-.PHONY: install run test lint typecheck unit bench schema clean
+.PHONY: install browser run test lint typecheck unit web-check bench schema clean
 
-install: $(STAMP)
+install: $(STAMP) browser $(WEB_BUILD)
+
+# Debian's Chromium for tests/e2e; the script does nothing once it is installed.
+browser:
+	sh scripts/install-browser.sh
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# The web client: built once into web/dist, which the Python server serves (no Node
+# process in production). `npm install` rather than `npm ci`: npm 11 leaves rollup's
+# optional platform packages out of the lock here, and `npm ci` then refuses the lock.
+$(WEB_DEPS): web/package.json web/package-lock.json
+	cd web && npm install --no-audit --no-fund --loglevel=error
+	touch $(WEB_DEPS)
+
+$(WEB_BUILD): $(WEB_DEPS) $(WEB_SOURCES)
+	cd web && npm run --silent build
 
 run: install
 	$(BIN)/shomik serve --host 127.0.0.1 --port 8000 --data-dir ./data
@@ -27,13 +44,21 @@ typecheck: install
 unit: install
 	$(BIN)/pytest -q -ra
 
-test: lint typecheck unit
+# The client's own checks: generated types fresh, vue-tsc, eslint, vitest.
+web-check: $(WEB_DEPS)
+	cd web && npm run --silent gen:check
+	cd web && npm run --silent typecheck
+	cd web && npm run --silent lint
+	cd web && npm run --silent test
+
+test: lint typecheck web-check unit
 
 schema: install
 	$(BIN)/shomik schema --out schema
+	cd web && npm run --silent gen
 
 bench: install
 	$(BIN)/python -m benchmarks.run
 
 clean:
-	rm -rf $(VENV) build .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) build .mypy_cache .ruff_cache .pytest_cache web/node_modules web/dist

@@ -132,7 +132,7 @@ export class RealtimeClient {
         reject(new CommandError('timeout', 'The server did not answer in time.'))
         if (socket === this.socket) this.recycle()
       }, COMMAND_TIMEOUT_MS)
-      this.pending.set(ref, { resolve: resolve as (d: unknown) => void, reject, timer })
+      this.pending.set(ref, { resolve: (d) => { resolve(d as CommandReply<T>) }, reject, timer })
       socket.send(JSON.stringify({ type, ref, data }))
     })
   }

@@ -94,7 +94,7 @@ export function startSync(): void {
             await messages.resync(chats.activeId)
           } finally {
             lastSeq = seq
-            const pending = buffer ?? []
+            const pending = buffer
             buffer = null
             for (const event of pending) dispatch(event)
             syncing.value = false

@@ -34,7 +34,7 @@ export const useMessagesStore = defineStore('messages', () => {
   function timeline(chatId: number): Timeline {
     let t = timelines.get(chatId)
     if (!t) {
-      timelines.set(chatId, shallowReactive({ messages: [], hasOlder: false, loadingOlder: false, ready: false }))
+      timelines.set(chatId, shallowReactive({ messages: shallowReactive([]), hasOlder: false, loadingOlder: false, ready: false }))
       t = timelines.get(chatId)
     }
     return t as Timeline
@@ -47,7 +47,8 @@ export const useMessagesStore = defineStore('messages', () => {
     const job = (async () => {
       const page = await api.history(chatId, { limit: PAGE_SIZE })
       const t = timeline(chatId)
-      t.messages = reactive(page.messages) as Message[]
+      // Shallow: messages are replaced whole, never mutated in place.
+      t.messages = shallowReactive(page.messages)
       t.hasOlder = page.hasMore
       t.ready = true
     })().finally(() => inflight.delete(chatId))
@@ -65,7 +66,7 @@ export const useMessagesStore = defineStore('messages', () => {
       const page = await api.history(chatId, { before: oldest.seq, limit: Math.min(100, limit) })
       const known = new Set(t.messages.map((m) => m.id))
       const fresh = page.messages.filter((m) => !known.has(m.id))
-      t.messages = reactive([...fresh, ...t.messages]) as Message[]
+      t.messages = shallowReactive([...fresh, ...t.messages])
       t.hasOlder = page.hasMore
       return fresh.length
     } finally {
@@ -79,7 +80,7 @@ export const useMessagesStore = defineStore('messages', () => {
     if (!t.ready) await loadLatest(chatId)
     while ((t.messages[0]?.seq ?? 0) > seq && t.hasOlder) {
       const missing = (t.messages[0]?.seq ?? 0) - seq
-      if ((await loadOlder(chatId, missing + 10)) === 0 && !t.hasOlder) break
+      if ((await loadOlder(chatId, missing + 10)) === 0) break
     }
     return t.messages.some((m) => m.seq === seq)
   }

@@ -36,8 +36,8 @@ export const useSettingsStore = defineStore('settings', () => {
     () => auth.user?.params,
     (params) => {
       if (!params) return
-      if (params.theme) theme.value = params.theme
-      if (params.messageTextSize) textSize.value = params.messageTextSize
+      theme.value = params.theme
+      textSize.value = params.messageTextSize
     },
     { immediate: true },
   )

@@ -1,0 +1,96 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { createPinia, setActivePinia } from 'pinia'
+import type { Chat, Message, ServerEvent } from '@/api/types'
+import { useAuthStore } from '@/stores/auth'
+import { useChatsStore } from '@/stores/chats'
+import { useOutboxStore } from '@/stores/outbox'
+import { useUsersStore } from '@/stores/users'
+import { createHandlers, type Handlers } from './handlers'
+
+vi.mock('@/features/notifications/notify', () => ({ notifyMessage: vi.fn() }))
+
+const member = (id: number, lastReadSeq = 0) => ({
+  role: 'member' as const, lastReadSeq,
+  user: { id, username: `u${id}`, displayName: `U${id}`, avatarUrl: null, status: 'offline' as const, lastSeen: null },
+})
+const chat = (): Chat => ({
+  id: 1, type: 'private', name: null, avatarUrl: null, createdAt: '2026-01-01T00:00:00Z',
+  members: [member(1), member(2)], lastSeq: 0, lastMessage: null, unreadCount: 0, pinnedMessages: [],
+})
+const message = (seq: number, senderId: number, clientId: string | null = null): Message =>
+  ({
+    id: 100 + seq, chatId: 1, seq, senderId, type: 'text', content: `m${seq}`, createdAt: '2026-01-01T10:00:00Z',
+    attachments: [], reactions: {}, readBy: [], replyTo: null, replyPreview: null, clientId,
+    meta: null, editedAt: null, deletedAt: null,
+  })
+
+function dispatch(handlers: Handlers, event: ServerEvent): void {
+  ;(handlers[event.type] as (e: ServerEvent) => void)(event)
+}
+
+beforeEach(() => {
+  localStorage.clear()
+  setActivePinia(createPinia())
+  useAuthStore().setUser({ id: 1, username: 'u1', displayName: 'U1', avatarUrl: null, status: 'online', lastSeen: null, params: { theme: 'dark', messageTextSize: 16 } })
+  useChatsStore().upsert(chat())
+})
+
+describe('event handlers', () => {
+  it('covers every event type of the protocol', () => {
+    const handlers = createHandlers(() => false)
+    expect(Object.keys(handlers).sort()).toEqual([
+      'chat:new', 'chat:removed', 'chat:updated', 'message:new', 'pin:updated', 'reaction:updated',
+      'read:updated', 'typing:update', 'user:status', 'user:updated',
+    ])
+  })
+
+  it('counts unread from others, not own messages, and clears on read', () => {
+    const handlers = createHandlers(() => false)
+    const chats = useChatsStore()
+    dispatch(handlers, { type: 'message:new', seq: 1, data: message(1, 2) })
+    dispatch(handlers, { type: 'message:new', seq: 2, data: message(2, 2) })
+    dispatch(handlers, { type: 'message:new', seq: 3, data: message(3, 1) })
+    expect(chats.byId.get(1)?.unreadCount).toBe(2)
+    expect(chats.byId.get(1)?.lastMessage?.seq).toBe(3)
+    dispatch(handlers, { type: 'read:updated', seq: 4, data: { chatId: 1, userId: 1, messageId: 103, seq: 3 } })
+    expect(chats.byId.get(1)?.unreadCount).toBe(0)
+    dispatch(handlers, { type: 'read:updated', seq: 5, data: { chatId: 1, userId: 2, messageId: 103, seq: 3 } })
+    expect(chats.readByOthers(1)).toBe(3)
+  })
+
+  it('does not count a message the user is looking at, nor one seen twice', () => {
+    const handlers = createHandlers(() => true)
+    dispatch(handlers, { type: 'message:new', seq: 1, data: message(1, 2) })
+    dispatch(handlers, { type: 'message:new', seq: 1, data: message(1, 2) })
+    expect(useChatsStore().byId.get(1)?.unreadCount).toBe(0)
+  })
+
+  it('settles the local echo when the own message arrives by event', () => {
+    const handlers = createHandlers(() => true)
+    const outbox = useOutboxStore()
+    outbox.enqueue({ clientId: 'abc', chatId: 1, content: 'm1', replyTo: null, attachments: [] })
+    dispatch(handlers, { type: 'message:new', seq: 1, data: message(1, 1, 'abc') })
+    expect(outbox.items).toHaveLength(0)
+  })
+
+  it('tracks typing per chat and drops it when the typist sends', () => {
+    const handlers = createHandlers(() => true)
+    const users = useUsersStore()
+    dispatch(handlers, { type: 'typing:update', data: { chatId: 1, userId: 2, isTyping: true } })
+    expect(users.typingIn(1).map((u) => u.id)).toEqual([2])
+    dispatch(handlers, { type: 'message:new', seq: 1, data: message(1, 2) })
+    expect(users.typingIn(1)).toEqual([])
+  })
+
+  it('keeps pins in order and removes a chat the user left', () => {
+    const handlers = createHandlers(() => true)
+    const chats = useChatsStore()
+    dispatch(handlers, { type: 'pin:updated', seq: 1, data: { chatId: 1, messageId: 105, pinned: true, by: 2, message: message(5, 2) } })
+    dispatch(handlers, { type: 'pin:updated', seq: 2, data: { chatId: 1, messageId: 102, pinned: true, by: 2, message: message(2, 2) } })
+    expect(chats.byId.get(1)?.pinnedMessages.map((m) => m.seq)).toEqual([2, 5])
+    dispatch(handlers, { type: 'pin:updated', seq: 3, data: { chatId: 1, messageId: 105, pinned: false, by: 2, message: null } })
+    expect(chats.byId.get(1)?.pinnedMessages.map((m) => m.seq)).toEqual([2])
+    dispatch(handlers, { type: 'chat:removed', seq: 4, data: { chatId: 1 } })
+    expect(chats.byId.has(1)).toBe(false)
+  })
+})
