@@ -7,7 +7,7 @@ WEB_DEPS := web/node_modules/.installed
 WEB_BUILD := web/dist/index.html
 WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/package-lock.json
 
-.PHONY: install browser run test lint typecheck unit web-check bench schema clean
+.PHONY: install browser run test lint typecheck unit web-check bench bench-web schema clean
 
 install: $(STAMP) browser $(WEB_BUILD)
 
@@ -59,6 +59,11 @@ schema: install
 
 bench: install
 	$(BIN)/python -m benchmarks.run
+
+# The web client's budget: initial JavaScript, a 10,000-message chat (docs/benchmarks.md).
+bench-web: install
+	cd web && node scripts/bundle-size.mjs
+	$(BIN)/python -m benchmarks.web_client
 
 clean:
 	rm -rf $(VENV) build .mypy_cache .ruff_cache .pytest_cache web/node_modules web/dist
