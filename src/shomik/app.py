@@ -34,6 +34,7 @@ from shomik.settings import Settings
 from shomik.uploads import cleanup as uploads_cleanup
 from shomik.uploads.router import router as uploads_router
 from shomik.users.router import router as users_router
+from shomik.web import web_client
 
 log = logging.getLogger(__name__)
 HOUSEKEEPING_EVERY_SECONDS = 600
@@ -128,4 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (auth_router, users_router, chats_router, messages_router, uploads_router):
         app.include_router(router, responses=ERROR_RESPONSES)
     app.add_api_websocket_route("/ws", websocket_endpoint)
+    # The web client answers what no route matched. As the router's default rather than a
+    # Mount("/"), which would match everything: a wrong method on an API route keeps its 405.
+    app.router.default = web_client(settings.web_dir, app.router.not_found)
     return app

@@ -11,6 +11,15 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+# Where `make install` builds the web client in a source checkout (src/shomik/../../web).
+_CHECKOUT_WEB = Path(__file__).resolve().parents[2] / "web"
+
+
+def _default_web_dir() -> Path | None:
+    # The client's source folder, not its build output, decides: a server started before
+    # the first build then serves the client as soon as it is built, without a restart.
+    return _CHECKOUT_WEB / "dist" if _CHECKOUT_WEB.is_dir() else None
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SHOMIK_", extra="ignore")
@@ -27,6 +36,8 @@ class Settings(BaseSettings):
     secret_key: str = ""
     # Empty means: only the server's own origin may open a WebSocket.
     allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # The built web client (index.html, assets/); None serves the API alone.
+    web_dir: Path | None = Field(default_factory=_default_web_dir)
 
     token_ttl_seconds: int = 7 * 24 * 3600  # the article's 7 days
     argon2_time_cost: int = 3
@@ -64,6 +75,12 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [o.strip().rstrip("/") for o in value.split(",") if o.strip()]
         return value
+
+    @field_validator("web_dir", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        # SHOMIK_WEB_DIR= (empty) turns the web client off, e.g. when nginx serves it.
+        return None if value == "" else value
 
     @field_validator("secret_key")
     @classmethod
