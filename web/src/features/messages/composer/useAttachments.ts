@@ -1,0 +1,156 @@
+// Files attached to the message being written. Each one uploads as soon as it is added
+// (like Telegram), so that pressing Send only sends ids; images are compressed first.
+// The list lives in the composer store: uploads survive a look at another chat.
+import { computed, ref, type ComputedRef, type Ref } from 'vue'
+import { ApiError, uploadFile } from '@/api/http'
+import type { Attachment, Upload } from '@/api/types'
+import { fileSize } from '@/lib/format'
+import { uuid } from '@/lib/uuid'
+import { useComposerStore, type PendingAttachment } from '@/stores/composer'
+import { prepareImage } from './compress'
+
+/** The server's limits: attachments per message, and bytes per upload. */
+export const MAX_ATTACHMENTS = 10
+export const MAX_FILE_BYTES = 10 * 1024 * 1024
+
+// Types a browser can show as a thumbnail from a local object URL.
+const PREVIEWABLE = /^image\/(jpeg|png|gif|webp)$/
+
+export interface AttachDeps {
+  upload: typeof uploadFile
+  prepare: (file: File, signal: AbortSignal) => Promise<Blob>
+  objectUrl: (blob: Blob) => string
+}
+
+const defaultDeps: AttachDeps = {
+  upload: uploadFile,
+  prepare: prepareImage,
+  objectUrl: (blob) => URL.createObjectURL(blob),
+}
+
+const quoted = (name: string): string => `“${name}”`
+
+/** Which of `files` may be added to `current` attachments, and why the others may not. */
+export function admit(current: number, files: readonly File[]): { accepted: File[]; refused: string[] } {
+  const refused: string[] = []
+  const tooBig = files.filter((f) => f.size > MAX_FILE_BYTES)
+  const empty = files.filter((f) => f.size === 0)
+  if (tooBig.length === 1 && tooBig[0]) {
+    refused.push(`${quoted(tooBig[0].name)} is ${fileSize(tooBig[0].size)}: files can be at most 10 MB.`)
+  } else if (tooBig.length > 1) {
+    refused.push(`${tooBig.length} files are over the 10 MB limit and were not added.`)
+  }
+  if (empty.length) refused.push(`${empty.map((f) => quoted(f.name)).join(', ')}: empty files cannot be sent.`)
+  const fitting = files.filter((f) => f.size > 0 && f.size <= MAX_FILE_BYTES)
+  const room = Math.max(0, MAX_ATTACHMENTS - current)
+  if (fitting.length > room) {
+    const left = fitting.length - room
+    refused.push(`Up to ${MAX_ATTACHMENTS} files per message: ${left} ${left === 1 ? 'was' : 'were'} not added.`)
+  }
+  return { accepted: fitting.slice(0, room), refused }
+}
+
+function errorText(e: unknown): string {
+  // ApiError carries the server's own words (413, 415, 422, 429…).
+  if (e instanceof ApiError) return e.message
+  return e instanceof Error ? e.message : 'The upload failed.'
+}
+
+async function run(item: PendingAttachment, deps: AttachDeps): Promise<void> {
+  const signal = item.controller.signal
+  try {
+    if (!item.blob) {
+      item.status = 'preparing'
+      item.blob = await deps.prepare(item.file, signal)
+      item.size = item.blob.size
+    }
+    if (signal.aborted) return
+    item.status = 'uploading'
+    item.progress = 0
+    item.result = await deps.upload(item.blob, item.name, (p) => { item.progress = p }, signal)
+    item.progress = 1
+    item.status = 'done'
+  } catch (e) {
+    // Removed by the user: the item is gone already, nothing to show.
+    if (signal.aborted) return
+    item.status = 'error'
+    item.error = errorText(e)
+  }
+}
+
+export function toAttachment(upload: Upload): Attachment {
+  const { id, url, name, mime, size, width, height, thumbnailUrl } = upload
+  return { id, url, name, mime, size, width, height, thumbnailUrl }
+}
+
+export interface Attachments {
+  items: ComputedRef<readonly PendingAttachment[]>
+  /** Something is still compressing or uploading. */
+  busy: ComputedRef<boolean>
+  failed: ComputedRef<boolean>
+  /** Why files were refused, until the next add or dismiss. */
+  notice: Ref<string | null>
+  add(files: readonly File[]): void
+  remove(key: string): void
+  retry(key: string): void
+  clear(): void
+  /** What to send: the uploaded files, in the order they were attached. */
+  uploaded(): Attachment[]
+}
+
+export function useAttachments(chatId: () => number, deps: AttachDeps = defaultDeps): Attachments {
+  const store = useComposerStore()
+  const items = computed<readonly PendingAttachment[]>(() => store.attachments.get(chatId()) ?? [])
+  const busy = computed(() => items.value.some((a) => a.status === 'preparing' || a.status === 'uploading'))
+  const failed = computed(() => items.value.some((a) => a.status === 'error'))
+  const notice = ref<string | null>(null)
+
+  function add(files: readonly File[]): void {
+    const list = store.attachmentsOf(chatId())
+    const { accepted, refused } = admit(list.length, files)
+    notice.value = refused.length ? refused.join(' ') : null
+    for (const file of accepted) {
+      list.push({
+        key: uuid(),
+        name: file.name || 'file',
+        mime: file.type,
+        size: file.size,
+        isImage: PREVIEWABLE.test(file.type),
+        previewUrl: PREVIEWABLE.test(file.type) ? deps.objectUrl(file) : null,
+        status: 'preparing',
+        progress: 0,
+        error: null,
+        result: null,
+        file,
+        blob: null,
+        controller: new AbortController(),
+      })
+      // Through the reactive list, so that progress updates reach the view.
+      const item = list[list.length - 1]
+      if (item) void run(item, deps)
+    }
+  }
+
+  function retry(key: string): void {
+    const item = items.value.find((a) => a.key === key)
+    if (item?.status !== 'error') return
+    item.error = null
+    item.controller = new AbortController()
+    void run(item, deps)
+  }
+
+  return {
+    items,
+    busy,
+    failed,
+    notice,
+    add,
+    remove: (key) => { store.removeAttachment(chatId(), key) },
+    retry,
+    clear: () => {
+      store.clearAttachments(chatId())
+      notice.value = null
+    },
+    uploaded: () => items.value.flatMap((a) => (a.result ? [toAttachment(a.result)] : [])),
+  }
+}
