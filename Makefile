@@ -7,9 +7,12 @@ WEB_DEPS := web/node_modules/.installed
 WEB_BUILD := web/dist/index.html
 WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/package-lock.json
 
-.PHONY: install browser run test lint typecheck unit web-check bench bench-web schema clean
+.PHONY: install install-server browser run test lint typecheck unit web-check bench bench-web schema clean
 
-install: $(STAMP) browser $(WEB_BUILD)
+install: install-server browser
+
+# What production needs: the server and the built client (no test browser).
+install-server: $(STAMP) $(WEB_BUILD)
 
 # Debian's Chromium for tests/e2e; the script does nothing once it is installed.
 browser:

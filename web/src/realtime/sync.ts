@@ -7,6 +7,7 @@ import { useChatsStore } from '@/stores/chats'
 import { useMessagesStore } from '@/stores/messages'
 import { useOutboxStore, type OutboxItem } from '@/stores/outbox'
 import { useUsersStore } from '@/stores/users'
+import { clearMediaCache } from '@/lib/media'
 import { RealtimeClient, type ConnectionState } from './client'
 import { createHandlers, type Handlers } from './handlers'
 
@@ -132,6 +133,7 @@ export function stopSync(): void {
   useMessagesStore().reset()
   useUsersStore().reset()
   useOutboxStore().reset()
+  clearMediaCache()
 }
 
 export type { EventType }
