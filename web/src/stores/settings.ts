@@ -16,6 +16,7 @@ export const useSettingsStore = defineStore('settings', () => {
   const theme = ref<Theme>(cached?.theme ?? 'dark')
   const textSize = ref<number>(cached?.messageTextSize ?? 16)
   const saveError = ref<string | null>(null)
+  let saves = 0
 
   function apply(): void {
     const dark =
@@ -45,11 +46,15 @@ export const useSettingsStore = defineStore('settings', () => {
   async function update(change: { theme?: Theme; messageTextSize?: number }): Promise<void> {
     if (change.theme) theme.value = change.theme
     if (change.messageTextSize) textSize.value = change.messageTextSize
+    // Answers can arrive out of order: only the newest save may write the user back,
+    // or an older answer would put the older theme or size back on screen.
+    const mine = ++saves
     try {
       saveError.value = null
-      auth.setUser(await api.updateMe({ params: change }))
+      const user = await api.updateMe({ params: change })
+      if (mine === saves) auth.setUser(user)
     } catch (e) {
-      saveError.value = e instanceof Error ? e.message : 'Could not save.'
+      if (mine === saves) saveError.value = e instanceof Error ? e.message : 'Could not save.'
     }
   }
 
