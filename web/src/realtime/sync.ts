@@ -109,6 +109,8 @@ export function startSync(): void {
   window.addEventListener('offline', onOffline)
   document.addEventListener('visibilitychange', onVisibility)
   client.start()
+  // Opened without a network (the PWA from its cache): say so, and wait for `online`.
+  if (!navigator.onLine) client.setOffline()
 }
 
 function onOnline(): void { client?.reconnectNow() }

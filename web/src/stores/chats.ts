@@ -1,9 +1,11 @@
 // The chat list: one entry per chat with its last message, unread count and pins,
-// kept current by events.
+// kept current by events, and cached locally so that a reload without the server still
+// shows the list and the open chat (with the messages waiting in the outbox).
 import { defineStore } from 'pinia'
-import { computed, reactive, ref } from 'vue'
+import { computed, reactive, ref, watch } from 'vue'
 import { api } from '@/api/http'
 import type { Chat, ChatInfo, Message, PinUpdated, ReadUpdated } from '@/api/types'
+import { load, save } from '@/lib/storage'
 import { useAuthStore } from './auth'
 import { useUsersStore } from './users'
 
@@ -12,6 +14,18 @@ export const useChatsStore = defineStore('chats', () => {
   const loaded = ref(false)
   /** The chat on screen, and whether the user can see its newest messages. */
   const activeId = ref<number | null>(null)
+  // Until the first refresh (`loaded`), the list as last seen: shown, never trusted.
+  for (const chat of load<Chat[]>('chats', [])) upsert(chat)
+  // Chats are replaced whole, never mutated: watching the entries is enough.
+  let saveTimer: ReturnType<typeof setTimeout> | undefined
+  watch(
+    () => [...byId.values()],
+    () => {
+      clearTimeout(saveTimer)
+      // 500 ms: a burst of events (a replay) is written once.
+      saveTimer = setTimeout(() => { save('chats', byId.size > 0 ? [...byId.values()] : null) }, 500)
+    },
+  )
 
   const sorted = computed(() =>
     [...byId.values()].sort((a, b) => activity(b).localeCompare(activity(a))),

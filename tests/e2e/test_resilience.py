@@ -1,0 +1,285 @@
+"""The client against a server that goes away: a restart (graceful or a crash), messages
+written while it is down, a reload while it is down, and a short network drop. Each time
+every message must end up on both screens exactly once and in order."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import urlparse
+
+import pytest
+from playwright.async_api import Locator, Page, Request, WebSocket, expect
+
+from tests.e2e.browser import WEB_DIST, Client, NewContext
+from tests.e2e.flows import send, signed_in_as, timeline
+from tests.harness import ServerProcess, User, register
+
+WEB_ENV = {"SHOMIK_WEB_DIR": str(WEB_DIST)}
+# The reconnect backoff is 1, 2, 4, 8, 16 then 30 s, each ±25 %: after an outage of a few
+# seconds the next try is at most 16 s * 1.25 = 20 s away. 40 s leaves room for a slow box.
+RECONNECT_MS = 40_000
+# What a browser logs, as console errors, for every try against a server that is down.
+NETWORK_NOISE = re.compile(r"WebSocket connection to .* failed|Failed to load resource: net::ERR_")
+
+People = Callable[[ServerProcess], Awaitable[User]]
+
+
+@dataclass
+class Side:
+    """One person: their REST account and their browser, open on the chat."""
+
+    user: User
+    client: Client
+    page: Page
+
+
+@pytest.fixture
+async def own_server(make_server: Callable[..., ServerProcess]) -> ServerProcess:
+    """A server of the test's own, serving the real client, to stop, kill and restart."""
+    if not (WEB_DIST / "index.html").is_file():
+        pytest.fail(f"web client not built: run make install ({WEB_DIST}/index.html is missing)")
+    return await asyncio.to_thread(make_server, WEB_ENV)
+
+
+@pytest.fixture
+async def people() -> AsyncIterator[People]:
+    made: list[User] = []
+
+    async def make(server: ServerProcess) -> User:
+        made.append(await register(server))
+        return made[-1]
+
+    yield make
+    for user in made:
+        await user.aclose()
+
+
+async def open_side(new_context: NewContext, server: ServerProcess, user: User, chat: int) -> Side:
+    client = await new_context(base_url=server.url)
+    page = await client.new_page()
+    await signed_in_as(page, user, f"/chat/{chat}")
+    await expect(timeline(page)).to_be_visible()
+    return Side(user, client, page)
+
+
+def status_line(page: Page) -> Locator:
+    """The line over the chat list ("Connecting…", "Waiting for network…", "Updating…");
+    absent when live."""
+    return page.get_by_role("complementary", name="Chats", exact=True).get_by_role("status")
+
+
+def sending(page: Page) -> Locator:
+    return timeline(page).get_by_role("img", name="Sending")
+
+
+async def message_texts(page: Page) -> list[str]:
+    """The bubbles' texts top to bottom, as a screen reader names them ("You: hi" -> "hi")."""
+    labels: list[Any] = (
+        await timeline(page)
+        .locator("article")
+        .evaluate_all("els => els.map(e => e.getAttribute('aria-label') ?? '')")
+    )
+    return [str(label).split(": ", 1)[-1] for label in labels]
+
+
+async def expect_messages(page: Page, expected: list[str], timeout_ms: float = 10_000) -> None:
+    """The timeline shows exactly `expected`: each once, in this order (polled until then)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_ms / 1000
+    got = await message_texts(page)
+    while got != expected and loop.time() < deadline:
+        await asyncio.sleep(0.1)
+        got = await message_texts(page)
+    duplicates = {text: n for text, n in Counter(got).items() if n > 1}
+    assert not duplicates, f"shown more than once: {duplicates} in {got}"
+    assert got == expected
+
+
+async def wait_until(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while not condition():
+        assert loop.time() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.05)
+
+
+async def service_worker_ready(page: Page) -> None:
+    """The app's service worker is active (the shell is precached), within 10 s."""
+    state = await page.evaluate(
+        """() => Promise.race([
+            navigator.serviceWorker.ready.then(({ active }) => new Promise(resolve => {
+                const done = () => { if (active.state === 'activated') resolve(active.state) }
+                active.addEventListener('statechange', done)
+                done()
+            })),
+            new Promise(resolve => setTimeout(() => resolve('timeout'), 10000)),
+        ])"""
+    )
+    assert state == "activated"
+
+
+def assert_only_network_errors(*sides: Side) -> None:
+    """Failed connections to a stopped server are expected noise; nothing else is."""
+    for side in sides:
+        unexpected = [e for e in side.client.errors if not NETWORK_NOISE.search(e)]
+        assert not unexpected, "errors in the browser:\n" + "\n".join(unexpected)
+
+
+async def chat_of_two(
+    new_context: NewContext, server: ServerProcess, people: People
+) -> tuple[int, Side, Side]:
+    alice, bob = await people(server), await people(server)
+    chat: int = (await alice.private_chat(bob))["id"]
+    return (
+        chat,
+        await open_side(new_context, server, alice, chat),
+        await open_side(new_context, server, bob, chat),
+    )
+
+
+@pytest.mark.parametrize("how", ["stop", "kill"])
+async def test_both_sides_catch_up_after_a_server_restart(
+    how: Literal["stop", "kill"], own_server: ServerProcess, new_context: NewContext, people: People
+) -> None:
+    server = own_server
+    chat, a, b = await chat_of_two(new_context, server, people)
+    bob_sockets: list[WebSocket] = []
+    # From now on, every socket Bob's page opens: his reconnect attempts.
+    b.page.on("websocket", lambda ws: bob_sockets.append(ws))
+    await send(a.page, "before the outage")
+    for side in (a, b):
+        await expect_messages(side.page, ["before the outage"])
+
+    port = server.port
+    await asyncio.to_thread(server.stop if how == "stop" else server.kill)
+    for side in (a, b):
+        await expect(status_line(side.page)).to_have_text("Connecting…")
+    # Two failed tries: Bob's next one is 4 s ± 25 % away, so what Alice writes right after
+    # the restart is written while Bob is still away.
+    await wait_until(lambda: len(bob_sockets) >= 2, 15, "two reconnect attempts")
+
+    await asyncio.to_thread(server.start)
+    assert (server.port, server.url) == (port, f"http://127.0.0.1:{port}")
+    tries = len(bob_sockets)
+    over_rest = [f"over REST {n}" for n in range(1, 6)]
+    for text in over_rest:
+        await a.user.send(chat, text)  # Alice's other device: REST
+    assert len(bob_sockets) == tries, "Bob reconnected before the messages were written"
+    in_the_ui = ["typed after the restart 1", "typed after the restart 2"]
+    for text in in_the_ui:
+        await send(a.page, text)
+
+    expected = ["before the outage", *over_rest, *in_the_ui]
+    for side in (a, b):
+        await expect(status_line(side.page)).to_have_count(0, timeout=RECONNECT_MS)
+        await expect_messages(side.page, expected, RECONNECT_MS)
+    await expect(sending(a.page)).to_have_count(0)
+    for side in (a, b):  # settled: nothing more arrived late
+        await expect_messages(side.page, expected)
+    assert_only_network_errors(a, b)
+
+
+async def test_messages_written_while_the_server_is_down_are_sent_once_it_is_back(
+    own_server: ServerProcess, new_context: NewContext, people: People
+) -> None:
+    server = own_server
+    _, a, b = await chat_of_two(new_context, server, people)
+    await asyncio.to_thread(server.stop)
+    await expect(status_line(a.page)).to_have_text("Connecting…")
+
+    queued = ["written while down 1", "written while down 2"]
+    for text in queued:
+        await send(a.page, text)
+    # Shown at once, in order, each with the clock.
+    await expect_messages(a.page, queued, 2_000)
+    await expect(sending(a.page)).to_have_count(2)
+
+    await asyncio.to_thread(server.start)
+    await expect_messages(b.page, queued, RECONNECT_MS)
+    await expect(sending(a.page)).to_have_count(0, timeout=RECONNECT_MS)
+    ticks = timeline(a.page).get_by_role("img", name=re.compile(r"^(Sent|Read)$"))
+    await expect(ticks).to_have_count(2)
+    # Bob has the chat open: both turn to read.
+    await expect(timeline(a.page).get_by_role("img", name="Read")).to_have_count(2)
+    for side in (a, b):
+        await expect_messages(side.page, queued)
+    assert_only_network_errors(a, b)
+
+
+async def test_a_queued_message_survives_a_reload_while_the_server_is_down(
+    own_server: ServerProcess, new_context: NewContext, people: People
+) -> None:
+    server = own_server
+    _, a, b = await chat_of_two(new_context, server, people)
+    await service_worker_ready(a.page)  # so that the page can load without the server
+    await asyncio.to_thread(server.stop)
+    await expect(status_line(a.page)).to_have_text("Connecting…")
+    await send(a.page, "queued, then reloaded")
+    await expect(sending(a.page)).to_have_count(1)
+
+    await a.page.reload()
+    await expect(status_line(a.page)).to_have_text("Connecting…")
+    await expect_messages(a.page, ["queued, then reloaded"], 5_000)
+    await expect(sending(a.page)).to_have_count(1)
+
+    await asyncio.to_thread(server.start)
+    await expect_messages(b.page, ["queued, then reloaded"], RECONNECT_MS)
+    await expect(sending(a.page)).to_have_count(0, timeout=RECONNECT_MS)
+    await expect(timeline(a.page).get_by_role("img", name="Read")).to_have_count(1)
+    for side in (a, b):
+        await expect_messages(side.page, ["queued, then reloaded"])
+    assert_only_network_errors(a, b)
+
+
+async def test_a_short_network_drop_resumes_without_refetching(
+    web_server: ServerProcess, new_context: NewContext, people: People
+) -> None:
+    alice, bob = await people(web_server), await people(web_server)
+    chat: int = (await alice.private_chat(bob))["id"]
+    client = await new_context()
+    page = await client.new_page()
+    sockets: list[list[str]] = []  # per socket Bob's page opened, the frames it sent
+
+    def on_socket(ws: WebSocket) -> None:
+        frames: list[str] = []
+        sockets.append(frames)
+        ws.on("framesent", lambda p: frames.append(p if isinstance(p, str) else p.decode()))
+
+    requests: list[Request] = []
+    page.on("websocket", on_socket)
+    page.on("request", lambda r: requests.append(r))
+    await signed_in_as(page, bob, f"/chat/{chat}")
+    await alice.send(chat, "before the drop")
+    await expect_messages(page, ["before the drop"])
+    await expect(status_line(page)).to_have_count(0)
+    assert len(sockets) == 1
+    assert json.loads(sockets[0][0]) == {"type": "auth", "token": bob.token, "since": None}
+
+    await client.context.set_offline(True)
+    await expect(status_line(page)).to_have_text("Waiting for network…")
+    during = [f"during the drop {n}" for n in range(1, 4)]
+    for text in during:
+        await alice.send(chat, text)
+    seen = len(requests)
+    await client.context.set_offline(False)
+
+    await expect_messages(page, ["before the drop", *during])
+    await expect(status_line(page)).to_have_count(0)
+    assert len(sockets) == 2, "one new socket"
+    auth = json.loads(sockets[1][0])
+    assert auth["type"] == "auth"
+    assert isinstance(auth["since"], int) and auth["since"] > 0, auth
+    refetched = [
+        r.url
+        for r in requests[seen:]
+        if r.method == "GET" and urlparse(r.url).path.startswith("/api/chats")
+    ]
+    assert refetched == [], "resumed with `since`: nothing to load again"
+    await expect_messages(page, ["before the drop", *during])
+    client.assert_no_errors()
