@@ -8,7 +8,8 @@ import re
 
 from playwright.async_api import Locator, Page, expect
 
-from tests.harness import PASSWORD, User, unique_name
+from tests.e2e.browser import Client, NewContext
+from tests.harness import PASSWORD, ServerProcess, User, register, unique_name
 
 
 async def sign_up(page: Page, display_name: str | None = None) -> str:
@@ -77,3 +78,74 @@ async def send(page: Page, text: str) -> None:
 def bubble(page: Page, text: str) -> Locator:
     """The message bubble (an <article>) holding this text."""
     return timeline(page).locator("article").filter(has_text=text)
+
+
+# --- Messaging: people registered over REST, each in their own browser context. ---
+
+
+class People:
+    """The people of one test, registered over REST (fast), with nicer display names for
+    the screenshots; `aclose()` closes their HTTP clients at the end of the test."""
+
+    def __init__(self, server: ServerProcess) -> None:
+        self.server = server
+        self.users: list[User] = []
+
+    async def register(self, display_name: str) -> User:
+        user = await register(self.server, unique_name(display_name.split()[0].lower()))
+        self.users.append(user)
+        r = await user.http.patch("/api/users/me", json={"displayName": display_name})
+        assert r.status_code == 200, r.text
+        user.me = {**user.me, **r.json()}
+        return user
+
+    async def aclose(self) -> None:
+        for user in self.users:
+            await user.aclose()
+
+
+async def open_app(
+    new_context: NewContext, user: User, chat_title: str | None = None, *, phone: bool = False
+) -> tuple[Client, Page]:
+    """A new browser context signed in as `user`, on the chat list, or in the chat with
+    this title (opened from the list, as a person would, on a phone as on a desktop)."""
+    client = await new_context(phone=phone)
+    page = await client.new_page()
+    await signed_in_as(page, user)
+    if chat_title is not None:
+        await open_chat(page, chat_title)
+    return client, page
+
+
+def chat_item(page: Page, title: str) -> Locator:
+    """A chat's entry in the list (its name: title, ", online", ", 3 unread")."""
+    return page.get_by_role("navigation", name="Chat list").get_by_role("link", name=title)
+
+
+def chat_status(page: Page) -> Locator:
+    """The subtitle under the open chat's title: online, last seen, typing…"""
+    return page.get_by_test_id("chat-status")
+
+
+async def message_menu(page: Page, text: str) -> Locator:
+    """Opens the context menu of the message with this text (a right click on it)."""
+    await bubble(page, text).click(button="right")
+    menu = page.get_by_role("menu", name="Message actions")
+    await expect(menu).to_be_visible()
+    return menu
+
+
+def reaction_chip(page: Page, text: str, emoji: str) -> Locator:
+    """The reaction chip of `emoji` under the message (its name: "👍 2, react")."""
+    name = re.compile(rf"^{re.escape(emoji)} \d+")
+    return bubble(page, text).get_by_role("button", name=name)
+
+
+async def scroll_timeline_to_top(page: Page) -> None:
+    await timeline(page).evaluate("el => { el.scrollTop = 0 }")
+
+
+def message_actions(page: Page, text: str) -> Locator:
+    """The "Message actions" button beside the message with this text (shown on hover)."""
+    row = timeline(page).locator("[data-seq]").filter(has=page.locator("article", has_text=text))
+    return row.get_by_role("button", name="Message actions")

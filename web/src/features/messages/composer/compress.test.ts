@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { COMPRESSION_OPTIONS, MAX_SIDE_PX, TARGET_BYTES, needsCompression, prepareImage } from './compress'
+import { COMPRESSION_OPTIONS, MAX_SIDE_PX, TARGET_BYTES, needsCompression, optionsFor, prepareImage, renamed } from './compress'
 
 const compressMock = vi.hoisted(() => vi.fn<(file: File, options: unknown) => Promise<File>>())
 vi.mock('browser-image-compression', () => ({ default: compressMock }))
@@ -89,5 +89,18 @@ describe('prepareImage', () => {
     const fine = file('image/jpeg', 300 * KB)
     expect(await prepareImage(fine)).toBe(fine)
     expect(compressMock).toHaveBeenCalledTimes(1)
+  })
+})
+
+describe('PNG photos', () => {
+  it('are re-encoded as WebP, other types keep theirs', () => {
+    expect(optionsFor('image/png')).toEqual({ ...COMPRESSION_OPTIONS, fileType: 'image/webp' })
+    expect(optionsFor('image/jpeg')).toBe(COMPRESSION_OPTIONS)
+  })
+
+  it('get a name that matches their new content', () => {
+    expect(renamed('sunset.png', 'image/webp')).toBe('sunset.webp')
+    expect(renamed('no-extension', 'image/jpeg')).toBe('no-extension.jpg')
+    expect(renamed('report.pdf', 'application/pdf')).toBe('report.pdf')
   })
 })

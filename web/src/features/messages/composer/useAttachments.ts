@@ -7,7 +7,7 @@ import type { Attachment, Upload } from '@/api/types'
 import { fileSize } from '@/lib/format'
 import { uuid } from '@/lib/uuid'
 import { useComposerStore, type PendingAttachment } from '@/stores/composer'
-import { prepareImage } from './compress'
+import { prepareImage, renamed } from './compress'
 
 /** The server's limits: attachments per message, and bytes per upload. */
 export const MAX_ATTACHMENTS = 10
@@ -63,6 +63,7 @@ async function run(item: PendingAttachment, deps: AttachDeps): Promise<void> {
       item.status = 'preparing'
       item.blob = await deps.prepare(item.file, signal)
       item.size = item.blob.size
+      item.name = renamed(item.name, item.blob.type)
     }
     if (signal.aborted) return
     item.status = 'uploading'
