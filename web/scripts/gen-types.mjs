@@ -22,8 +22,9 @@ async function protocol() {
   const untitle = (node) => {
     if (Array.isArray(node)) return node.map(untitle)
     if (node === null || typeof node !== 'object') return node
-    const { title: _title, ...rest } = node
-    return Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, untitle(v)]))
+    return Object.fromEntries(
+      Object.entries(node).filter(([k]) => k !== 'title').map(([k, v]) => [k, untitle(v)]),
+    )
   }
   for (const [name, def] of Object.entries(schema.$defs)) {
     schema.$defs[name] = { ...untitle(def), title: name }
