@@ -23,7 +23,7 @@ async function protocol() {
     if (Array.isArray(node)) return node.map(untitle)
     if (node === null || typeof node !== 'object') return node
     return Object.fromEntries(
-      Object.entries(node).filter(([k]) => k !== 'title').map(([k, v]) => [k, untitle(v)]),
+      Object.entries(node).filter(([k, v]) => !(k === 'title' && typeof v === 'string')).map(([k, v]) => [k, untitle(v)]),
     )
   }
   for (const [name, def] of Object.entries(schema.$defs)) {
