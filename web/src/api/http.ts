@@ -147,3 +147,8 @@ export const api = {
   sendRest: (body: { chatId: number; clientId: string; content: string }) =>
     request<Message>('POST', '/api/messages', body),
 }
+
+/** The server's own words when it gave any (they say what to fix), else the fallback. */
+export function errorText(error: unknown, fallback: string): string {
+  return error instanceof ApiError ? error.message : fallback
+}

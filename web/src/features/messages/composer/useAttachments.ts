@@ -2,7 +2,7 @@
 // (like Telegram), so that pressing Send only sends ids; images are compressed first.
 // The list lives in the composer store: uploads survive a look at another chat.
 import { computed, ref, type ComputedRef, type Ref } from 'vue'
-import { ApiError, uploadFile } from '@/api/http'
+import { errorText, uploadFile } from '@/api/http'
 import type { Attachment, Upload } from '@/api/types'
 import { fileSize } from '@/lib/format'
 import { uuid } from '@/lib/uuid'
@@ -50,10 +50,9 @@ export function admit(current: number, files: readonly File[]): { accepted: File
   return { accepted: fitting.slice(0, room), refused }
 }
 
-function errorText(e: unknown): string {
+function uploadError(e: unknown): string {
   // ApiError carries the server's own words (413, 415, 422, 429…).
-  if (e instanceof ApiError) return e.message
-  return e instanceof Error ? e.message : 'The upload failed.'
+  return errorText(e, e instanceof Error ? e.message : 'The upload failed.')
 }
 
 async function run(item: PendingAttachment, deps: AttachDeps): Promise<void> {
@@ -75,7 +74,7 @@ async function run(item: PendingAttachment, deps: AttachDeps): Promise<void> {
     // Removed by the user: the item is gone already, nothing to show.
     if (signal.aborted) return
     item.status = 'error'
-    item.error = errorText(e)
+    item.error = uploadError(e)
   }
 }
 
