@@ -136,7 +136,15 @@ export const useComposerStore = defineStore('composer', () => {
   // Signed out (by the user or by a refused token): drop this account's drafts and files.
   watch(() => useAuthStore().token, (token) => { if (token === null) reset() })
 
+  /** Files dropped on the chat outside the composer, for the composer to take. */
+  const dropped = reactive(new Map<number, File[]>())
+  function handOff(chatId: number, files: File[]): void {
+    dropped.set(chatId, [...(dropped.get(chatId) ?? []), ...files])
+  }
+
   return {
+    dropped,
+    handOff,
     replyTo,
     focusTick,
     drafts,
