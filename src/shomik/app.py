@@ -17,6 +17,8 @@ from shomik import __version__
 from shomik.auth.passwords import Passwords
 from shomik.auth.router import router as auth_router
 from shomik.auth.tokens import Tokens
+from shomik.calls.router import router as calls_router
+from shomik.calls.state import CallRegistry
 from shomik.chats import repository as chats_repo
 from shomik.chats.router import router as chats_router
 from shomik.db.engine import Database, make_engine
@@ -56,6 +58,7 @@ def build_services(settings: Settings) -> Services:
         tokens=Tokens(settings.resolved_secret_key(), settings.token_ttl_seconds),
         limiter=RateLimiter(settings),
         typing=TypingTracker(hub, settings.typing_ttl_seconds),
+        calls=CallRegistry(),
     )
 
 
@@ -126,7 +129,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     app.add_middleware(CloseOnRefusedBody)
-    for router in (auth_router, users_router, chats_router, messages_router, uploads_router):
+    for router in (
+        auth_router,
+        users_router,
+        chats_router,
+        messages_router,
+        uploads_router,
+        calls_router,
+    ):
         app.include_router(router, responses=ERROR_RESPONSES)
     app.add_api_websocket_route("/ws", websocket_endpoint)
     # The web client answers what no route matched. As the router's default rather than a

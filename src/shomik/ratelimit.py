@@ -24,6 +24,8 @@ class RateLimiter:
             "send": parse(settings.rate_send),
             "upload": parse(settings.rate_upload),
             "command": parse(settings.rate_ws_commands),
+            "call_signal": parse(settings.rate_call_signals),
+            "ice_servers": parse(settings.rate_ice_servers),
         }
 
     def hit(self, action: str, key: str) -> None:

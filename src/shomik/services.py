@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from shomik.auth.passwords import Passwords
 from shomik.auth.tokens import Tokens
+from shomik.calls.state import CallRegistry
 from shomik.db.engine import Database
 from shomik.presence.typing import TypingTracker
 from shomik.ratelimit import RateLimiter
@@ -22,3 +23,4 @@ class Services:
     tokens: Tokens
     limiter: RateLimiter
     typing: TypingTracker
+    calls: CallRegistry

@@ -8,7 +8,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Where `make install` builds the web client in a source checkout (src/shomik/../../web).
@@ -69,12 +69,70 @@ class Settings(BaseSettings):
     event_retention: int = 200_000
     replay_max: int = 5000
 
+    # Calls (docs/calls.md). 45 s of ringing: about what phones do before voicemail, and
+    # long enough to find the tab.
+    call_ring_seconds: float = Field(45.0, gt=0)
+    # A participant whose call socket closes keeps their place this long, so a page reload
+    # or a brief network change does not end the call.
+    call_grace_seconds: float = Field(10.0, ge=0)
+    # A mesh makes each browser encode one stream per peer: 4 is about what 2 cores carry
+    # (../docs/calls.md); larger calls wait for the SFU.
+    call_max_participants: int = Field(4, ge=2, le=16)
+    # 100 per 10 s per socket: a mesh set-up of 3 peers sends ~20-40 candidates and a few
+    # SDPs; an ICE restart repeats that. More is a loop or abuse.
+    rate_call_signals: str = "100/10second"
+    rate_ice_servers: str = "30/minute"
+    # ICE servers handed to browsers. No public STUN server is built in: on a LAN host
+    # candidates suffice, and a third-party STUN server learns every caller's address.
+    stun_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    turn_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # coturn's static-auth-secret (use-auth-secret); credentials are derived from it.
+    turn_secret: str = ""
+    turn_ttl: int = Field(3600, ge=60, le=7 * 24 * 3600)
+    # "relay" sends every call through TURN, which hides users' IP addresses from each other.
+    ice_transport_policy: Literal["all", "relay"] = "all"
+
     @field_validator("allowed_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
             return [o.strip().rstrip("/") for o in value.split(",") if o.strip()]
         return value
+
+    @field_validator("stun_urls", "turn_urls", mode="before")
+    @classmethod
+    def _split_urls(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [u.strip() for u in value.split(",") if u.strip()]
+        return value
+
+    @field_validator("stun_urls")
+    @classmethod
+    def _stun_scheme(cls, value: list[str]) -> list[str]:
+        for url in value:
+            if not url.startswith(("stun:", "stuns:")):
+                raise ValueError(f"{url!r}: a STUN URL starts with stun: or stuns:")
+        return value
+
+    @field_validator("turn_urls")
+    @classmethod
+    def _turn_scheme(cls, value: list[str]) -> list[str]:
+        for url in value:
+            if not url.startswith(("turn:", "turns:")):
+                raise ValueError(f"{url!r}: a TURN URL starts with turn: or turns:")
+        return value
+
+    @model_validator(mode="after")
+    def _turn_complete(self) -> Settings:
+        if self.turn_urls and not self.turn_secret:
+            raise ValueError(
+                "SHOMIK_TURN_URLS needs SHOMIK_TURN_SECRET (coturn's static-auth-secret)"
+            )
+        if self.ice_transport_policy == "relay" and not (self.turn_urls and self.turn_secret):
+            raise ValueError(
+                "SHOMIK_ICE_TRANSPORT_POLICY=relay needs SHOMIK_TURN_URLS and SHOMIK_TURN_SECRET"
+            )
+        return self
 
     @field_validator("web_dir", mode="before")
     @classmethod

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from shomik.realtime.connection import Connection
 from shomik.schemas import Model
 from shomik.services import Services
 
@@ -16,6 +17,8 @@ In = TypeVar("In", bound=Model)
 class Context:
     services: Services
     user_id: int
+    # The socket the command came on: calls bind a participant to one socket, not a user.
+    conn: Connection | None = None
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from shomik.db.engine import Conn, WriteTx
 from shomik.db.tables import chat_members, events, server_state
+from shomik.realtime.connection import Connection
 from shomik.realtime.hub import Hub
 from shomik.realtime.kinds import EventKind, frame
 from shomik.schemas import Model, utcnow
@@ -59,6 +60,12 @@ async def emit(tx: WriteTx, hub: Hub, kind: EventKind[T], data: T, to: Audience)
 def emit_ephemeral(hub: Hub, kind: EventKind[T], data: T, user_ids: frozenset[int]) -> None:
     assert not kind.durable, kind.name
     hub.send_ephemeral(user_ids, frame(kind.name, data.model_dump_json(by_alias=True)))
+
+
+def emit_to_connection(conn: Connection, kind: EventKind[T], data: T) -> None:
+    """An ephemeral event for one socket (call signaling goes to the socket in the call)."""
+    assert not kind.durable, kind.name
+    conn.send_ephemeral(frame(kind.name, data.model_dump_json(by_alias=True)))
 
 
 async def head(conn: Conn) -> int:

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from shomik.auth.service import authenticate
+from shomik.calls import service as calls
 from shomik.errors import ShomikError
 from shomik.presence import service as presence
 from shomik.realtime import events
@@ -140,6 +141,7 @@ async def websocket_endpoint(ws: WebSocket) -> None:
         expiry.cancel()
         last = services.hub.remove(conn)
         await conn.drain_and_stop()
+        calls.connection_closed(services, conn)  # a call socket: its grace period starts
         if last:
             try:
                 await services.typing.stop_all(user.id)
@@ -149,7 +151,7 @@ async def websocket_endpoint(ws: WebSocket) -> None:
 
 
 async def _serve(conn: Connection, services: Services) -> None:
-    ctx = Context(services=services, user_id=conn.user_id)
+    ctx = Context(services=services, user_id=conn.user_id, conn=conn)
     while conn.state is not ConnState.CLOSED:
         message = await conn.ws.receive()
         if message["type"] == "websocket.disconnect":

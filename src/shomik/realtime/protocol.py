@@ -8,6 +8,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, create_model
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
+from shomik.calls import events as call_events
+from shomik.calls import ws as calls_ws
 from shomik.chats import events as chat_events
 from shomik.messages import events as message_events
 from shomik.messages import ws as messages_ws
@@ -18,7 +20,7 @@ from shomik.realtime.kinds import EventKind
 from shomik.schemas import Model, UtcDatetime
 from shomik.users.schemas import UserMe
 
-COMMANDS: CommandTable = table(*messages_ws.COMMANDS, *presence_ws.COMMANDS)
+COMMANDS: CommandTable = table(*messages_ws.COMMANDS, *presence_ws.COMMANDS, *calls_ws.COMMANDS)
 
 EVENTS: tuple[EventKind[Any], ...] = (
     message_events.MESSAGE_NEW,
@@ -31,6 +33,7 @@ EVENTS: tuple[EventKind[Any], ...] = (
     presence_events.TYPING_UPDATE,
     presence_events.USER_STATUS,
     presence_events.USER_UPDATED,
+    *call_events.EVENTS,
 )
 
 

@@ -55,6 +55,47 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live Calls
+         * @description Calls going on now in your chats: to show "join", or to rejoin after a reload.
+         */
+        get: operations["live_calls_api_calls_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/calls/ice-servers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Ice Servers
+         * @description STUN and TURN servers for a call; the TURN credentials expire after `ttl` seconds,
+         *     so fetch them right before each call.
+         */
+        get: operations["ice_servers_api_calls_ice_servers_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/chats": {
         parameters: {
             query?: never;
@@ -337,6 +378,47 @@ export type components = {
             /** Width */
             width: number | null;
         };
+        /** Call */
+        Call: {
+            /** Answeredat */
+            answeredAt: string | null;
+            /** Chatid */
+            chatId: number;
+            /** Endreason */
+            endReason: ("hangup" | "cancelled" | "declined" | "missed" | "busy" | "disconnected") | null;
+            /** Endedat */
+            endedAt: string | null;
+            /** Id */
+            id: string;
+            /** Initiatorid */
+            initiatorId: number;
+            /** Maxparticipants */
+            maxParticipants: number;
+            /**
+             * Media
+             * @enum {string}
+             */
+            media: "audio" | "video";
+            /** Participants */
+            participants: number[];
+            /** Startedat */
+            startedAt: string;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "ringing" | "active" | "ended";
+            /**
+             * Topology
+             * @constant
+             */
+            topology: "mesh";
+        };
+        /** CallList */
+        CallList: {
+            /** Calls */
+            calls: components["schemas"]["Call"][];
+        };
         /**
          * Chat
          * @description A chat as one user sees it in the list.
@@ -404,6 +486,18 @@ export type components = {
              * @enum {string}
              */
             type: "group";
+        };
+        /** IceServers */
+        IceServers: {
+            /** Iceservers */
+            iceServers: (components["schemas"]["StunServer"] | components["schemas"]["TurnServer"])[];
+            /**
+             * Icetransportpolicy
+             * @enum {string}
+             */
+            iceTransportPolicy: "all" | "relay";
+            /** Ttl */
+            ttl: number;
         };
         /** LoginRequest */
         LoginRequest: {
@@ -568,6 +662,11 @@ export type components = {
              */
             role: "admin" | "member";
         };
+        /** StunServer */
+        StunServer: {
+            /** Urls */
+            urls: string[];
+        };
         /** TokenResponse */
         TokenResponse: {
             /** Access Token */
@@ -579,6 +678,15 @@ export type components = {
              */
             token_type: "bearer";
             user: components["schemas"]["UserMe"];
+        };
+        /** TurnServer */
+        TurnServer: {
+            /** Credential */
+            credential: string;
+            /** Urls */
+            urls: string[];
+            /** Username */
+            username: string;
         };
         /**
          * UploadOut
@@ -833,6 +941,154 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TokenResponse"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed for your role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Rate limited: see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    live_calls_api_calls_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallList"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed for your role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Rate limited: see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ice_servers_api_calls_ice_servers_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IceServers"];
                 };
             };
             /** @description Missing, invalid, expired or revoked token */

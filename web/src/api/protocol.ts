@@ -5,6 +5,92 @@ export interface Protocol {
 }
 /**
  * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "Ack_call_accept".
+ */
+export interface AckCallAccept {
+  data: CallReply
+  ref: string
+  type: 'ack'
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "CallReply".
+ */
+export interface CallReply {
+  call: Call
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "Call".
+ */
+export interface Call {
+  answeredAt: string | null
+  chatId: number
+  endReason: ('hangup' | 'cancelled' | 'declined' | 'missed' | 'busy' | 'disconnected') | null
+  endedAt: string | null
+  id: string
+  initiatorId: number
+  maxParticipants: number
+  media: 'audio' | 'video'
+  participants: number[]
+  startedAt: string
+  state: 'ringing' | 'active' | 'ended'
+  topology: 'mesh'
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "Ack_call_decline".
+ */
+export interface AckCallDecline {
+  data: CallReply
+  ref: string
+  type: 'ack'
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "Ack_call_end".
+ */
+export interface AckCallEnd {
+  data: CallReply
+  ref: string
+  type: 'ack'
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "Ack_call_join".
+ */
+export interface AckCallJoin {
+  data: CallReply
+  ref: string
+  type: 'ack'
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "Ack_call_signal".
+ */
+export interface AckCallSignal {
+  data: SignalAck
+  ref: string
+  type: 'ack'
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "SignalAck".
+ */
+export interface SignalAck {
+  delivered: boolean
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "Ack_call_start".
+ */
+export interface AckCallStart {
+  data: CallReply
+  ref: string
+  type: 'ack'
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
  * via the `definition` "Ack_message_pin".
  */
 export interface AckMessagePin {
@@ -191,6 +277,134 @@ export interface AuthFrame {
   type: 'auth'
 }
 /**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "CallEnded".
+ */
+export interface CallEnded {
+  call: Call
+  callId: string
+  reason: 'hangup' | 'cancelled' | 'declined' | 'missed' | 'busy' | 'disconnected'
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "CallIncoming".
+ */
+export interface CallIncoming {
+  call: Call
+}
+/**
+ * call:accepted, call:declined, call:participant_joined/left: who, and the call now.
+ *
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "CallMember".
+ */
+export interface CallMember {
+  call: Call
+  callId: string
+  userId: number
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "CallRef".
+ */
+export interface CallRef {
+  callId: string
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "CallSignal".
+ */
+export interface CallSignal {
+  callId: string
+  data: SdpSignalInput | CandidateSignalInput
+  to: number
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "SdpSignal-Input".
+ */
+export interface SdpSignalInput {
+  sdp: SessionDescriptionInput
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "SessionDescription-Input".
+ */
+export interface SessionDescriptionInput {
+  sdp?: string
+  type: 'offer' | 'answer' | 'pranswer' | 'rollback'
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "CandidateSignal-Input".
+ */
+export interface CandidateSignalInput {
+  candidate: IceCandidateInput
+}
+/**
+ * RTCIceCandidateInit; an empty `candidate` is the end-of-candidates marker.
+ *
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "IceCandidate-Input".
+ */
+export interface IceCandidateInput {
+  candidate: string
+  sdpMLineIndex?: number | null
+  sdpMid?: string | null
+  usernameFragment?: string | null
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "CallSignalled".
+ */
+export interface CallSignalled {
+  callId: string
+  data: SdpSignalOutput | CandidateSignalOutput
+  from: number
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "SdpSignal-Output".
+ */
+export interface SdpSignalOutput {
+  sdp: SessionDescriptionOutput
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "SessionDescription-Output".
+ */
+export interface SessionDescriptionOutput {
+  sdp: string
+  type: 'offer' | 'answer' | 'pranswer' | 'rollback'
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "CandidateSignal-Output".
+ */
+export interface CandidateSignalOutput {
+  candidate: IceCandidateOutput
+}
+/**
+ * RTCIceCandidateInit; an empty `candidate` is the end-of-candidates marker.
+ *
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "IceCandidate-Output".
+ */
+export interface IceCandidateOutput {
+  candidate: string
+  sdpMLineIndex: number | null
+  sdpMid: string | null
+  usernameFragment: string | null
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "CallStart".
+ */
+export interface CallStart {
+  chatId: number
+  media: 'audio' | 'video'
+}
+/**
  * A chat as one user sees it in the list.
  *
  * This interface was referenced by `Protocol`'s JSON-Schema
@@ -249,6 +463,60 @@ export interface ChatInfo {
  */
 export interface ChatRemoved {
   chatId: number
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "Command_call_accept".
+ */
+export interface CommandCallAccept {
+  data: CallRef
+  ref: string
+  type: 'call:accept'
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "Command_call_decline".
+ */
+export interface CommandCallDecline {
+  data: CallRef
+  ref: string
+  type: 'call:decline'
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "Command_call_end".
+ */
+export interface CommandCallEnd {
+  data: CallRef
+  ref: string
+  type: 'call:end'
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "Command_call_join".
+ */
+export interface CommandCallJoin {
+  data: CallRef
+  ref: string
+  type: 'call:join'
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "Command_call_signal".
+ */
+export interface CommandCallSignal {
+  data: CallSignal
+  ref: string
+  type: 'call:signal'
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "Command_call_start".
+ */
+export interface CommandCallStart {
+  data: CallStart
+  ref: string
+  type: 'call:start'
 }
 /**
  * This interface was referenced by `Protocol`'s JSON-Schema
@@ -403,6 +671,62 @@ export interface ErrorFrame {
   error: ErrorBody
   ref: string | null
   type: 'error'
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "Event_call_accepted".
+ */
+export interface EventCallAccepted {
+  data: CallMember
+  type: 'call:accepted'
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "Event_call_declined".
+ */
+export interface EventCallDeclined {
+  data: CallMember
+  type: 'call:declined'
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "Event_call_ended".
+ */
+export interface EventCallEnded {
+  data: CallEnded
+  type: 'call:ended'
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "Event_call_incoming".
+ */
+export interface EventCallIncoming {
+  data: CallIncoming
+  type: 'call:incoming'
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "Event_call_participant_joined".
+ */
+export interface EventCallParticipantJoined {
+  data: CallMember
+  type: 'call:participant_joined'
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "Event_call_participant_left".
+ */
+export interface EventCallParticipantLeft {
+  data: CallMember
+  type: 'call:participant_left'
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "Event_call_signal".
+ */
+export interface EventCallSignal {
+  data: CallSignalled
+  type: 'call:signal'
 }
 /**
  * This interface was referenced by `Protocol`'s JSON-Schema

@@ -1,0 +1,38 @@
+"""REST of calls: the ICE servers to configure RTCPeerConnection with, and live calls."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from shomik.calls import service, turn
+from shomik.calls.schemas import CallList, IceServers, StunServer, TurnServer
+from shomik.deps import CurrentUser, ServicesDep
+
+router = APIRouter(prefix="/api/calls", tags=["calls"])
+
+
+@router.get("/ice-servers")
+async def ice_servers(user: CurrentUser, services: ServicesDep) -> IceServers:
+    """STUN and TURN servers for a call; the TURN credentials expire after `ttl` seconds,
+    so fetch them right before each call."""
+    services.limiter.hit("ice_servers", str(user.id))
+    settings = services.settings
+    servers: list[StunServer | TurnServer] = []
+    if settings.stun_urls:
+        servers.append(StunServer(urls=settings.stun_urls))
+    if settings.turn_urls and settings.turn_secret:
+        username, credential = turn.credentials(settings.turn_secret, user.id, settings.turn_ttl)
+        servers.append(
+            TurnServer(urls=settings.turn_urls, username=username, credential=credential)
+        )
+    return IceServers(
+        ice_servers=servers,
+        ice_transport_policy=settings.ice_transport_policy,
+        ttl=settings.turn_ttl,
+    )
+
+
+@router.get("")
+async def live_calls(user: CurrentUser, services: ServicesDep) -> CallList:
+    """Calls going on now in your chats: to show "join", or to rejoin after a reload."""
+    return CallList(calls=await service.live_calls(services, user.id))
