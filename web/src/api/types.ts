@@ -50,7 +50,32 @@ export type ServerEvent =
 export type EventType = ServerEvent['type']
 export type EventOf<T extends EventType> = Extract<ServerEvent, { type: T }>
 
+// Call events, kept apart from ServerEvent on purpose: they are ephemeral (no seq, never
+// replayed, docs/calls.md §2), and the dispatch table in realtime/handlers.ts is wired to
+// them separately once the call feature is in place.
+export type CallEvent =
+  | P.EventCallAccepted
+  | P.EventCallDeclined
+  | P.EventCallEnded
+  | P.EventCallIncoming
+  | P.EventCallParticipantJoined
+  | P.EventCallParticipantLeft
+  | P.EventCallSignal
+export type CallEventType = CallEvent['type']
+export type CallEventOf<T extends CallEventType> = Extract<CallEvent, { type: T }>
+export type Call = P.Call
+/** Why the server ended a call (docs/calls.md §3). */
+export type CallEndReason = P.CallEnded['reason']
+/** What `call:signal` carries: exactly one of `{sdp}` or `{candidate}`. */
+export type CallSignalData = P.CallSignal['data']
+
 type CommandFrame =
+  | P.CommandCallAccept
+  | P.CommandCallDecline
+  | P.CommandCallEnd
+  | P.CommandCallJoin
+  | P.CommandCallSignal
+  | P.CommandCallStart
   | P.CommandMessagePin
   | P.CommandMessageRead
   | P.CommandMessageSend
@@ -64,6 +89,12 @@ export type CommandType = CommandFrame['type']
 export type CommandData<T extends CommandType> = Extract<CommandFrame, { type: T }>['data']
 
 interface Acks {
+  'call:accept': P.AckCallAccept
+  'call:decline': P.AckCallDecline
+  'call:end': P.AckCallEnd
+  'call:join': P.AckCallJoin
+  'call:signal': P.AckCallSignal
+  'call:start': P.AckCallStart
   'message:pin': P.AckMessagePin
   'message:read': P.AckMessageRead
   'message:send': P.AckMessageSend
