@@ -7,7 +7,7 @@ WEB_DEPS := web/node_modules/.installed
 WEB_BUILD := web/dist/index.html
 WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/package-lock.json
 
-.PHONY: install install-server browser run test lint typecheck unit web-check bench bench-web schema clean
+.PHONY: install install-server browser run test lint typecheck unit calls web-check bench bench-web schema clean
 
 install: install-server browser
 
@@ -47,6 +47,12 @@ typecheck: install
 unit: install
 	$(BIN)/pytest -q -ra
 
+# Real calls between browsers (tests/e2e/calls), alone in a loopback-only network namespace
+# (root or user namespaces needed; a failing unshare fails the target, never skips it): there
+# Chromium gathers candidates on loopback only, next to the tests' own server and coturn.
+calls: install
+	unshare -n sh -c 'ip link set lo up && SHOMIK_CALL_TESTS=1 exec $(BIN)/pytest -q -ra tests/e2e/calls'
+
 # The client's own checks: generated types fresh, vue-tsc, eslint, vitest.
 web-check: $(WEB_DEPS)
 	cd web && npm run --silent gen:check
@@ -54,7 +60,7 @@ web-check: $(WEB_DEPS)
 	cd web && npm run --silent lint
 	cd web && npm run --silent test
 
-test: lint typecheck web-check unit
+test: lint typecheck web-check unit calls
 
 schema: install
 	$(BIN)/shomik schema --out schema

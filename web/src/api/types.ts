@@ -35,8 +35,10 @@ export type {
 } from './protocol'
 
 // Every server event, keyed by its `type`: the dispatch table is typed from this, so a
-// missing handler is a compile error.
+// missing handler is a compile error. Call events carry no `seq` (ephemeral, never
+// replayed: docs/calls.md §2), so sync.ts's seq bookkeeping skips them.
 export type ServerEvent =
+  | CallEvent
   | P.EventChatNew
   | P.EventChatRemoved
   | P.EventChatUpdated
@@ -50,9 +52,7 @@ export type ServerEvent =
 export type EventType = ServerEvent['type']
 export type EventOf<T extends EventType> = Extract<ServerEvent, { type: T }>
 
-// Call events, kept apart from ServerEvent on purpose: they are ephemeral (no seq, never
-// replayed, docs/calls.md §2), and the dispatch table in realtime/handlers.ts is wired to
-// them separately once the call feature is in place.
+// The call events, also named on their own for the call store (features/calls/store.ts).
 export type CallEvent =
   | P.EventCallAccepted
   | P.EventCallDeclined

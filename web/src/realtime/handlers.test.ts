@@ -39,7 +39,8 @@ describe('event handlers', () => {
   it('covers every event type of the protocol', () => {
     const handlers = createHandlers(() => false)
     expect(Object.keys(handlers).sort()).toEqual([
-      'chat:new', 'chat:removed', 'chat:updated', 'message:new', 'pin:updated', 'reaction:updated',
+      'call:accepted', 'call:declined', 'call:ended', 'call:incoming', 'call:participant_joined',
+      'call:participant_left', 'call:signal', 'chat:new', 'chat:removed', 'chat:updated', 'message:new', 'pin:updated', 'reaction:updated',
       'read:updated', 'typing:update', 'user:status', 'user:updated',
     ])
   })

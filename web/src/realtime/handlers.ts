@@ -7,6 +7,7 @@ import { useMessagesStore } from '@/stores/messages'
 import { useOutboxStore } from '@/stores/outbox'
 import { useUsersStore } from '@/stores/users'
 import { notifyMessage } from '@/features/notifications/notify'
+import { useCallsStore } from '@/features/calls/store'
 
 export type Handlers = { [K in EventType]: (event: EventOf<K>) => void }
 
@@ -16,8 +17,17 @@ export function createHandlers(isViewing: (chatId: number) => boolean): Handlers
   const outbox = useOutboxStore()
   const users = useUsersStore()
   const auth = useAuthStore()
+  const calls = useCallsStore()
 
   return {
+    // Calls: all state and flows live in the call store (docs/calls.md "Client").
+    'call:incoming': (event) => { calls.onIncoming(event) },
+    'call:accepted': (event) => { calls.onJoined(event) },
+    'call:participant_joined': (event) => { calls.onJoined(event) },
+    'call:participant_left': (event) => { calls.onLeft(event) },
+    'call:declined': (event) => { calls.onDeclined(event) },
+    'call:ended': (event) => { calls.onEnded(event) },
+    'call:signal': (event) => { calls.onSignal(event) },
     'chat:new': ({ data }) => { chats.upsert(data) },
     'chat:updated': ({ data }) => { chats.applyInfo(data) },
     'chat:removed': ({ data }) => {

@@ -108,9 +108,9 @@ export function startSync(): void {
   window.addEventListener('online', onOnline)
   window.addEventListener('offline', onOffline)
   document.addEventListener('visibilitychange', onVisibility)
+  // Not gated on navigator.onLine: a server on the same machine or LAN is reachable even
+  // when the browser believes it is offline (no route to the internet).
   client.start()
-  // Opened without a network (the PWA from its cache): say so, and wait for `online`.
-  if (!navigator.onLine) client.setOffline()
 }
 
 function onOnline(): void { client?.reconnectNow() }
