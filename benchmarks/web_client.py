@@ -30,15 +30,10 @@ import httpx
 from playwright.async_api import Page, async_playwright
 from websockets.asyncio.client import connect
 
+# The same browser and flags as the browser tests: one list to keep right.
+from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS
+
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM_ARGS = [
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PASSWORD = "a long enough passphrase"
 
 
@@ -165,9 +160,7 @@ async def amain(args: argparse.Namespace) -> dict[str, Any]:
         seeded = await seed(base, args.messages)
         log(f"seeded {args.messages} messages in {time.perf_counter() - t0:.1f} s")
         async with async_playwright() as p:
-            browser = await p.chromium.launch(
-                executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-            )
+            browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             # Cold first visit: what the login screen downloads.
             ctx = await browser.new_context()
             page = await ctx.new_page()

@@ -22,6 +22,7 @@ from tests.e2e.browser import (
     open_client,
     save_screenshot,
 )
+from tests.e2e.flows import People
 from tests.harness import ServerProcess
 
 HERE = Path(__file__).parent
@@ -98,3 +99,11 @@ async def new_context(
                 with contextlib.suppress(PlaywrightError):
                     await save_screenshot(page, f"{request.node.name}-failed-{number}-{index}")
         await client.context.close()
+
+
+@pytest.fixture
+async def people(web_server: ServerProcess) -> AsyncIterator[People]:
+    """The people of one test, registered over REST on this test's server."""
+    people = People(web_server)
+    yield people
+    await people.aclose()

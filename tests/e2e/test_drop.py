@@ -3,14 +3,10 @@ once, and the browser does not leave the app to open it."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
 from playwright.async_api import Page, expect
 
 from tests.e2e.browser import NewContext
 from tests.e2e.flows import People, open_app, timeline
-from tests.harness import ServerProcess
 
 DROP = """async ([selector, name]) => {
     const data = new DataTransfer()
@@ -21,13 +17,6 @@ DROP = """async ([selector, name]) => {
         target.dispatchEvent(new DragEvent(type, init))
     }
 }"""
-
-
-@pytest.fixture
-async def people(web_server: ServerProcess) -> AsyncIterator[People]:
-    people = People(web_server)
-    yield people
-    await people.aclose()
 
 
 async def drop_file(page: Page, selector: str, name: str) -> None:

@@ -4,9 +4,7 @@ sees live, without a reload (typing, reactions, replies, pins, unread counts, re
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
-import pytest
 from playwright.async_api import expect
 
 from tests.e2e.browser import NewContext
@@ -24,16 +22,8 @@ from tests.e2e.flows import (
     send,
     timeline,
 )
-from tests.harness import ServerProcess
 
 HIGHLIGHTED = re.compile(r"\bhighlighted\b")
-
-
-@pytest.fixture
-async def people(web_server: ServerProcess) -> AsyncIterator[People]:
-    people = People(web_server)
-    yield people
-    await people.aclose()
 
 
 async def test_the_other_side_sees_typing_until_the_message_is_sent(

@@ -5,10 +5,8 @@ on a phone for people to look at."""
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
 from PIL import Image
 from playwright.async_api import Locator, expect
 
@@ -21,17 +19,9 @@ from tests.e2e.flows import (
     open_app,
     reaction_chip,
 )
-from tests.harness import ServerProcess
 
 CAPTION = "Sunset from the balcony"
 PHONE_WIDTH = 390
-
-
-@pytest.fixture
-async def people(web_server: ServerProcess) -> AsyncIterator[People]:
-    people = People(web_server)
-    yield people
-    await people.aclose()
 
 
 def sunset_png(path: Path) -> Path:

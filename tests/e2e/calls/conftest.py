@@ -14,7 +14,7 @@ import secrets
 import socket
 import subprocess
 import time
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ from playwright.async_api import Page, expect
 
 from tests.e2e.browser import WEB_DIST, Client, NewContext
 from tests.e2e.calls.media import ONLINE_SCRIPT, PEER_CONNECTIONS_SCRIPT
-from tests.e2e.flows import People, open_chat, signed_in_as
+from tests.e2e.flows import open_chat, signed_in_as
 from tests.harness import ServerProcess, User, free_port
 
 HERE = Path(__file__).parent
@@ -178,13 +178,6 @@ async def new_context(new_context: NewContext) -> NewContext:
         return client
 
     return make
-
-
-@pytest.fixture
-async def people(web_server: ServerProcess) -> AsyncIterator[People]:
-    people = People(web_server)
-    yield people
-    await people.aclose()
 
 
 async def open_call_app(
