@@ -15,10 +15,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,38 +30,13 @@ from websockets.asyncio.client import connect
 
 # The same browser and flags as the browser tests: one list to keep right.
 from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.harness import ROOT, ServerProcess
 
-ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "a long enough passphrase"
 
 
 def log(*parts: object) -> None:
     print(*parts, file=sys.stderr, flush=True)
-
-
-def start_server(data: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "SHOMIK_WEB_DIR": str(ROOT / "web" / "dist"),
-        "SHOMIK_RATE_LIMITS_ENABLED": "false",
-        "SHOMIK_ACCESS_LOG": "0",
-        "SHOMIK_LOG_LEVEL": "warning",
-    }
-    shomik = str(Path(sys.executable).parent / "shomik")
-    proc = subprocess.Popen(
-        [shomik, "serve", "--port", str(port), "--data-dir", str(data)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
-    for _ in range(200):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError("server did not start")
 
 
 async def seed(base: str, messages: int) -> dict[str, Any]:
@@ -152,9 +125,9 @@ async def scroll_history(page: Page, steps: int) -> dict[str, int]:
 
 async def amain(args: argparse.Namespace) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix="shomik-bench-web-"))
-    port = args.port
-    base = f"http://127.0.0.1:{port}"
-    server = start_server(tmp / "data", port)
+    server = ServerProcess(tmp / "data", env={"SHOMIK_WEB_DIR": str(ROOT / "web" / "dist")})
+    server.start()
+    base = server.url
     try:
         t0 = time.perf_counter()
         seeded = await seed(base, args.messages)
@@ -202,8 +175,7 @@ async def amain(args: argparse.Namespace) -> dict[str, Any]:
             **dom,
         }
     finally:
-        server.terminate()
-        server.wait()
+        server.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
 
@@ -212,7 +184,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--scroll-steps", type=int, default=120)
-    parser.add_argument("--port", type=int, default=8765)
     result = asyncio.run(amain(parser.parse_args(argv)))
     print(json.dumps(result, indent=2))
 

@@ -1,7 +1,7 @@
 // Keeps the stores in step with the server: one RealtimeClient, resume from the last
 // applied seq, a full refetch when resuming is refused, events buffered while it runs.
 import { ref } from 'vue'
-import type { EventType, Message, ServerEvent } from '@/api/types'
+import type { Message, ServerEvent } from '@/api/types'
 import { useAuthStore } from '@/stores/auth'
 import { useChatsStore } from '@/stores/chats'
 import { useMessagesStore } from '@/stores/messages'
@@ -138,4 +138,3 @@ export function stopSync(): void {
   clearMediaCache()
 }
 
-export type { EventType }
