@@ -25,10 +25,11 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # The web client: built once into web/dist, which the Python server serves (no Node
-# process in production). `npm install` rather than `npm ci`: npm 11 leaves rollup's
-# optional platform packages out of the lock here, and `npm ci` then refuses the lock.
+# process in production). `npm ci` installs exactly the committed lock and never rewrites
+# it, so a fresh clone stays clean. (sass, not sass-embedded: npm 11 leaves the latter's
+# optional platform packages out of the lock, and `npm ci` then refuses it.)
 $(WEB_DEPS): web/package.json web/package-lock.json
-	cd web && npm install --no-audit --no-fund --loglevel=error
+	cd web && npm ci --no-audit --no-fund --loglevel=error
 	touch $(WEB_DEPS)
 
 $(WEB_BUILD): $(WEB_DEPS) $(WEB_SOURCES)
