@@ -22,10 +22,11 @@ from shomik.calls.state import CallRegistry
 from shomik.chats import repository as chats_repo
 from shomik.chats.router import router as chats_router
 from shomik.db.engine import Database, make_engine
-from shomik.errors import ERROR_RESPONSES, ShomikError
+from shomik.errors import ERROR_RESPONSES, ShomikError, invalid_message
 from shomik.messages.router import router as messages_router
 from shomik.middleware import CloseOnRefusedBody
 from shomik.presence.service import reset_all
+from shomik.presence.tracker import PresenceTracker
 from shomik.presence.typing import TypingTracker
 from shomik.ratelimit import RateLimiter
 from shomik.realtime import events
@@ -58,6 +59,7 @@ def build_services(settings: Settings) -> Services:
         tokens=Tokens(settings.resolved_secret_key(), settings.token_ttl_seconds),
         limiter=RateLimiter(settings),
         typing=TypingTracker(hub, settings.typing_ttl_seconds),
+        presence=PresenceTracker(),
         calls=CallRegistry(),
     )
 
@@ -115,7 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def on_invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         details = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
-        body = {"code": "invalid", "message": "The request is not valid.", "details": details}
+        body = {"code": "invalid", "message": invalid_message(exc.errors()), "details": details}
         return JSONResponse({"error": body}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)

@@ -3,6 +3,7 @@ frames by the edges. The body is always `{"error": {"code", "message"}}`."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -90,3 +91,14 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (429, "Rate limited: see Retry-After"),
     )
 }
+
+
+def invalid_message(errors: Sequence[Any]) -> str:
+    """The first problem, naming its field: "username: Use 3-32 Latin letters, ..." (a
+    client shows it beside that field; `details` lists them all)."""
+    if not errors:
+        return "The request is not valid."
+    first = errors[0]
+    loc = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path")]
+    msg = str(first.get("msg", "is not valid")).removeprefix("Value error, ")
+    return f"{'.'.join(loc)}: {msg}" if loc else msg

@@ -8,6 +8,7 @@ from shomik.auth.passwords import Passwords
 from shomik.auth.tokens import Tokens
 from shomik.calls.state import CallRegistry
 from shomik.db.engine import Database
+from shomik.presence.tracker import PresenceTracker
 from shomik.presence.typing import TypingTracker
 from shomik.ratelimit import RateLimiter
 from shomik.realtime.hub import Hub
@@ -23,4 +24,5 @@ class Services:
     tokens: Tokens
     limiter: RateLimiter
     typing: TypingTracker
+    presence: PresenceTracker
     calls: CallRegistry

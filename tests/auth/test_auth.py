@@ -190,3 +190,21 @@ async def test_every_api_route_but_auth_and_health_requires_a_token(server: Serv
                 assert r.status_code == 401, (method, path, r.status_code)
                 checked += 1
         assert checked >= 12
+
+
+async def test_an_invalid_sign_up_says_which_field_and_why(server: ServerProcess) -> None:
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        r = await http.post(
+            "/api/auth/register", json={"username": "Alice Smith", "password": "a-long-secret"}
+        )
+        assert r.status_code == 422
+        error = r.json()["error"]
+        assert error["code"] == "invalid"
+        assert error["message"].startswith("username: Use 3-32 Latin letters")
+        assert error["details"][0]["loc"] == ["body", "username"]
+        r = await http.post(
+            "/api/auth/register",
+            json={"username": "alice_s", "password": "a-long-secret", "displayName": ""},
+        )
+        assert r.status_code == 422
+        assert r.json()["error"]["message"].startswith("displayName: ")

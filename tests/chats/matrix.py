@@ -48,6 +48,11 @@ async def _history(s: Scene) -> str:
     return rest_outcome(await s.actor.http.get(f"/api/chats/{s.chat_id}/messages"))
 
 
+async def _shared(s: Scene) -> str:
+    url = f"/api/chats/{s.chat_id}/shared"
+    return rest_outcome(await s.actor.http.get(url, params={"kind": "links"}))
+
+
 async def _rename(s: Scene) -> str:
     body = {"name": f"renamed by {s.actor.username}"}
     return rest_outcome(await s.actor.http.patch(f"/api/chats/{s.chat_id}", json=body))
@@ -115,6 +120,7 @@ async def _typing_stop(s: Scene) -> str:
 ACTIONS: dict[str, Action] = {
     "GET chat": Action(_get_chat, False),
     "GET messages": Action(_history, False),
+    "GET shared": Action(_shared, False),
     "PATCH chat (rename)": Action(_rename, True, "chat:updated"),
     "POST members": Action(_add_member, True, "chat:updated"),
     "DELETE member (other)": Action(_remove_member, True, "chat:updated"),

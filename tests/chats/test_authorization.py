@@ -28,6 +28,7 @@ GROUP_ROWS = {
     #                              non-member removed member admin owner
     "GET chat": (NF, NF, OK, OK, OK),
     "GET messages": (NF, NF, OK, OK, OK),
+    "GET shared": (NF, NF, OK, OK, OK),
     "PATCH chat (rename)": (NF, NF, FB, OK, OK),
     "POST members": (NF, NF, FB, OK, OK),
     "DELETE member (other)": (NF, NF, FB, OK, OK),
@@ -50,6 +51,7 @@ PRIVATE_ACTORS = ("non-member", "member")
 PRIVATE_ROWS = {
     "GET chat": (NF, OK),
     "GET messages": (NF, OK),
+    "GET shared": (NF, OK),
     "PATCH chat (rename)": (NF, IV),
     "POST members": (NF, IV),
     "DELETE member (other)": (NF, IV),
@@ -75,7 +77,7 @@ def test_the_tables_cover_every_action_for_every_actor() -> None:
     cells = sum(len(row) for row in GROUP_ROWS.values()) + sum(
         len(row) for row in PRIVATE_ROWS.values()
     )
-    assert cells == 16 * 5 + 16 * 2
+    assert cells == 17 * 5 + 17 * 2
 
 
 async def _messages(sender: User, chat_id: int) -> tuple[int, int, int]:

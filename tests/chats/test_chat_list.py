@@ -35,10 +35,13 @@ async def test_the_list_carries_members_last_message_unread_count_and_pins(users
     ]
     assert chat["members"][1]["user"]["username"] == bob.username
     assert chat["members"][1]["lastReadSeq"] == last["seq"]
-    assert chat["lastSeq"] == last["seq"] == 3
-    assert chat["lastMessage"]["id"] == last["id"]
-    assert chat["lastMessage"]["content"] == "last"
-    assert chat["unreadCount"] == 2
+    # Each pin wrote a note ("Alice pinned «…»"), which its pinner has seen.
+    assert chat["lastSeq"] == last["seq"] + 2 == 5
+    assert chat["lastMessage"]["type"] == "system"
+    assert chat["lastMessage"]["content"] == f"{alice.me['displayName']} pinned «first»"
+    assert chat["unreadCount"] == 0
+    (theirs,) = await fetch_list(bob)
+    assert theirs["unreadCount"] == 2
     assert [m["id"] for m in chat["pinnedMessages"]] == [last["id"], first["id"]]
     assert chat == await fetch_chat(alice, chat_id)
 
@@ -114,7 +117,11 @@ async def test_the_list_is_ordered_by_newest_activity(users: Any) -> None:
     # ... reading is not.
     await _read(alice, with_bob, (await fetch_history(alice, with_bob))[0]["id"])
     assert await order() == [group, with_bob, with_carol]
-    # A new chat with no messages yet comes first, by its creation.
+    # A private chat nobody wrote in yet is listed for its creator only (first, by its
+    # creation), and for the other person from its first message on.
     with_dave = (await dave.private_chat(alice))["id"]
+    assert [c["id"] for c in await fetch_list(dave)][0] == with_dave
+    assert await order() == [group, with_bob, with_carol]
+    await dave.send(with_dave, "hi Alice")
     assert await order() == [with_dave, group, with_bob, with_carol]
     assert [c["id"] for c in await fetch_list(bob)] == [group, with_bob]

@@ -32,11 +32,21 @@ async def test_private_chat_is_created_once_whoever_asks(users: Any) -> None:
     other_side = await bob.http.post("/api/chats", json={"type": "private", "userId": alice.id})
     assert (again.status_code, other_side.status_code) == (200, 200)
     assert again.json()["id"] == other_side.json()["id"] == chat["id"]
-    for ws in (a, b):
-        await ws.expect("chat:new", where=lambda d: d["id"] == chat["id"])
+    await a.expect("chat:new", where=lambda d: d["id"] == chat["id"])
     await a.quiet(0.3)
-    assert [len(frames_about(ws, chat["id"])) for ws in (a, b)] == [1, 1]
+    # Bob is told of the chat with its first message, not before (as in Telegram).
+    assert [len(frames_about(ws, chat["id"])) for ws in (a, b)] == [1, 0]
     assert [c["id"] for c in await fetch_list(alice)] == [chat["id"]]
+    assert await fetch_list(bob) == []
+    await alice.send(chat["id"], "hello")
+    told = await b.expect("chat:new", where=lambda d: d["id"] == chat["id"])
+    assert (told["data"]["lastSeq"], told["data"]["lastMessage"]) == (0, None)
+    first = await b.expect("message:new", where=lambda d: d["chatId"] == chat["id"])
+    assert first["seq"] > told["seq"] and first["data"]["content"] == "hello"
+    await alice.send(chat["id"], "again")
+    await b.expect("message:new", where=lambda d: d["content"] == "again")
+    assert [f["type"] for f in frames_about(b, chat["id"])] == ["chat:new"] + ["message:new"] * 2
+    assert [c["id"] for c in await fetch_list(bob)] == [chat["id"]]
 
 
 async def test_private_chat_needs_another_existing_person(users: Any) -> None:
@@ -154,7 +164,12 @@ async def test_removal_tells_the_removed_and_the_rest(users: Any) -> None:
     b, c = await bob.ws(), await carol.ws()
     await remove(alice, chat_id, bob)
     gone = await b.expect("chat:removed")
-    assert gone["data"] == {"chatId": chat_id}
+    assert gone["data"] == {
+        "chatId": chat_id,
+        "reason": "removed",
+        "byUserId": alice.id,
+        "chatName": "Removal",
+    }
     removed = await c.expect("message:new", where=lambda d: d["type"] == "system")
     assert removed["data"]["content"] == (
         f"{alice.me['displayName']} removed {bob.me['displayName']}"
@@ -182,6 +197,7 @@ async def test_anyone_may_leave_a_group_but_not_a_private_chat(users: Any) -> No
     alice, bob = await users(2)
     chat_id = (await alice.group("Leaving", bob))["id"]
     private_id = (await alice.private_chat(bob))["id"]
+    await alice.send(private_id, "hi")
     a = await alice.ws()
     r = await bob.http.delete(f"/api/chats/{chat_id}/members/{bob.id}")
     assert r.status_code == 204, r.text

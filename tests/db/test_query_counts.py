@@ -106,3 +106,21 @@ async def test_history_page_query_count_does_not_grow(services: Services) -> Non
     page, _ = await messages.history(services, me, chat_id, 30, None, None)
     assert len(short) == 2 and len(page) == 30
     assert counter.count == small, f"{small} queries for 2 messages, {counter.count} for 30"
+
+
+async def test_shared_page_query_count_does_not_grow(services: Services) -> None:
+    me, *others = [await _user(services) for _ in range(3)]
+    (chat_id,) = await _fill(services, me, others, 1)
+    await messages.send(services, me, MessageSend(chat_id=chat_id, content="https://a.example"))
+    counter = QueryCounter(services)
+    short, _ = await messages.shared(services, me, chat_id, "links", 30, None)
+    small = counter.count
+    for i in range(20):
+        sent, _ = await messages.send(
+            services, others[i % 2], MessageSend(chat_id=chat_id, content=f"https://{i}.example")
+        )
+        await messages.react(services, me, sent.id, "🔥", add=True)
+    counter.count = 0
+    page, _ = await messages.shared(services, me, chat_id, "links", 30, None)
+    assert len(short) == 1 and len(page) == 21
+    assert counter.count == small, f"{small} queries for 1 link, {counter.count} for 21"

@@ -105,11 +105,17 @@ class People:
 
 
 async def open_app(
-    new_context: NewContext, user: User, chat_title: str | None = None, *, phone: bool = False
+    new_context: NewContext,
+    user: User,
+    chat_title: str | None = None,
+    *,
+    phone: bool = False,
+    base_url: str | None = None,
 ) -> tuple[Client, Page]:
     """A new browser context signed in as `user`, on the chat list, or in the chat with
-    this title (opened from the list, as a person would, on a phone as on a desktop)."""
-    client = await new_context(phone=phone)
+    this title (opened from the list, as a person would, on a phone as on a desktop); on
+    the shared web server unless `base_url` names a test's own."""
+    client = await new_context(phone=phone, base_url=base_url)
     page = await client.new_page()
     await signed_in_as(page, user)
     if chat_title is not None:

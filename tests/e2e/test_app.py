@@ -49,10 +49,11 @@ def list_pane(page: Page) -> Locator:
 
 
 async def open_settings(page: Page) -> Locator:
+    """Settings: the left column, in place of the chat list (tests/e2e/test_panels.py)."""
     await page.get_by_role("button", name="Settings", exact=True).click()
-    dialog = page.get_by_role("dialog", name="Settings")
-    await expect(dialog).to_be_visible()
-    return dialog
+    panel = page.get_by_role("region", name="Settings")
+    await expect(panel).to_be_visible()
+    return panel
 
 
 async def theme_and_size(page: Page) -> list[Any]:
@@ -218,25 +219,40 @@ async def test_dialogs_work_from_the_keyboard_and_a_group_can_be_made_and_left(
     page = await client.new_page()
     await signed_in_as(page, me)
 
-    for name in ("Settings", "New group"):
-        opener = page.get_by_role("button", name=name, exact=True)
+    async def tab_to(opener: Locator, name: str) -> None:
         for _ in range(20):
             if await has_focus(opener):
                 break
             await page.keyboard.press("Tab")
         assert await has_focus(opener), f"Tab never reached {name}"
-        await page.keyboard.press("Enter")
-        dialog = page.get_by_role("dialog", name=name)
-        await expect(dialog).to_be_visible()
-        await expect(dialog).to_have_attribute("aria-modal", "true")
-        stops = int(await dialog.evaluate("d => d.querySelectorAll('button, input').length"))
-        for key in ["Tab"] * (stops + 2) + ["Shift+Tab"] * (stops + 2):
-            await page.keyboard.press(key)
-            inside = await dialog.evaluate("d => d.contains(document.activeElement)")
-            assert inside, f"{key} left the {name} dialog"
-        await page.keyboard.press("Escape")
-        await expect(dialog).to_have_count(0)
-        await expect(opener).to_be_focused()
+
+    # Settings are a column, not a dialog: focus goes in, Esc brings it back; no trap.
+    opener = page.get_by_role("button", name="Settings", exact=True)
+    await tab_to(opener, "Settings")
+    await page.keyboard.press("Enter")
+    panel = page.get_by_role("region", name="Settings")
+    await expect(panel).to_be_visible()
+    assert await panel.evaluate("d => d.contains(document.activeElement)")
+    await page.keyboard.press("Tab")
+    await expect(panel.get_by_role("button", name="Back")).to_be_focused()
+    await page.keyboard.press("Escape")
+    await expect(panel).to_have_count(0)
+    await expect(opener).to_be_focused()
+
+    opener = page.get_by_role("button", name="New group", exact=True)
+    await tab_to(opener, "New group")
+    await page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="New group")
+    await expect(dialog).to_be_visible()
+    await expect(dialog).to_have_attribute("aria-modal", "true")
+    stops = int(await dialog.evaluate("d => d.querySelectorAll('button, input').length"))
+    for key in ["Tab"] * (stops + 2) + ["Shift+Tab"] * (stops + 2):
+        await page.keyboard.press(key)
+        inside = await dialog.evaluate("d => d.contains(document.activeElement)")
+        assert inside, f"{key} left the New group dialog"
+    await page.keyboard.press("Escape")
+    await expect(dialog).to_have_count(0)
+    await expect(opener).to_be_focused()
 
     group = "Keyboard club"
     await page.get_by_role("button", name="New group", exact=True).click()
@@ -254,7 +270,7 @@ async def test_dialogs_work_from_the_keyboard_and_a_group_can_be_made_and_left(
     assert [c["name"] for c in friends_chats] == [group]
 
     await page.get_by_role("button", name="Group info").click()
-    info = page.get_by_role("dialog", name="Group info")
+    info = page.get_by_role("complementary", name="Group info")
     await info.get_by_role("button", name="Leave group").click()
     question = page.get_by_role("dialog", name=f"Leave {group}?")
     await expect(question).to_be_visible()

@@ -77,3 +77,55 @@ async def test_typing_expires_by_itself_and_is_never_replayed(make_server: Any) 
     assert b2.of_type("typing:update") == []
     await alice.aclose()
     await bob.aclose()
+
+
+def _statuses(ws: Any, user_id: int) -> list[str]:
+    return [
+        f["data"]["status"] for f in ws.of_type("user:status") if f["data"]["userId"] == user_id
+    ]
+
+
+async def test_a_hidden_or_closing_tab_does_not_speak_for_an_active_one(users: Any) -> None:
+    """Bob's second tab goes away (hidden) and closes: his first tab is still active, so he
+    stays online for everyone, and nothing is announced."""
+    alice, bob = await users(2)
+    await alice.private_chat(bob)
+    a = await alice.ws()
+    tab1 = await bob.ws()
+    await a.expect("user:status", lambda d: d["userId"] == bob.id and d["status"] == "online")
+    tab2 = await bob.ws()
+    ack = await tab2.command("presence:set", {"status": "away"})
+    assert ack["status"] == "online"  # the user's status, the best of both tabs
+    await tab2.close()
+    await a.quiet(0.3)
+    assert _statuses(a, bob.id) == ["online"]
+    r = await alice.http.get(f"/api/users/{bob.id}")
+    assert r.json()["status"] == "online"
+    await tab1.command("presence:set", {"status": "online"})  # a visible tab says so again
+    await a.quiet(0.2)
+    assert _statuses(a, bob.id) == ["online"]
+
+
+async def test_status_is_the_best_of_all_connections(users: Any) -> None:
+    alice, bob = await users(2)
+    await alice.private_chat(bob)
+    a = await alice.ws()
+    tab1, tab2 = await bob.ws(), await bob.ws()
+    await a.expect("user:status", lambda d: d["userId"] == bob.id and d["status"] == "online")
+    await tab1.command("presence:set", {"status": "away"})
+    await a.quiet(0.2)
+    assert _statuses(a, bob.id) == ["online"]  # tab2 is still visible
+    await tab2.command("presence:set", {"status": "away"})
+    await a.expect("user:status", lambda d: d["userId"] == bob.id and d["status"] == "away")
+    await tab2.command("presence:set", {"status": "online"})
+    await a.expect("user:status", lambda d: d["userId"] == bob.id and d["status"] == "online")
+    await tab2.close()  # the active tab closes: the hidden one is left
+    await a.expect("user:status", lambda d: d["userId"] == bob.id and d["status"] == "away")
+    tab3 = await bob.ws()  # a new tab is active at once
+    await a.expect("user:status", lambda d: d["userId"] == bob.id and d["status"] == "online")
+    await tab3.close()
+    await a.expect("user:status", lambda d: d["userId"] == bob.id and d["status"] == "away")
+    await tab1.close()
+    await a.expect("user:status", lambda d: d["userId"] == bob.id and d["status"] == "offline")
+    await a.quiet(0.2)
+    assert _statuses(a, bob.id) == ["online", "away", "online", "away", "online", "away", "offline"]

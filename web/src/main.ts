@@ -2,7 +2,9 @@ import { createApp } from 'vue'
 import { createPinia } from 'pinia'
 import App from './App.vue'
 import { router } from './router'
+import { i18n } from './i18n'
 import { registerServiceWorker } from './pwa'
+import './styles/emoji-font.css'
 import './styles/main.scss'
 
 // After a deploy, a tab opened on the previous version asks for chunks that no longer
@@ -18,5 +20,6 @@ window.addEventListener('vite:preloadError', (event) => {
 const app = createApp(App)
 app.use(createPinia())
 app.use(router)
+app.use(i18n)
 app.mount('#app')
 registerServiceWorker()

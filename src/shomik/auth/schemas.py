@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from shomik.schemas import Model
 from shomik.users.schemas import UserMe
@@ -11,9 +13,25 @@ USERNAME_PATTERN = r"^[A-Za-z0-9_.]{3,32}$"
 
 
 class RegisterRequest(Model):
-    username: str = Field(pattern=USERNAME_PATTERN, description="3-32 letters, digits, _ or .")
+    username: str = Field(
+        max_length=64,
+        description="3-32 Latin letters, digits, _ or . (no spaces)",
+        json_schema_extra={"pattern": USERNAME_PATTERN},
+    )
     password: str = Field(max_length=256)
     display_name: str | None = Field(None, min_length=1, max_length=64)
+
+    @field_validator("username")
+    @classmethod
+    def _username(cls, value: str) -> str:
+        # Said in words: "Alice Smith" is a display name, and the user must learn why not.
+        if not re.fullmatch(USERNAME_PATTERN, value):
+            raise PydanticCustomError(
+                "username",
+                "Use 3-32 Latin letters, digits, _ or . (no spaces); "
+                "your full name goes in Display name.",
+            )
+        return value
 
 
 class LoginRequest(Model):

@@ -34,6 +34,7 @@ from shomik.calls.state import Call, CallState
 from shomik.chats import repository as chats_repo
 from shomik.chats.service import system_message
 from shomik.errors import Conflict, Forbidden, Invalid, NotFound
+from shomik.messages.service import reveal_private
 from shomik.realtime.connection import Connection
 from shomik.realtime.events import emit_ephemeral, emit_to_connection
 from shomik.realtime.kinds import EventKind
@@ -105,6 +106,11 @@ async def start(
     call.ring_timer = loop.call_later(
         settings.call_ring_seconds, lambda: calls.spawn(_ring_expired(services, call))
     )
+    if not is_group and chat.last_seq == 0:
+        # Rung in a chat never written in: the callee is told of the chat first, so the
+        # ringing screen can name the caller.
+        async with services.db.write() as tx:
+            await reveal_private(tx, services, chat_id)
     emit_ephemeral(services.hub, CALL_INCOMING, CallIncoming(call=call.out()), others)
     return call.out()
 

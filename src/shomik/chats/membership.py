@@ -96,7 +96,12 @@ async def remove_member(services: Services, user_id: int, chat_id: int, target_i
             tx,
             services.hub,
             CHAT_REMOVED,
-            ChatRemoved(chat_id=chat_id),
+            ChatRemoved(
+                chat_id=chat_id,
+                reason="left" if target_id == user_id else "removed",
+                by_user_id=user_id,
+                chat_name=chat.name,
+            ),
             Audience(user_id=target_id),
         )
         await announce_updated(tx, services, chat_id)

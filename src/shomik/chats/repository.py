@@ -101,6 +101,11 @@ async def list_for(conn: Conn, user_id: int, chat_id: int | None = None) -> list
     )
     if chat_id is not None:
         query = query.where(chats.c.id == chat_id)
+    else:
+        # A private chat nobody wrote in yet is listed only for the one who opened it.
+        query = query.where(
+            sa.or_(chats.c.type != "private", chats.c.last_seq > 0, chats.c.created_by == user_id)
+        )
     rows = (await conn.execute(query)).all()
     if not rows:
         return []

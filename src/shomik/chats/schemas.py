@@ -71,3 +71,7 @@ class RoleUpdate(Model):
 
 class ChatRemoved(Model):
     chat_id: int
+    # Why, and by whom, so the client can say "You were removed from Team by Alice".
+    reason: Literal["left", "removed"] = "left"
+    by_user_id: int | None = None
+    chat_name: str | None = None

@@ -111,7 +111,9 @@ async def create_private(
         chat_id = await _insert_chat(tx, type_="private", name=None, by=user_id, private_key=key)
         row = await repo.get(tx.conn, chat_id)
         await add_member_rows(tx, services, row, [user_id, data.user_id])
-        await announce_new(tx, services, chat_id, [user_id, data.user_id])
+        # Only to its creator: the other person learns of the chat with its first message
+        # (messages/service.py `insert_message`), as in Telegram.
+        await announce_new(tx, services, chat_id, [user_id])
         (chat,) = await repo.list_for(tx.conn, user_id, chat_id)
     return chat, True
 

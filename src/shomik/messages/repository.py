@@ -106,6 +106,39 @@ async def page(
     return rows, has_more
 
 
+def _shared_filter(kind: str) -> sa.ColumnElement[bool]:
+    """Which messages a kind lists. Media and files follow the message type the server set on
+    send (an image sent "as a file" is a file, as in Telegram); a link is an http(s) URL in
+    the text, matched case-insensitively on both engines (PostgreSQL's LIKE is not)."""
+    if kind == "media":
+        return messages.c.type == "image"
+    if kind == "files":
+        return messages.c.type == "file"
+    text = sa.func.lower(messages.c.content)
+    return sa.and_(
+        messages.c.type != "system",
+        sa.or_(
+            text.contains("http://", autoescape=True), text.contains("https://", autoescape=True)
+        ),
+    )
+
+
+async def shared_page(
+    conn: Conn, chat_id: int, kind: str, limit: int, before: int | None
+) -> tuple[list[Any], bool]:
+    """Keyset page on (chat_id, seq) of one shared kind, newest first."""
+    query = sa.select(messages).where(
+        messages.c.chat_id == chat_id,
+        messages.c.deleted_at.is_(None),
+        _shared_filter(kind),
+    )
+    if before is not None:
+        query = query.where(messages.c.seq < before)
+    query = query.order_by(messages.c.seq.desc()).limit(limit + 1)
+    rows = list((await conn.execute(query)).all())
+    return rows[:limit], len(rows) > limit
+
+
 async def hydrate(conn: Conn, rows: Sequence[Any]) -> list[Message]:
     if not rows:
         return []

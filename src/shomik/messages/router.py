@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from shomik.deps import CurrentUser, ServicesDep
 from shomik.messages import service
-from shomik.messages.schemas import Message, MessagePage, MessageSend
+from shomik.messages.schemas import Message, MessagePage, MessageSend, SharedKind, SharedPage
 from shomik.schemas import MAX_ID, PathId
 
 router = APIRouter(tags=["messages"])
@@ -25,6 +25,21 @@ async def history(
     newer with `after`."""
     messages, has_more = await service.history(services, user.id, chat_id, limit, before, after)
     return MessagePage(messages=messages, has_more=has_more)
+
+
+@router.get("/api/chats/{chat_id}/shared")
+async def shared(
+    chat_id: PathId,
+    user: CurrentUser,
+    services: ServicesDep,
+    kind: SharedKind,
+    limit: Annotated[int, Query(ge=1, le=100)] = 30,
+    before: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Seq below this")] = None,
+) -> SharedPage:
+    """The chat's shared media (photos), files or links, newest first: what the info panel
+    lists. Older pages with `before` = the seq of the last item."""
+    items, has_more = await service.shared(services, user.id, chat_id, kind, limit, before)
+    return SharedPage(items=items, has_more=has_more)
 
 
 @router.post(

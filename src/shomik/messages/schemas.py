@@ -74,6 +74,18 @@ class MessagePage(Model):
     has_more: bool
 
 
+# What a chat's info panel lists: photos (media), other attachments (files), and messages
+# whose text holds an http(s) link (links).
+SharedKind = Literal["media", "files", "links"]
+
+
+class SharedPage(Model):
+    """Messages of one shared kind, newest first; page on with `before` = the last seq."""
+
+    items: list[Message]
+    has_more: bool
+
+
 class ReadCommand(Model):
     chat_id: Id
     message_id: Id

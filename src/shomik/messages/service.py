@@ -8,6 +8,7 @@ import emoji
 import sqlalchemy as sa
 
 from shomik.chats import repository as chats_repo
+from shomik.chats.events import CHAT_NEW
 from shomik.db.engine import WriteTx
 from shomik.db.tables import attachments, pins, reactions
 from shomik.errors import Conflict, Forbidden, Invalid, NotFound
@@ -20,6 +21,7 @@ from shomik.messages.schemas import (
     ReactionUpdated,
     ReadAck,
     ReadUpdated,
+    SharedKind,
 )
 from shomik.realtime.events import Audience, emit
 from shomik.schemas import utcnow
@@ -59,6 +61,8 @@ async def insert_message(
         "meta": meta,
         "created_at": created_at,
     }
+    if seq == 1:
+        await reveal_private(tx, services, chat_id)
     message_id = (await tx.conn.execute(repo.INSERT, row)).scalar_one()
     if sender_id is not None:
         # Sending means having read everything up to one's own message.
@@ -92,6 +96,21 @@ async def insert_message(
     )
     await emit(tx, services.hub, MESSAGE_NEW, message, Audience(chat_id=chat_id))
     return message
+
+
+async def reveal_private(tx: WriteTx, services: Services, chat_id: int) -> None:
+    """The first message of a private chat (or a call placed in it): the other person has
+    not been told of the chat yet (chats/service.py `create_private`), so `chat:new` goes
+    first, as the chat was before this message, which then arrives as news."""
+    chat = await chats_repo.get(tx.conn, chat_id)
+    if chat is None or chat.type != "private":
+        return
+    for member_id in await chats_repo.member_ids(tx.conn, chat_id):
+        if member_id == chat.created_by:
+            continue  # told at creation
+        (listed,) = await chats_repo.list_for(tx.conn, member_id, chat_id)
+        before = listed.model_copy(update={"last_seq": 0, "last_message": None, "unread_count": 0})
+        await emit(tx, services.hub, CHAT_NEW, before, Audience(user_id=member_id))
 
 
 def _same_send(original: Message, data: MessageSend) -> bool:
@@ -264,7 +283,28 @@ async def set_pin(
         else:
             await tx.conn.execute(sa.delete(pins).where(*where))
         await emit(tx, services.hub, PIN_UPDATED, event, Audience(chat_id=chat_id))
+        if pinned:  # Telegram notes a pin in the chat, but not an unpin
+            await _pin_note(tx, services, user_id, message)
         return event
+
+
+PIN_NOTE_CHARS = 40  # of the pinned text quoted in the note, as Telegram shortens it
+_UNQUOTED = {"image": "a photo", "file": "a file"}  # what a pinned message without text is
+
+
+async def _pin_note(tx: WriteTx, services: Services, user_id: int, message: Message) -> None:
+    """Write "Alice pinned «…»" into the chat, in the pin's own transaction."""
+    # Imported here: chats.service imports this module for insert_message.
+    from shomik.chats.service import display_name, require_users, system_message
+
+    actor = display_name(await require_users(tx, [user_id]), user_id)
+    text = " ".join(message.content.split())
+    if len(text) > PIN_NOTE_CHARS:
+        text = text[:PIN_NOTE_CHARS].rstrip() + "…"
+    what = f"«{text}»" if text else _UNQUOTED.get(message.type, "a message")
+    # The seq too: a client jumps to the pinned message without looking it up first.
+    meta = {"event": "message_pinned", "messageId": message.id, "seq": message.seq}
+    await system_message(tx, services, message.chat_id, user_id, f"{actor} pinned {what}", meta)
 
 
 async def history(
@@ -278,4 +318,19 @@ async def history(
     async with services.db.read() as conn:
         await chats_repo.require_member(conn, chat_id, user_id)
         rows, has_more = await repo.page(conn, chat_id, limit, before, after)
+        return await repo.hydrate(conn, rows), has_more
+
+
+async def shared(
+    services: Services,
+    user_id: int,
+    chat_id: int,
+    kind: SharedKind,
+    limit: int,
+    before: int | None,
+) -> tuple[list[Message], bool]:
+    """A page of the chat's shared media, files or links, for its members only."""
+    async with services.db.read() as conn:
+        await chats_repo.require_member(conn, chat_id, user_id)
+        rows, has_more = await repo.shared_page(conn, chat_id, kind, limit, before)
         return await repo.hydrate(conn, rows), has_more

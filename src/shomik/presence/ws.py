@@ -27,7 +27,7 @@ async def typing_stop(ctx: Context, data: TypingCommand) -> Empty:
 
 
 async def presence_set(ctx: Context, data: PresenceCommand) -> UserStatus:
-    return await service.set_status(ctx.services, ctx.user_id, data.status)
+    return await service.set_away(ctx.services, ctx.conn, data.status == "away")
 
 
 COMMANDS = (
@@ -40,5 +40,12 @@ COMMANDS = (
         "itself (SHOMIK_TYPING_TTL_SECONDS, 6 s) without a repeat.",
     ),
     Command("typing:stop", TypingCommand, typing_stop, Empty, "You stopped typing."),
-    Command("presence:set", PresenceCommand, presence_set, UserStatus, "online or away."),
+    Command(
+        "presence:set",
+        PresenceCommand,
+        presence_set,
+        UserStatus,
+        "This tab is visible (online) or hidden (away). The user's status is the best of "
+        "their connections: online while any is visible; the ack carries it.",
+    ),
 )

@@ -18,7 +18,7 @@ class Context:
     services: Services
     user_id: int
     # The socket the command came on: calls bind a participant to one socket, not a user.
-    conn: Connection | None = None
+    conn: Connection
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,9 @@ class Connection:
         self._inflight: tuple[Coroutine[Any, Any, None], Any] | None = None
         self._room = asyncio.Event()  # set while the queue is under half full
         self.close_code: int | None = None
+        # The tab said it is hidden (`presence:set` away); presence is the best of a
+        # user's connections (presence/service.py).
+        self.away = False
 
     def _move(self, to: ConnState) -> None:
         if to not in _NEXT[self.state]:

@@ -120,20 +120,18 @@ async def websocket_endpoint(ws: WebSocket) -> None:
     expiry = asyncio.get_running_loop().call_later(
         max(0.0, claims.expires_at - time.time()), conn.close, CLOSE_UNAUTHORIZED, "token expired"
     )
-    first = services.hub.add(conn)  # live events are held from here on, so none is missed
+    services.hub.add(conn)  # live events are held from here on, so none is missed
     try:
         async with services.db.read() as db:
             head = await events.head(db)
         me = to_me(user)
-        if first:  # announced just below; the row was read before this connection counted
-            me.status = "online"
+        me.status = "online"  # this new connection is active: announced just below
         ready = ReadyFrame(data=ReadyData(user=me, seq=head, server_time=utcnow()))
         conn.send_direct(ready.model_dump_json(by_alias=True))
         if frame.since is not None:
             await _replay(conn, services, user.id, frame.since, head)
         conn.finish_replay(head)
-        if first:
-            await presence.set_status(services, user.id, "online")
+        await presence.refresh(services, user.id)
         await _serve(conn, services)
     except WebSocketDisconnect:
         pass
@@ -142,12 +140,13 @@ async def websocket_endpoint(ws: WebSocket) -> None:
         last = services.hub.remove(conn)
         await conn.drain_and_stop()
         calls.connection_closed(services, conn)  # a call socket: its grace period starts
-        if last:
-            try:
+        try:
+            if last:
                 await services.typing.stop_all(user.id)
-                await presence.set_status(services, user.id, "offline")
-            except Exception:  # shutting down: the database may already be closed
-                log.warning("could not record user %s going offline", user.id, exc_info=True)
+            # The others decide now: still online, away (all hidden), or offline.
+            await presence.refresh(services, user.id)
+        except Exception:  # shutting down: the database may already be closed
+            log.warning("could not record user %s's presence", user.id, exc_info=True)
 
 
 async def _serve(conn: Connection, services: Services) -> None:

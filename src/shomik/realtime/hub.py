@@ -59,6 +59,9 @@ class Hub:
             return True
         return False
 
+    def connections_of(self, user_id: int) -> frozenset[Connection]:
+        return frozenset(self._by_user.get(user_id, ()))
+
     def is_online(self, user_id: int) -> bool:
         return user_id in self._by_user
 

@@ -8,16 +8,21 @@ from shomik.schemas import Model, UtcDatetime
 
 Status = Literal["online", "offline", "away"]
 Theme = Literal["dark", "light", "system"]
+# The interface language; null follows the browser's languages.
+Language = Literal["en", "ru"]
 
 
 class Params(Model):
     theme: Theme = "dark"
     message_text_size: int = Field(16, ge=12, le=24)
+    language: Language | None = None
 
 
 class ParamsUpdate(Model):
     theme: Theme | None = None
     message_text_size: int | None = Field(None, ge=12, le=24)
+    # Unlike the others, an explicit null is a value here: "follow the browser again".
+    language: Language | None = None
 
 
 class UserPublic(Model):

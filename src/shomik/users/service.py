@@ -24,9 +24,10 @@ async def update_me(services: Services, user_id: int, data: UserUpdate) -> UserM
         if "display_name" in fields and data.display_name is not None:
             values["display_name"] = data.display_name.strip() or row.display_name
         if "params" in fields and data.params is not None:
-            merged = Params.model_validate(row.params).model_copy(
-                update=data.params.model_dump(exclude_none=True)
-            )
+            change = data.params.model_dump(exclude_none=True)
+            if "language" in data.params.model_fields_set:
+                change["language"] = data.params.language  # null is a choice, not "unchanged"
+            merged = Params.model_validate(row.params).model_copy(update=change)
             values["params"] = merged.model_dump(by_alias=True)
         if "avatar_id" in fields:
             if data.avatar_id is not None:

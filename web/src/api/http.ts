@@ -6,12 +6,15 @@ import type {
   GroupChatCreate,
   Message,
   MessagePage,
+  SharedKind,
+  SharedPage,
   TokenResponse,
   Upload,
   UserMe,
   UserPublic,
   UserUpdate,
 } from './types'
+import { t } from '@/i18n'
 
 export class ApiError extends Error {
   constructor(
@@ -42,7 +45,7 @@ function headers(extra: Record<string, string> = {}): Record<string, string> {
 
 async function failure(response: Response): Promise<ApiError> {
   let code = 'http_error'
-  let message = `The server answered ${response.status}.`
+  let message = t('common.serverAnswered', { status: response.status })
   try {
     const body = (await response.json()) as { error?: { code?: string; message?: string } }
     code = body.error?.code ?? code
@@ -64,7 +67,7 @@ export async function request<T>(method: string, path: string, body?: unknown): 
       body: body === undefined ? null : JSON.stringify(body),
     })
   } catch {
-    throw new ApiError(0, 'network', 'No connection to the server.')
+    throw new ApiError(0, 'network', t('common.noServer'))
   }
   if (!response.ok) throw await failure(response)
   if (response.status === 204) return undefined as T
@@ -108,8 +111,8 @@ export function uploadFile(
       }
       reject(new ApiError(xhr.status, code, message))
     }
-    xhr.onerror = () => { reject(new ApiError(0, 'network', 'No connection to the server.')) }
-    xhr.onabort = () => { reject(new ApiError(0, 'aborted', 'Upload cancelled.')) }
+    xhr.onerror = () => { reject(new ApiError(0, 'network', t('common.noServer'))) }
+    xhr.onabort = () => { reject(new ApiError(0, 'aborted', t('common.uploadCancelled'))) }
     signal?.addEventListener('abort', () => { xhr.abort() })
     const form = new FormData()
     form.append('file', file, name)
@@ -143,6 +146,12 @@ export const api = {
     if (page.before !== undefined) q.set('before', String(page.before))
     if (page.after !== undefined) q.set('after', String(page.after))
     return request<MessagePage>('GET', `/api/chats/${id}/messages?${q.toString()}`)
+  },
+  /** A chat's shared media, files or links, newest first; `before` = the last item's seq. */
+  shared: (id: number, kind: SharedKind, page: { before?: number; limit?: number } = {}) => {
+    const q = new URLSearchParams({ kind, limit: String(page.limit ?? 30) })
+    if (page.before !== undefined) q.set('before', String(page.before))
+    return request<SharedPage>('GET', `/api/chats/${id}/shared?${q.toString()}`)
   },
   sendRest: (body: { chatId: number; clientId: string; content: string }) =>
     request<Message>('POST', '/api/messages', body),

@@ -194,6 +194,27 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/chats/{chat_id}/shared": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Shared
+         * @description The chat's shared media (photos), files or links, newest first: what the info panel
+         *     lists. Older pages with `before` = the seq of the last item.
+         */
+        get: operations["shared_api_chats__chat_id__shared_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/files/{file_id}": {
         parameters: {
             query?: never;
@@ -590,6 +611,8 @@ export type components = {
         };
         /** Params */
         Params: {
+            /** Language */
+            language: ("en" | "ru") | null;
             /**
              * Messagetextsize
              * @default 16
@@ -604,6 +627,8 @@ export type components = {
         };
         /** ParamsUpdate */
         ParamsUpdate: {
+            /** Language */
+            language?: ("en" | "ru") | null;
             /** Messagetextsize */
             messageTextSize?: number | null;
             /** Theme */
@@ -661,6 +686,16 @@ export type components = {
              * @enum {string}
              */
             role: "admin" | "member";
+        };
+        /**
+         * SharedPage
+         * @description Messages of one shared kind, newest first; page on with `before` = the last seq.
+         */
+        SharedPage: {
+            /** Hasmore */
+            hasMore: boolean;
+            /** Items */
+            items: components["schemas"]["Message"][];
         };
         /** StunServer */
         StunServer: {
@@ -1724,6 +1759,87 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MessagePage"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed for your role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Rate limited: see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    shared_api_chats__chat_id__shared_get: {
+        parameters: {
+            query: {
+                kind: "media" | "files" | "links";
+                limit?: number;
+                /** @description Seq below this */
+                before?: number | null;
+            };
+            header?: never;
+            path: {
+                chat_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharedPage"];
                 };
             };
             /** @description Missing, invalid, expired or revoked token */

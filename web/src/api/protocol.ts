@@ -462,7 +462,10 @@ export interface ChatInfo {
  * via the `definition` "ChatRemoved".
  */
 export interface ChatRemoved {
+  byUserId: number | null
   chatId: number
+  chatName: string | null
+  reason: 'left' | 'removed'
 }
 /**
  * This interface was referenced by `Protocol`'s JSON-Schema
@@ -839,6 +842,7 @@ export interface EventUserUpdated {
  * via the `definition` "Params".
  */
 export interface Params {
+  language: ('en' | 'ru') | null
   messageTextSize: number
   theme: 'dark' | 'light' | 'system'
 }

@@ -1,6 +1,6 @@
 // Short names for the generated payload types (REST from openapi.ts, socket frames from
 // protocol.ts). Nothing here is written by hand but the aliases.
-import type { components } from './openapi'
+import type { components, operations } from './openapi'
 import type * as P from './protocol'
 
 type S = components['schemas']
@@ -8,6 +8,8 @@ export type Chat = S['Chat']
 export type Member = S['Member']
 export type Message = S['Message']
 export type MessagePage = S['MessagePage']
+export type SharedPage = S['SharedPage']
+export type SharedKind = operations['shared_api_chats__chat_id__shared_get']['parameters']['query']['kind']
 export type Attachment = S['AttachmentOut']
 export type Upload = S['UploadOut']
 export type UserMe = S['UserMe']
@@ -22,6 +24,7 @@ export type ErrorResponse = S['ErrorResponse']
 
 export type {
   ChatInfo,
+  ChatRemoved,
   AuthFrame,
   ReadyFrame,
   ResyncRequiredFrame,

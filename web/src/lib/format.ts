@@ -1,30 +1,34 @@
-// Dates and times as a messenger shows them, in the browser's locale.
+// Dates and times as a messenger shows them, in the interface language's conventions
+// (Intl with the chosen locale: "8:43 PM" in English, "20:43" in Russian).
+import { locale, t } from '@/i18n'
+
 const DAY_MS = 86_400_000
 
 function startOfDay(d: Date): number {
   return new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime()
 }
 
+/** The locale's own short clock: "8:43 PM" in English (no leading zero), "08:43" in Russian. */
 export function clockTime(iso: string): string {
-  return new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })
+  return new Date(iso).toLocaleTimeString(locale(), { timeStyle: 'short' })
 }
 
-/** Chat-list time: 14:05 today, "Mon" this week, 12.03.26 before. */
+/** Chat-list time: the clock today, a weekday this week ("Mon", "пн"), a short date before. */
 export function listTime(iso: string, now = new Date()): string {
   const d = new Date(iso)
   const days = (startOfDay(now) - startOfDay(d)) / DAY_MS
   if (days < 1) return clockTime(iso)
-  if (days < 7) return d.toLocaleDateString(undefined, { weekday: 'short' })
-  return d.toLocaleDateString(undefined, { day: '2-digit', month: '2-digit', year: '2-digit' })
+  if (days < 7) return d.toLocaleDateString(locale(), { weekday: 'short' })
+  return d.toLocaleDateString(locale(), { day: '2-digit', month: '2-digit', year: '2-digit' })
 }
 
 /** Date separator in the timeline: Today, Yesterday, 12 March (2025 if not this year). */
 export function dayLabel(iso: string, now = new Date()): string {
   const d = new Date(iso)
   const days = Math.round((startOfDay(now) - startOfDay(d)) / DAY_MS)
-  if (days === 0) return 'Today'
-  if (days === 1) return 'Yesterday'
-  return d.toLocaleDateString(undefined, {
+  if (days === 0) return t('time.today')
+  if (days === 1) return t('time.yesterday')
+  return d.toLocaleDateString(locale(), {
     day: 'numeric',
     month: 'long',
     ...(d.getFullYear() === now.getFullYear() ? {} : { year: 'numeric' }),
@@ -37,18 +41,20 @@ export function dayKey(iso: string): string {
 }
 
 export function lastSeen(iso: string | null, now = new Date()): string {
-  if (!iso) return 'last seen a long time ago'
+  if (!iso) return t('time.lastSeenLongAgo')
   const minutes = Math.floor((now.getTime() - new Date(iso).getTime()) / 60_000)
-  if (minutes < 1) return 'last seen just now'
-  if (minutes < 60) return `last seen ${minutes} minute${minutes === 1 ? '' : 's'} ago`
+  if (minutes < 1) return t('time.lastSeenJustNow')
+  if (minutes < 60) return t('time.lastSeenMinutes', { n: minutes }, minutes)
   const days = (startOfDay(now) - startOfDay(new Date(iso))) / DAY_MS
-  if (days < 1) return `last seen at ${clockTime(iso)}`
-  if (days < 2) return `last seen yesterday at ${clockTime(iso)}`
-  return `last seen ${new Date(iso).toLocaleDateString(undefined, { day: 'numeric', month: 'short' })}`
+  if (days < 1) return t('time.lastSeenAt', { time: clockTime(iso) })
+  if (days < 2) return t('time.lastSeenYesterday', { time: clockTime(iso) })
+  const date = new Date(iso).toLocaleDateString(locale(), { day: 'numeric', month: 'short' })
+  return t('time.lastSeenOn', { date })
 }
 
 export function fileSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`
+  const number = (n: number): string => n.toLocaleString(locale(), { minimumFractionDigits: 1, maximumFractionDigits: 1 })
+  if (bytes < 1024) return t('time.bytes', { n: bytes })
+  if (bytes < 1024 * 1024) return t('time.kilobytes', { n: number(bytes / 1024) })
+  return t('time.megabytes', { n: number(bytes / 1024 / 1024) })
 }

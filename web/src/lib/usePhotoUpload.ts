@@ -12,7 +12,8 @@ export interface PhotoUpload {
 /** `error` is the form's own error line, shared with its other actions. */
 export function usePhotoUpload(
   use: (uploadId: string) => Promise<void>,
-  failure: string,
+  /** A function: read when it fails, so it is in the language of that moment. */
+  failure: () => string,
   error: Ref<string | null>,
 ): PhotoUpload {
   const progress = ref<number | null>(null)
@@ -28,7 +29,7 @@ export function usePhotoUpload(
       const upload = await uploadFile(file, file.name, (f) => { progress.value = f })
       await use(upload.id)
     } catch (e) {
-      error.value = errorText(e, failure)
+      error.value = errorText(e, failure())
     } finally {
       progress.value = null
     }

@@ -3,6 +3,7 @@
 // settled by the server's ack or error. The lifecycle is an explicit state machine.
 import type { CommandData, CommandReply, CommandType, ServerEvent, UserMe } from '@/api/types'
 import { backoffDelay } from './backoff'
+import { t } from '@/i18n'
 
 export type ConnectionState =
   | 'idle' // not started, or stopped (logged out)
@@ -99,7 +100,7 @@ export class RealtimeClient {
     this.clearTimers()
     this.transition('idle')
     this.dropSocket()
-    this.failPending('disconnected', 'Not connected.')
+    this.failPending('disconnected', t('common.notConnected'))
   }
 
   /** The browser lost the network: stop trying until it is back. */
@@ -107,7 +108,7 @@ export class RealtimeClient {
     if (this.state === 'idle' || this.state === 'offline') return
     this.clearTimers()
     this.dropSocket()
-    this.failPending('disconnected', 'Not connected.')
+    this.failPending('disconnected', t('common.notConnected'))
     this.transition('offline')
   }
 
@@ -123,13 +124,13 @@ export class RealtimeClient {
   command<T extends CommandType>(type: T, data: CommandData<T>): Promise<CommandReply<T>> {
     const socket = this.socket
     if (this.state !== 'ready' || !socket) {
-      return Promise.reject(new CommandError('disconnected', 'Not connected.'))
+      return Promise.reject(new CommandError('disconnected', t('common.notConnected')))
     }
     const ref = String(this.nextRef++)
     return new Promise<CommandReply<T>>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(ref)
-        reject(new CommandError('timeout', 'The server did not answer in time.'))
+        reject(new CommandError('timeout', t('common.serverTimeout')))
         if (socket === this.socket) this.recycle()
       }, COMMAND_TIMEOUT_MS)
       this.pending.set(ref, { resolve: (d) => { resolve(d as CommandReply<T>) }, reject, timer })
@@ -166,7 +167,7 @@ export class RealtimeClient {
     socket.onclose = (e: CloseEvent) => {
       if (socket !== this.socket) return
       this.socket = null
-      this.failPending('disconnected', 'The connection was lost.')
+      this.failPending('disconnected', t('common.connectionLost'))
       if (e.code === CLOSE_UNAUTHORIZED) {
         this.clearTimers()
         this.transition('idle')
@@ -226,7 +227,7 @@ export class RealtimeClient {
   /** Give up on the current socket and reconnect through the backoff. */
   private recycle(): void {
     this.dropSocket()
-    this.failPending('disconnected', 'The connection was lost.')
+    this.failPending('disconnected', t('common.connectionLost'))
     this.scheduleRetry()
   }
 

@@ -31,7 +31,7 @@ function dispatch(handlers: Handlers, event: ServerEvent): void {
 beforeEach(() => {
   localStorage.clear()
   setActivePinia(createPinia())
-  useAuthStore().setUser({ id: 1, username: 'u1', displayName: 'U1', avatarUrl: null, status: 'online', lastSeen: null, params: { theme: 'dark', messageTextSize: 16 } })
+  useAuthStore().setUser({ id: 1, username: 'u1', displayName: 'U1', avatarUrl: null, status: 'online', lastSeen: null, params: { theme: 'dark', messageTextSize: 16, language: null } })
   useChatsStore().upsert(chat())
 })
 
@@ -91,7 +91,8 @@ describe('event handlers', () => {
     expect(chats.byId.get(1)?.pinnedMessages.map((m) => m.seq)).toEqual([2, 5])
     dispatch(handlers, { type: 'pin:updated', seq: 3, data: { chatId: 1, messageId: 105, pinned: false, by: 2, message: null } })
     expect(chats.byId.get(1)?.pinnedMessages.map((m) => m.seq)).toEqual([2])
-    dispatch(handlers, { type: 'chat:removed', seq: 4, data: { chatId: 1 } })
+    dispatch(handlers, { type: 'chat:removed', seq: 4, data: { chatId: 1, reason: 'removed', byUserId: 2, chatName: 'Team' } })
     expect(chats.byId.has(1)).toBe(false)
+    expect(chats.removals.get(1)).toMatchObject({ reason: 'removed', byUserId: 2, chatName: 'Team' })
   })
 })

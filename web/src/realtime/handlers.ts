@@ -8,6 +8,8 @@ import { useOutboxStore } from '@/stores/outbox'
 import { useUsersStore } from '@/stores/users'
 import { notifyMessage } from '@/features/notifications/notify'
 import { useCallsStore } from '@/features/calls/store'
+import { useToastsStore } from '@/features/notifications/toasts'
+import { removalText } from '@/features/chats/removal'
 
 export type Handlers = { [K in EventType]: (event: EventOf<K>) => void }
 
@@ -18,6 +20,7 @@ export function createHandlers(isViewing: (chatId: number) => boolean): Handlers
   const users = useUsersStore()
   const auth = useAuthStore()
   const calls = useCallsStore()
+  const toasts = useToastsStore()
 
   return {
     // Calls: all state and flows live in the call store (docs/calls.md "Client").
@@ -31,8 +34,13 @@ export function createHandlers(isViewing: (chatId: number) => boolean): Handlers
     'chat:new': ({ data }) => { chats.upsert(data) },
     'chat:updated': ({ data }) => { chats.applyInfo(data) },
     'chat:removed': ({ data }) => {
-      chats.remove(data.chatId)
+      chats.removed(data)
       messages.drop(data.chatId)
+      // Said where the user is looking: the chat's own pane if it is open, else a toast.
+      const removals = chats.removals.get(data.chatId)
+      if (removals && data.reason === 'removed' && chats.activeId !== data.chatId) {
+        toasts.show({ title: removals.chatName ?? 'Group', body: removalText(removals), kind: 'info', chatId: null })
+      }
     },
     'message:new': ({ data }) => {
       const viewing = isViewing(data.chatId)

@@ -10,6 +10,7 @@ import { useUsersStore } from '@/stores/users'
 import { clearMediaCache } from '@/lib/media'
 import { RealtimeClient, type ConnectionState } from './client'
 import { createHandlers, type Handlers } from './handlers'
+import { t } from '@/i18n'
 
 export const connection = ref<ConnectionState>('idle')
 /** True until the first state is loaded after sign-in or a resync. */
@@ -50,7 +51,7 @@ export function startSync(): void {
   }
 
   const send = (item: OutboxItem): Promise<Message> => {
-    if (!client) return Promise.reject(new Error('Not connected.'))
+    if (!client) return Promise.reject(new Error(t('common.notConnected')))
     return client.command('message:send', {
       chatId: item.chatId,
       clientId: item.clientId,
@@ -81,6 +82,9 @@ export function startSync(): void {
       },
       onReady: ({ user, seq, resumed }) => {
         auth.setUser(user)
+        // A new connection counts as active; a tab opened or reconnected in the background
+        // says it is hidden, or it would keep its user "online" for everyone.
+        if (document.visibilityState === 'hidden') sendPresence(false)
         if (resumed) {
           void outbox.flush()
           return
@@ -92,7 +96,8 @@ export function startSync(): void {
         void (async () => {
           try {
             await chats.refresh()
-            await messages.resync(chats.activeId)
+            const open = chats.activeId
+            await messages.resync(open !== null && chats.byId.has(open) ? open : null)
           } finally {
             lastSeq = seq
             const pending = buffer
@@ -118,7 +123,11 @@ function onOffline(): void { client?.setOffline() }
 function onVisibility(): void {
   const visible = document.visibilityState === 'visible'
   if (visible) client?.reconnectNow()
-  // Away while hidden; the command also probes the socket when the tab comes back.
+  // Away while hidden; the command also probes the socket when the tab comes back. The
+  // server combines every tab's word: one hidden or closing tab never hides the others.
+  sendPresence(visible)
+}
+function sendPresence(visible: boolean): void {
   if (client?.state === 'ready') {
     client.command('presence:set', { status: visible ? 'online' : 'away' }).catch(() => undefined)
   }

@@ -4,7 +4,7 @@
 import { defineStore } from 'pinia'
 import { computed, reactive, ref, watch } from 'vue'
 import { api } from '@/api/http'
-import type { Chat, ChatInfo, Message, PinUpdated, ReadUpdated } from '@/api/types'
+import type { Chat, ChatInfo, ChatRemoved, Message, PinUpdated, ReadUpdated } from '@/api/types'
 import { load, save } from '@/lib/storage'
 import { useAuthStore } from './auth'
 import { useUsersStore } from './users'
@@ -12,8 +12,11 @@ import { useUsersStore } from './users'
 export const useChatsStore = defineStore('chats', () => {
   const byId = reactive(new Map<number, Chat>())
   const loaded = ref(false)
-  /** The chat on screen, and whether the user can see its newest messages. */
+  /** The chat on screen (the route's; kept while that chat is gone, so that it comes
+   *  back on screen if the user is added again). */
   const activeId = ref<number | null>(null)
+  /** Chats this user was removed from or left, this session: what the chat's pane says. */
+  const removals = reactive(new Map<number, ChatRemoved>())
   // Until the first refresh (`loaded`), the list as last seen: shown, never trusted.
   for (const chat of load<Chat[]>('chats', [])) upsert(chat)
   // Chats are replaced whole, never mutated: watching the entries is enough.
@@ -46,6 +49,7 @@ export const useChatsStore = defineStore('chats', () => {
   }
 
   function upsert(chat: Chat): void {
+    removals.delete(chat.id)
     byId.set(chat.id, chat)
     rememberMembers(chat)
   }
@@ -66,7 +70,13 @@ export const useChatsStore = defineStore('chats', () => {
 
   function remove(chatId: number): void {
     byId.delete(chatId)
-    if (activeId.value === chatId) activeId.value = null
+  }
+
+  /** The server says this user is no longer in the chat: forget it, and remember why. */
+  function removed(removal: ChatRemoved): void {
+    const chat = byId.get(removal.chatId)
+    remove(removal.chatId)
+    removals.set(removal.chatId, { ...removal, chatName: removal.chatName ?? chat?.name ?? null })
   }
 
   /** A new message: preview, order and unread count. */
@@ -121,12 +131,13 @@ export const useChatsStore = defineStore('chats', () => {
 
   function reset(): void {
     byId.clear()
+    removals.clear()
     loaded.value = false
     activeId.value = null
   }
 
   return {
-    byId, loaded, activeId, sorted, totalUnread,
-    refresh, upsert, applyInfo, remove, applyMessage, applyRead, applyPin, peerOf, readByOthers, reset,
+    byId, removals, loaded, activeId, sorted, totalUnread,
+    refresh, upsert, applyInfo, remove, removed, applyMessage, applyRead, applyPin, peerOf, readByOthers, reset,
   }
 })

@@ -90,4 +90,37 @@ describe('outbox', () => {
     outbox.settle('c1')
     expect(outbox.items).toHaveLength(0)
   })
+
+  it('waits out the send limit by itself and then sends the rest, in order', async () => {
+    vi.useFakeTimers()
+    try {
+      const outbox = useOutboxStore()
+      const accepted: string[] = []
+      let limited = true
+      outbox.configure(async (i) => {
+        if (i.clientId === 'c2' && limited) {
+          limited = false
+          throw new CommandError('rate_limited', 'Slow down.', 8)
+        }
+        accepted.push(i.clientId)
+        return stored(i, accepted.length)
+      }, () => undefined)
+      outbox.enqueue(item(1))
+      outbox.enqueue(item(2))
+      outbox.enqueue(item(3))
+      await vi.advanceTimersByTimeAsync(0)
+      expect(accepted).toEqual(['c1'])
+      expect(outbox.waitUntil).not.toBeNull()
+      expect(outbox.items.map((i) => i.status)).toEqual(['queued', 'queued'])
+      outbox.enqueue(item(4)) // a new message does not jump the wait
+      await vi.advanceTimersByTimeAsync(7_000)
+      expect(accepted).toEqual(['c1'])
+      await vi.advanceTimersByTimeAsync(1_100)
+      expect(accepted).toEqual(['c1', 'c2', 'c3', 'c4'])
+      expect(outbox.waitUntil).toBeNull()
+      expect(outbox.items).toHaveLength(0)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
 })

@@ -6,6 +6,7 @@ import { computed, ref, watch } from 'vue'
 import type { Attachment, Message } from '@/api/types'
 import { load, save } from '@/lib/storage'
 import { CommandError } from '@/realtime/client'
+import { t } from '@/i18n'
 
 export type OutboxStatus = 'queued' | 'sending' | 'failed'
 
@@ -28,6 +29,9 @@ export const useOutboxStore = defineStore('outbox', () => {
   )
   watch(items, (value) => { save('outbox', value) }, { deep: true })
 
+  /** While the server's send limit holds us back: when the queue may go on (ms epoch). */
+  const waitUntil = ref<number | null>(null)
+  let waitTimer: ReturnType<typeof setTimeout> | undefined
   let running = false
   let sender: Sender | null = null
   let onSent: (message: Message) => void = () => undefined
@@ -53,9 +57,10 @@ export const useOutboxStore = defineStore('outbox', () => {
   }
 
   /** Send everything queued, in order. Stops at the first transient failure: the
-   *  connection is gone, and `flush` runs again when it is back. */
+   *  connection is gone (`flush` runs again when it is back), or the send limit was hit
+   *  (it runs again when the server's `retryAfter` has passed). */
   async function flush(): Promise<void> {
-    if (running || !sender) return
+    if (running || !sender || waitUntil.value !== null) return
     running = true
     try {
       for (;;) {
@@ -69,15 +74,29 @@ export const useOutboxStore = defineStore('outbox', () => {
         } catch (e) {
           if (e instanceof CommandError && e.transient) {
             item.status = 'queued'
+            if (e.code === 'rate_limited') pause(e.retryAfter ?? 1)
             return
           }
           item.status = 'failed'
-          item.error = e instanceof Error ? e.message : 'Could not send.'
+          item.error = e instanceof Error ? e.message : t('messages.couldNotSend')
         }
       }
     } finally {
       running = false
     }
+  }
+
+  /** The server said "not before `seconds`": wait that long, then go on by ourselves
+   *  (nothing else would wake the queue: no reconnect comes, and more sends would be
+   *  refused the same way). */
+  function pause(seconds: number): void {
+    const ms = Math.max(1, seconds) * 1000
+    waitUntil.value = Date.now() + ms
+    clearTimeout(waitTimer)
+    waitTimer = setTimeout(() => {
+      waitUntil.value = null
+      void flush()
+    }, ms)
   }
 
   function retry(clientId: string): void {
@@ -102,7 +121,9 @@ export const useOutboxStore = defineStore('outbox', () => {
 
   function reset(): void {
     items.value = []
+    clearTimeout(waitTimer)
+    waitUntil.value = null
   }
 
-  return { items, byChat, configure, enqueue, flush, retry, discard, settle, reset }
+  return { items, byChat, waitUntil, configure, enqueue, flush, retry, discard, settle, reset }
 })

@@ -4,6 +4,7 @@ import { createPinia, setActivePinia } from 'pinia'
 import type { Params, UserMe } from '@/api/types'
 import { useAuthStore } from './auth'
 import { useSettingsStore } from './settings'
+import { i18n, setLanguage } from '@/i18n'
 
 function me(params: Params): UserMe {
   return {
@@ -24,6 +25,7 @@ beforeEach(() => {
 })
 afterEach(() => {
   vi.unstubAllGlobals()
+  setLanguage('en')
 })
 
 function answer(user: UserMe, status = 200): Response {
@@ -36,7 +38,7 @@ describe('settings store', () => {
     expect(document.documentElement.dataset.theme).toBe('dark')
     expect(document.documentElement.style.getPropertyValue('--message-font-size')).toBe('16px')
 
-    fetchMock.mockResolvedValue(answer(me({ theme: 'light', messageTextSize: 20 })))
+    fetchMock.mockResolvedValue(answer(me({ theme: 'light', messageTextSize: 20, language: null })))
     const saving = settings.update({ theme: 'light', messageTextSize: 20 })
     // Before the server has answered: the change is on screen already.
     await nextTick()
@@ -48,7 +50,7 @@ describe('settings store', () => {
   it('saves the change to the server through PATCH /api/users/me', async () => {
     const auth = useAuthStore()
     const settings = useSettingsStore()
-    const saved = me({ theme: 'light', messageTextSize: 16 })
+    const saved = me({ theme: 'light', messageTextSize: 16, language: null })
     fetchMock.mockResolvedValue(answer(saved))
 
     await settings.update({ theme: 'light' })
@@ -77,7 +79,7 @@ describe('settings store', () => {
   it("takes the server's params when the signed-in user changes", async () => {
     const auth = useAuthStore()
     const settings = useSettingsStore()
-    auth.setUser(me({ theme: 'light', messageTextSize: 22 }))
+    auth.setUser(me({ theme: 'light', messageTextSize: 22, language: null }))
     await nextTick()
     expect(settings.theme).toBe('light')
     expect(settings.textSize).toBe(22)
@@ -93,8 +95,34 @@ describe('settings store', () => {
       addEventListener: () => undefined,
       removeEventListener: () => undefined,
     }))
-    fetchMock.mockResolvedValue(answer(me({ theme: 'system', messageTextSize: 16 })))
+    fetchMock.mockResolvedValue(answer(me({ theme: 'system', messageTextSize: 16, language: null })))
     await settings.update({ theme: 'system' })
     expect(document.documentElement.dataset.theme).toBe('light')
+  })
+
+  it('switches the language at once, saves it, and null follows the browser again', async () => {
+    const settings = useSettingsStore()
+    fetchMock.mockResolvedValue(answer(me({ theme: 'dark', messageTextSize: 16, language: 'ru' })))
+    const saving = settings.update({ language: 'ru' })
+    await nextTick()
+    expect(i18n.global.locale.value).toBe('ru')
+    expect(document.documentElement.lang).toBe('ru')
+    await saving
+    const [, init] = fetchMock.mock.calls[0] ?? []
+    expect(JSON.parse(typeof init?.body === 'string' ? init.body : '')).toEqual({ params: { language: 'ru' } })
+
+    vi.stubGlobal('navigator', { languages: ['en-GB', 'en'] })
+    fetchMock.mockResolvedValue(answer(me({ theme: 'dark', messageTextSize: 16, language: null })))
+    await settings.update({ language: null })
+    expect(JSON.parse(String(fetchMock.mock.calls[1]?.[1]?.body))).toEqual({ params: { language: null } })
+    expect(i18n.global.locale.value).toBe('en')
+  })
+
+  it("takes the language from the user's params on another device", async () => {
+    const auth = useAuthStore()
+    useSettingsStore()
+    auth.setUser(me({ theme: 'dark', messageTextSize: 16, language: 'ru' }))
+    await nextTick()
+    expect(i18n.global.locale.value).toBe('ru')
   })
 })

@@ -9,6 +9,7 @@ import { connection, realtime } from '@/realtime/sync'
 import type { MediaDevicesLike } from './media'
 import type { PeerConnectionConstructor } from './peer'
 import { createRingtone, type Ringtone } from './ringtone'
+import { t } from '@/i18n'
 
 type IceServers = components['schemas']['IceServers']
 
@@ -32,7 +33,7 @@ export function defaultDeps(): CallDeps {
   return {
     command: (type, data) => {
       const client = realtime()
-      if (!client) return Promise.reject(new CommandError('disconnected', 'Not connected.'))
+      if (!client) return Promise.reject(new CommandError('disconnected', t('common.notConnected')))
       return client.command(type, data)
     },
     iceConfig: async () => {

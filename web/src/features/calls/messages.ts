@@ -3,6 +3,7 @@
 import { errorText } from '@/api/http'
 import { CommandError } from '@/realtime/client'
 import type { EndReason } from './machine'
+import { t } from '@/i18n'
 
 export interface EndText {
   title: string
@@ -12,24 +13,24 @@ export interface EndText {
 export function endMessage(reason: EndReason, caller: boolean, error?: unknown): EndText | null {
   switch (reason) {
     case 'media-denied':
-      return { title: 'Call', body: 'Access to the microphone or camera was denied. Allow it in the browser’s site settings and try again.' }
+      return { title: t('calls.call'), body: t('calls.mediaDenied') }
     case 'media-unavailable':
-      return { title: 'Call', body: 'No microphone or camera could be used (missing, or busy in another app).' }
+      return { title: t('calls.call'), body: t('calls.mediaUnavailable') }
     case 'busy':
-      return { title: 'Call', body: 'The person you called is on another call.' }
+      return { title: t('calls.call'), body: t('calls.busy') }
     case 'declined':
-      return caller ? { title: 'Call', body: 'The call was declined.' } : null
+      return caller ? { title: t('calls.call'), body: t('calls.declined') } : null
     case 'missed':
-      return caller ? { title: 'Call', body: 'No answer.' } : null
+      return caller ? { title: t('calls.call'), body: t('calls.noAnswer') } : null
     case 'connection-failed':
-      return { title: 'Call', body: 'The connection was lost.' }
+      return { title: t('calls.call'), body: t('common.connectionLost') }
     case 'disconnected':
-      return { title: 'Call', body: 'The call ended: the connection to the server was lost.' }
+      return { title: t('calls.call'), body: t('calls.serverLost') }
     case 'answered-elsewhere':
-      return { title: 'Call', body: 'You answered on another device.' }
+      return { title: t('calls.call'), body: t('calls.answeredElsewhere') }
     case 'rejected': {
-      const body = error instanceof CommandError ? error.message : errorText(error, 'The call could not be set up.')
-      return { title: 'Call', body }
+      const body = error instanceof CommandError ? error.message : errorText(error, t('calls.setupFailed'))
+      return { title: t('calls.call'), body }
     }
     case 'cancelled':
     case 'hangup':

@@ -2,6 +2,7 @@
 import type { UserPublic } from '@/api/types'
 import { useChatsStore } from '@/stores/chats'
 import { useUsersStore } from '@/stores/users'
+import { t } from '@/i18n'
 
 export interface Person {
   id: number
@@ -17,15 +18,15 @@ export function usePeople(): { person(chatId: number, userId: number): Person; c
   return {
     person(chatId, userId) {
       const user = find(chatId, userId)
-      return { id: userId, name: user?.displayName ?? 'Someone', avatarUrl: user?.avatarUrl ?? null }
+      return { id: userId, name: user?.displayName ?? t('common.someone'), avatarUrl: user?.avatarUrl ?? null }
     },
     /** A group's name, or the other person's name in a private chat. */
     chatTitle(chatId, me) {
       const chat = chats.byId.get(chatId)
-      if (!chat) return 'Call'
-      if (chat.type === 'group') return chat.name ?? 'Group'
+      if (!chat) return t('calls.call')
+      if (chat.type === 'group') return chat.name ?? t('common.group')
       const other = chat.members.find((m) => m.user.id !== me)?.user
-      return other ? (users.byId.get(other.id)?.displayName ?? other.displayName) : 'Call'
+      return other ? (users.byId.get(other.id)?.displayName ?? other.displayName) : t('calls.call')
     },
   }
 }

@@ -1,14 +1,37 @@
 // How a chat is named and pictured: a group by its own name, a private chat by the peer.
 import { computed, type ComputedRef } from 'vue'
 import type { ChatInfo, UserPublic } from '@/api/types'
+import { connection, syncing } from '@/realtime/sync'
 import { useChatsStore } from '@/stores/chats'
 import { useUsersStore } from '@/stores/users'
+import { t } from '@/i18n'
 
 export interface ChatDisplay {
   title: string
   avatarUrl: string | null
+  /** The avatar colour's seed (lib/peerColor.ts): the peer's user id in a private chat, so
+   *  that a person has one colour on every screen, and the chat id for a group. */
+  avatarSeed: number
   peer: UserPublic | null
   online: boolean
+}
+
+/** Presence and typing are only known while the socket is up: once it drops, what we last
+ *  heard may be long stale, so nobody shows as online (or typing) until it is back. */
+export const live = computed(() => connection.value === 'ready')
+
+/** What the app is waiting for, shown in place of titles and statuses as Telegram does;
+ *  null when live and up to date. */
+export const connectionStatus = computed<string | null>(() => {
+  if (connection.value === 'offline') return t('chats.waitingForNetwork')
+  if (connection.value !== 'ready') return t('chats.connecting')
+  if (syncing.value) return t('chats.updating')
+  return null
+})
+
+/** Whether this user shows as online: their status, while it is current. */
+export function isOnline(user: UserPublic | null | undefined): boolean {
+  return live.value && user?.status === 'online'
 }
 
 export function chatDisplay(chat: ChatInfo): ChatDisplay {
@@ -16,13 +39,15 @@ export function chatDisplay(chat: ChatInfo): ChatDisplay {
   const peerId = useChatsStore().peerOf(chat)
   const peer = peerId === null ? null : (users.byId.get(peerId) ?? null)
   if (chat.type === 'group') {
-    return { title: chat.name ?? 'Group', avatarUrl: chat.avatarUrl, peer: null, online: false }
+    return { title: chat.name ?? t('common.group'), avatarUrl: chat.avatarUrl, avatarSeed: chat.id, peer: null, online: false }
   }
   return {
-    title: peer?.displayName ?? 'Saved messages',
+    title: peer?.displayName ?? t('chats.savedMessages'),
     avatarUrl: peer?.avatarUrl ?? null,
+    // Saved messages has no other member: its only member is the user.
+    avatarSeed: peerId ?? chat.members[0]?.user.id ?? chat.id,
     peer,
-    online: peer?.status === 'online',
+    online: isOnline(peer),
   }
 }
 
@@ -36,8 +61,8 @@ export function useChatDisplay(chat: () => ChatInfo | undefined): ComputedRef<Ch
 /** "Alice is typing…", "Alice and Bob are typing…", "3 people are typing…". */
 export function typingText(names: string[], group: boolean): string {
   if (names.length === 0) return ''
-  if (!group) return 'typing…'
-  if (names.length === 1) return `${names[0] ?? ''} is typing…`
-  if (names.length === 2) return `${names[0] ?? ''} and ${names[1] ?? ''} are typing…`
-  return `${names.length} people are typing…`
+  if (!group) return t('chats.typing')
+  if (names.length === 1) return t('chats.typingOne', { name: names[0] ?? '' })
+  if (names.length === 2) return t('chats.typingTwo', { a: names[0] ?? '', b: names[1] ?? '' })
+  return t('chats.typingMany', { n: names.length }, names.length)
 }

@@ -22,6 +22,16 @@ describe('buildRows', () => {
     ])
   })
 
+  it('ends a run at a change of sender, a day, or a system note', () => {
+    const rows = buildRows([
+      msg(1, 1), msg(2, 1), msg(3, 1, { senderId: 5 }), msg(4, 1, { senderId: 5 }),
+      msg(5, 2, { senderId: 5 }), msg(6, 2, { type: 'system', senderId: null }), msg(7, 2, { senderId: 5 }),
+    ], [], 1)
+    expect(rows.filter((r) => r.kind === 'message').map((r) => `${r.message.seq}${r.lastInRun ? '$' : ''}`)).toEqual([
+      '1', '2$', '3', '4$', '5$', '6$', '7$',
+    ])
+  })
+
   it('shows an echo until the stored copy is there, under the same key', () => {
     const echoRows = buildRows([msg(1, 2)], [pending('x')], 1)
     const echo = echoRows[echoRows.length - 1]

@@ -10,7 +10,16 @@ export type Delivery = 'sending' | 'failed' | 'sent' | 'read' | null
 
 export type Row =
   | { kind: 'day'; key: string; label: string }
-  | { kind: 'message'; key: string; message: Message; pending: OutboxItem | null; showSender: boolean }
+  | {
+      kind: 'message'
+      key: string
+      message: Message
+      pending: OutboxItem | null
+      /** The first of a run of one sender's messages: it carries the name (in groups). */
+      showSender: boolean
+      /** The last of the run: it carries the bubble's tail and the sender's avatar. */
+      lastInRun: boolean
+    }
 
 export function echo(item: OutboxItem, me: number): Message {
   const image = item.attachments.length > 0 && item.attachments.every((a) => a.mime.startsWith('image/'))
@@ -60,7 +69,20 @@ export function buildRows(messages: Message[], pending: OutboxItem[], me: number
       message,
       pending: p,
       showSender,
+      lastInRun: true,
     })
   }
+  markRunEnds(rows)
   return rows
+}
+
+/** A message ends its run unless the next row is a message by the same sender (a day
+ *  separator or a system note in between ends it too). */
+function markRunEnds(rows: Row[]): void {
+  for (let i = 0; i < rows.length - 1; i++) {
+    const row = rows[i]
+    const next = rows[i + 1]
+    if (row?.kind !== 'message' || next?.kind !== 'message') continue
+    row.lastInRun = row.message.type === 'system' || next.message.type === 'system' || next.showSender
+  }
 }

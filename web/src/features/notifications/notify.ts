@@ -4,6 +4,7 @@ import type { Message } from '@/api/types'
 import { useChatsStore } from '@/stores/chats'
 import { useUsersStore } from '@/stores/users'
 import { useToastsStore } from './toasts'
+import { t } from '@/i18n'
 
 let audio: AudioContext | null = null
 
@@ -31,7 +32,7 @@ export function chime(): void {
 
 export function preview(message: Pick<Message, 'type' | 'content' | 'attachments'>): string {
   if (message.content) return message.content
-  if (message.type === 'image') return '🖼 Photo'
+  if (message.type === 'image') return `🖼 ${t('messages.photo')}`
   const file = message.attachments[0]
   return file ? `📎 ${file.name}` : ''
 }
@@ -40,8 +41,8 @@ export function notifyMessage(message: Message, viewing: boolean): void {
   if (viewing) return
   const chat = useChatsStore().byId.get(message.chatId)
   const sender = message.senderId === null ? undefined : useUsersStore().byId.get(message.senderId)
-  const who = sender?.displayName ?? 'New message'
-  const title = chat?.type === 'group' ? `${who} in ${chat.name ?? 'group'}` : who
+  const who = sender?.displayName ?? t('notify.newMessage')
+  const title = chat?.type === 'group' ? t('notify.inGroup', { who, group: chat.name ?? t('common.group') }) : who
   const body = preview(message).slice(0, 140)
   if (document.visibilityState === 'hidden' && 'Notification' in window && Notification.permission === 'granted') {
     const n = new Notification(title, { body, tag: `chat-${message.chatId}` })
@@ -51,7 +52,10 @@ export function notifyMessage(message: Message, viewing: boolean): void {
     }
     return
   }
-  useToastsStore().show({ title, body, kind: 'message', chatId: message.chatId })
+  // One toast per chat: named by the chat once it stands for several messages.
+  const toasts = useToastsStore()
+  const collapsed = toasts.toasts.some((t) => t.kind === 'message' && t.chatId === message.chatId)
+  toasts.showMessage(message.chatId, collapsed && chat?.type === 'group' ? (chat.name ?? title) : title, body)
   chime()
 }
 

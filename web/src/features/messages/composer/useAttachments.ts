@@ -8,6 +8,7 @@ import { fileSize } from '@/lib/format'
 import { uuid } from '@/lib/uuid'
 import { useComposerStore, type PendingAttachment } from '@/stores/composer'
 import { prepareImage, renamed } from './compress'
+import { t } from '@/i18n'
 
 /** The server's limits: attachments per message, and bytes per upload. */
 export const MAX_ATTACHMENTS = 10
@@ -52,7 +53,7 @@ export function admit(current: number, files: readonly File[]): { accepted: File
 
 function uploadError(e: unknown): string {
   // ApiError carries the server's own words (413, 415, 422, 429…).
-  return errorText(e, e instanceof Error ? e.message : 'The upload failed.')
+  return errorText(e, e instanceof Error ? e.message : t('composer.uploadFailedLong'))
 }
 
 async function run(item: PendingAttachment, deps: AttachDeps): Promise<void> {

@@ -27,4 +27,14 @@ describe('useFileDrop', () => {
     expect(drop.active.value).toBe(false)
     expect(onFiles).toHaveBeenCalledWith([file])
   })
+
+  it('forgets the drag on reset, with no files handed over', () => {
+    const onFiles = vi.fn()
+    const drop = useFileDrop(onFiles)
+    drop.enter(dragEvent(['Files']).event)
+    drop.enter(dragEvent(['Files']).event)
+    drop.reset()
+    expect(drop.active.value).toBe(false)
+    expect(onFiles).not.toHaveBeenCalled()
+  })
 })

@@ -9,6 +9,9 @@ export interface FileDrop {
   over(e: DragEvent): void
   leave(e: DragEvent): void
   drop(e: DragEvent): void
+  /** Forget the drag: it ended elsewhere (another drop zone inside took the files) or the
+   *  user gave up with Esc. */
+  reset(): void
 }
 
 const hasFiles = (e: DragEvent): boolean => e.dataTransfer?.types.includes('Files') ?? false
@@ -33,5 +36,6 @@ export function useFileDrop(onFiles: (files: File[]) => void): FileDrop {
       depth.value = 0
       onFiles(Array.from(e.dataTransfer?.files ?? []))
     },
+    reset: () => { depth.value = 0 },
   }
 }

@@ -5,7 +5,7 @@ import type { Chat, Member, UserPublic } from '@/api/types'
 import ConfirmDialog from '@/ui/ConfirmDialog.vue'
 import { useAuthStore } from '@/stores/auth'
 import { useChatsStore } from '@/stores/chats'
-import GroupInfoDialog from './GroupInfoDialog.vue'
+import ChatInfoPanel from './ChatInfoPanel.vue'
 import { buttonNamed, fakeServer, group, meUser, person, testRouter } from './testing'
 
 const me = meUser()
@@ -18,6 +18,7 @@ beforeEach(() => {
   localStorage.clear()
   setActivePinia(createPinia())
   useAuthStore().setUser(me)
+  fakeServer({}) // nothing shared: the tests that need the server stub it again
 })
 afterEach(() => {
   for (const w of mounted) w.unmount()
@@ -32,23 +33,31 @@ function teamWithMeAs(role: Member['role']): Chat {
   return group([[me, role], ...others])
 }
 
-async function open(chat: Chat): Promise<{ dialog: VueWrapper; router: ReturnType<typeof testRouter> }> {
+async function open(chat: Chat): Promise<{ panel: VueWrapper; router: ReturnType<typeof testRouter> }> {
   useChatsStore().upsert(chat)
   const router = testRouter()
   await router.push(`/chat/${chat.id}`)
   const host = mount(ConfirmDialog, { attachTo: document.body })
-  const dialog = mount(GroupInfoDialog, { props: { chat }, global: { plugins: [router] }, attachTo: document.body })
-  mounted = [dialog, host]
+  const panel = mount(ChatInfoPanel, { props: { chat }, global: { plugins: [router] }, attachTo: document.body })
+  mounted = [panel, host]
   await flushPromises()
-  return { dialog, router }
+  return { panel, router }
 }
 
 const has = (name: string): boolean => buttonNamed(name) !== undefined
+// The panel's own name: its landmark is labelled by this heading.
+const heading = (): string | undefined => {
+  const aside = document.querySelector('aside')
+  return document.getElementById(aside?.getAttribute('aria-labelledby') ?? '')?.textContent
+}
+// Requests that change something (the panel also loads the shared media with a GET).
+const writes = (mock: ReturnType<typeof fakeServer>): unknown[] =>
+  mock.mock.calls.filter(([, init]) => (init?.method ?? 'GET') !== 'GET')
 
-describe('GroupInfoDialog', () => {
+describe('ChatInfoPanel', () => {
   it('offers the owner every management action but none on the owner', async () => {
     await open(teamWithMeAs('owner'))
-    expect(document.querySelector('[role="dialog"] h2')?.textContent).toBe('Group info')
+    expect(heading()).toBe('Group info')
     expect(document.body.textContent).toContain('3 members, 2 online')
     for (const name of ['Rename group', 'Change group photo', 'Add members', 'Make Bob admin',
       'Remove admin rights of Carol', 'Remove Bob from the group', 'Remove Carol from the group', 'Leave group']) {
@@ -92,7 +101,7 @@ describe('GroupInfoDialog', () => {
     await flushPromises()
     expect(sent).toEqual({ name: 'Crew' })
     expect(useChatsStore().byId.get(5)?.name).toBe('Crew')
-    expect(document.querySelector('[role="dialog"] h3')?.textContent).toBe('Crew')
+    expect(document.querySelector('aside h3')?.textContent).toBe('Crew')
   })
 
   it('adds members found by search, not offering those already in', async () => {
@@ -139,41 +148,41 @@ describe('GroupInfoDialog', () => {
     expect(document.body.textContent).toContain('Remove Bob?')
     buttonNamed('Remove')?.click()
     await flushPromises()
-    expect(fetchMock).toHaveBeenCalledTimes(1)
+    expect(writes(fetchMock)).toHaveLength(1)
     expect(useChatsStore().byId.get(5)?.members.map((m) => m.user.id)).toEqual([1, 3])
   })
 
   it('leaves the group after confirming, then goes home and closes', async () => {
     const fetchMock = fakeServer({ 'DELETE /api/chats/5/members/1': () => ({ status: 204 }) })
-    const { dialog, router } = await open(teamWithMeAs('member'))
+    const { panel, router } = await open(teamWithMeAs('member'))
     buttonNamed('Leave group')?.click()
     await flushPromises()
     expect(document.body.textContent).toContain('Leave Team?')
-    // Two "Leave group" buttons now: the dialog's and the confirmation's (the last one).
+    // Two "Leave group" buttons now: the panel's and the confirmation's (the last one).
     const buttons = [...document.querySelectorAll('button')].filter((b) => b.textContent.trim() === 'Leave group')
     buttons[buttons.length - 1]?.click()
     await flushPromises()
-    expect(fetchMock).toHaveBeenCalledTimes(1)
+    expect(writes(fetchMock)).toHaveLength(1)
     expect(useChatsStore().byId.has(5)).toBe(false)
     expect(router.currentRoute.value.name).toBe('home')
-    expect(dialog.emitted('close')).toHaveLength(1)
+    expect(panel.emitted('close')).toHaveLength(1)
   })
 
   it("does nothing when leaving is cancelled", async () => {
     const fetchMock = fakeServer({})
-    const { dialog } = await open(teamWithMeAs('member'))
+    const { panel } = await open(teamWithMeAs('member'))
     buttonNamed('Leave group')?.click()
     await flushPromises()
     buttonNamed('Cancel')?.click()
     await flushPromises()
-    expect(fetchMock).not.toHaveBeenCalled()
-    expect(dialog.emitted('close')).toBeUndefined()
+    expect(writes(fetchMock)).toHaveLength(0)
+    expect(panel.emitted('close')).toBeUndefined()
   })
 
   it("shows the person's profile for a private chat", async () => {
     const chat: Chat = { ...group([[me, 'member'], [bob, 'member']]), id: 6, type: 'private', name: null }
     await open(chat)
-    expect(document.querySelector('[role="dialog"] h2')?.textContent).toBe('Profile')
+    expect(heading()).toBe('Profile')
     expect(document.body.textContent).toContain('Bob')
     expect(document.body.textContent).toContain('@bob')
     expect(document.body.textContent).toContain('online')

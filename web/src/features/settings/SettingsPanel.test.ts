@@ -5,7 +5,7 @@ import ConfirmDialog from '@/ui/ConfirmDialog.vue'
 import { useAuthStore } from '@/stores/auth'
 import { useSettingsStore } from '@/stores/settings'
 import { buttonNamed, fakeServer, meUser, testRouter } from '@/features/chats/testing'
-import SettingsDialog from './SettingsDialog.vue'
+import SettingsPanel from './SettingsPanel.vue'
 
 let mounted: VueWrapper[] = []
 
@@ -23,14 +23,14 @@ afterEach(() => {
   vi.unstubAllGlobals()
 })
 
-async function open(): Promise<{ dialog: VueWrapper; router: ReturnType<typeof testRouter> }> {
+async function open(): Promise<{ panel: VueWrapper; router: ReturnType<typeof testRouter> }> {
   const router = testRouter()
   await router.push('/')
   const host = mount(ConfirmDialog, { attachTo: document.body })
-  const dialog = mount(SettingsDialog, { global: { plugins: [router] }, attachTo: document.body })
-  mounted = [dialog, host]
+  const panel = mount(SettingsPanel, { global: { plugins: [router] }, attachTo: document.body })
+  mounted = [panel, host]
   await flushPromises()
-  return { dialog, router }
+  return { panel, router }
 }
 
 function labelled(text: string): HTMLInputElement {
@@ -40,7 +40,16 @@ function labelled(text: string): HTMLInputElement {
   return input
 }
 
-describe('SettingsDialog', () => {
+describe('SettingsPanel', () => {
+  it('is the "Settings" region with a Back button that closes it', async () => {
+    const { panel } = await open()
+    const region = document.querySelector('section[aria-labelledby]')
+    expect(document.getElementById(region?.getAttribute('aria-labelledby') ?? '')?.textContent).toBe('Settings')
+    expect(region?.contains(document.activeElement)).toBe(true)
+    buttonNamed('Back')?.click()
+    expect(panel.emitted('close')).toHaveLength(1)
+  })
+
   it('saves the display name and makes the answer the signed-in user', async () => {
     let sent: unknown = null
     fakeServer({
@@ -78,19 +87,19 @@ describe('SettingsDialog', () => {
     expect(sent).toEqual({ params: { theme: 'light' } })
   })
 
-  it('shows the text size at once and saves it when the dialog closes', async () => {
+  it('shows the text size at once and saves it when the panel closes', async () => {
     const fetchMock = fakeServer({
       'PATCH /api/users/me': () => ({ json: { ...meUser(), params: { theme: 'dark', messageTextSize: 20 } } }),
     })
-    const { dialog } = await open()
+    const { panel } = await open()
     const size = labelled('Message text size')
     size.value = '20'
     size.dispatchEvent(new Event('input'))
     await flushPromises()
     expect(useSettingsStore().textSize).toBe(20)
     expect(document.documentElement.style.getPropertyValue('--message-font-size')).toBe('20px')
-    dialog.unmount()
-    mounted = mounted.filter((w) => w !== dialog)
+    panel.unmount()
+    mounted = mounted.filter((w) => w !== panel)
     await flushPromises()
     expect(fetchMock).toHaveBeenCalledTimes(1)
   })
@@ -110,7 +119,7 @@ describe('SettingsDialog', () => {
   })
 
   it('logs out after confirmation and goes to /login', async () => {
-    const { dialog, router } = await open()
+    const { panel, router } = await open()
     buttonNamed('Log out')?.click()
     await flushPromises()
     expect(document.body.textContent).toContain('Log out?')
@@ -120,7 +129,7 @@ describe('SettingsDialog', () => {
     await flushPromises()
     expect(useAuthStore().signedIn).toBe(false)
     expect(router.currentRoute.value.path).toBe('/login')
-    expect(dialog.emitted('close')).toHaveLength(1)
+    expect(panel.emitted('close')).toHaveLength(1)
   })
 
   it('logs out of all devices through the server first', async () => {
