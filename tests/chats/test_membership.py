@@ -29,24 +29,41 @@ async def test_private_chat_is_created_once_whoever_asks(users: Any) -> None:
     assert chat["type"] == "private" and chat["name"] is None
     assert member_roles(chat) == {alice.id: "member", bob.id: "member"}
     again = await alice.http.post("/api/chats", json={"type": "private", "userId": bob.id})
-    other_side = await bob.http.post("/api/chats", json={"type": "private", "userId": alice.id})
-    assert (again.status_code, other_side.status_code) == (200, 200)
-    assert again.json()["id"] == other_side.json()["id"] == chat["id"]
+    assert again.status_code == 200 and again.json()["id"] == chat["id"]
     await a.expect("chat:new", where=lambda d: d["id"] == chat["id"])
     await a.quiet(0.3)
-    # Bob is told of the chat with its first message, not before (as in Telegram).
+    # Bob is not told of a chat nobody wrote in (as in Telegram) ...
     assert [len(frames_about(ws, chat["id"])) for ws in (a, b)] == [1, 0]
+    assert await fetch_list(bob) == []
+    # ... until he opens it himself: then it is his too, on all his devices.
+    other_side = await bob.http.post("/api/chats", json={"type": "private", "userId": alice.id})
+    assert other_side.status_code == 200 and other_side.json()["id"] == chat["id"]
+    await b.expect("chat:new", where=lambda d: d["id"] == chat["id"])
+    assert [c["id"] for c in await fetch_list(bob)] == [chat["id"]]
+    await alice.send(chat["id"], "hello")
+    await b.expect("message:new", where=lambda d: d["content"] == "hello")
+    assert [f["type"] for f in frames_about(b, chat["id"])] == ["chat:new", "message:new"]
     assert [c["id"] for c in await fetch_list(alice)] == [chat["id"]]
+
+
+async def test_the_other_person_learns_of_a_private_chat_with_its_first_message(
+    users: Any,
+) -> None:
+    alice, bob = await users(2)
+    b = await bob.ws()
+    chat = await alice.private_chat(bob)
     assert await fetch_list(bob) == []
     await alice.send(chat["id"], "hello")
     told = await b.expect("chat:new", where=lambda d: d["id"] == chat["id"])
+    # The chat as it was before the message, which then arrives as news.
     assert (told["data"]["lastSeq"], told["data"]["lastMessage"]) == (0, None)
     first = await b.expect("message:new", where=lambda d: d["chatId"] == chat["id"])
     assert first["seq"] > told["seq"] and first["data"]["content"] == "hello"
     await alice.send(chat["id"], "again")
     await b.expect("message:new", where=lambda d: d["content"] == "again")
     assert [f["type"] for f in frames_about(b, chat["id"])] == ["chat:new"] + ["message:new"] * 2
-    assert [c["id"] for c in await fetch_list(bob)] == [chat["id"]]
+    listed = await fetch_list(bob)
+    assert [c["id"] for c in listed] == [chat["id"]] and listed[0]["unreadCount"] == 2
 
 
 async def test_private_chat_needs_another_existing_person(users: Any) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 from playwright.async_api import Locator, Page, expect
 
@@ -121,6 +122,14 @@ async def open_app(
     if chat_title is not None:
         await open_chat(page, chat_title)
     return client, page
+
+
+async def both_open(a: User, b: User) -> dict[str, Any]:
+    """A private chat both people have opened: listed for both before anything is sent
+    (a private chat nobody wrote in is otherwise only its creator's)."""
+    chat = await a.private_chat(b)
+    await b.private_chat(a)
+    return chat
 
 
 def chat_item(page: Page, title: str) -> Locator:

@@ -15,7 +15,7 @@ from PIL import Image
 from playwright.async_api import Locator, Page, expect
 
 from tests.e2e.browser import NewContext, save_screenshot
-from tests.e2e.flows import bubble, log_in, open_chat, sign_up, signed_in_as, timeline
+from tests.e2e.flows import both_open, bubble, log_in, open_chat, sign_up, signed_in_as, timeline
 from tests.e2e.test_resilience import NETWORK_NOISE, service_worker_ready
 from tests.harness import ServerProcess, User, register
 
@@ -183,7 +183,7 @@ async def test_the_phone_layout_shows_one_pane_at_a_time(
     new_context: NewContext, accounts: Accounts
 ) -> None:
     alice, bob = await accounts(), await accounts()
-    chat = await alice.private_chat(bob)
+    chat = await both_open(alice, bob)
     await alice.send(chat["id"], "Hello on the phone")
     client = await new_context(phone=True)
     page = await client.new_page()
@@ -286,8 +286,8 @@ async def test_a_message_in_another_chat_shows_a_toast_that_opens_it(
     new_context: NewContext, accounts: Accounts
 ) -> None:
     bob, alice, carol = await accounts(), await accounts(), await accounts()
-    here = (await alice.private_chat(bob))["id"]
-    elsewhere = (await carol.private_chat(bob))["id"]
+    here = (await both_open(alice, bob))["id"]
+    elsewhere = (await both_open(carol, bob))["id"]
     client = await new_context()
     page = await client.new_page()
     await signed_in_as(page, bob, f"/chat/{here}")

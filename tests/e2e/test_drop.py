@@ -6,7 +6,7 @@ from __future__ import annotations
 from playwright.async_api import Page, expect
 
 from tests.e2e.browser import NewContext
-from tests.e2e.flows import People, open_app, timeline
+from tests.e2e.flows import People, both_open, open_app, timeline
 
 DROP = """async ([selector, name]) => {
     const data = new DataTransfer()
@@ -27,7 +27,7 @@ async def test_a_file_dropped_on_the_timeline_or_the_composer_is_attached_once(
     new_context: NewContext, people: People
 ) -> None:
     alice, bob = await people.register("Alice Drop"), await people.register("Bob Drop")
-    await alice.private_chat(bob)
+    await both_open(alice, bob)
     client, page = await open_app(new_context, alice, "Bob Drop")
     await expect(timeline(page)).to_be_visible()
     url = page.url

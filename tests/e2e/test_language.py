@@ -11,7 +11,7 @@ from pathlib import Path
 from playwright.async_api import Locator, Page, expect
 
 from tests.e2e.browser import Client, NewContext, save_screenshot
-from tests.e2e.flows import People
+from tests.e2e.flows import People, both_open
 from tests.harness import ROOT, User
 
 I18N = ROOT / "web" / "src" / "i18n"
@@ -78,8 +78,8 @@ COLLECT = """() => {
 
 async def untranslated(page: Page, content: set[str]) -> list[str]:
     """The strings on screen (text, aria-label, placeholder, title, alt) that are English:
-    an English message (or a phrase of one), or any two Latin words in a row, once the
-    names and messages the test made itself (`content`) are taken out."""
+    an English message (or a phrase of one), or any Latin word of 3 letters or more, once
+    the names and messages the test made itself (`content`) and ALLOWED are taken out."""
     exact, phrases = english_fragments()
     found: list[str] = []
     for text in await page.evaluate(COLLECT):
@@ -87,12 +87,10 @@ async def untranslated(page: Page, content: set[str]) -> list[str]:
         for own in sorted(content, key=len, reverse=True):
             rest = rest.replace(own, " ")
         rest = re.sub(r"@\w+", " ", rest)  # usernames
-        if rest.strip(" ,.:;!?…()«»") in ALLOWED:
-            continue
         if (
             rest.strip(" ,.:;!?…()«»") in exact
             or any(p in rest for p in phrases)
-            or re.search(r"[A-Za-z]{2,}[\s,]+[A-Za-z]{2,}", rest)
+            or any(w not in ALLOWED for w in re.findall(r"[A-Za-z]{3,}", rest))
         ):
             found.append(text)
     return sorted(set(found))
@@ -132,7 +130,7 @@ async def test_the_main_screens_are_all_russian_for_a_russian_browser(
     alice = await people.register("Alice")
     bob = await people.register("Bob")
     carol = await people.register("Carol")
-    chat = await alice.private_chat(bob)
+    chat = await both_open(alice, bob)
     await bob.send(chat["id"], "Привет! Как дела?")
     await alice.send(chat["id"], "Хорошо, спасибо")
     group = await alice.group("Team", bob, carol)

@@ -12,7 +12,16 @@ from typing import Any
 from playwright.async_api import Locator, Page, expect
 
 from tests.e2e.browser import Client, NewContext, save_screenshot
-from tests.e2e.flows import People, bubble, chat_item, message_menu, open_app, open_chat, timeline
+from tests.e2e.flows import (
+    People,
+    both_open,
+    bubble,
+    chat_item,
+    message_menu,
+    open_app,
+    open_chat,
+    timeline,
+)
 from tests.harness import User
 
 LINK_TEXT = "The plan: https://example.com/plan"
@@ -80,7 +89,7 @@ async def group_scene(people: People) -> tuple[User, User, User]:
     alice = await people.register("Alice Look")
     bob = await people.register("Bob Look")
     carol = await people.register("Carol Look")
-    private = await alice.private_chat(bob)
+    private = await both_open(alice, bob)
     await bob.send(private["id"], "See you in the group")
     team = await alice.group("Look Team", bob, carol)
     await bob.send(team["id"], "Morning all!")
@@ -274,7 +283,7 @@ async def test_the_self_view_never_covers_the_call_controls(
     people: People, new_context: NewContext
 ) -> None:
     alice, bob = await people.register("Alice Caller"), await people.register("Bob Callee")
-    await alice.private_chat(bob)
+    await both_open(alice, bob)
     for phone in (False, True):
         client, page = await open_app(new_context, alice, "Bob Callee", phone=phone)
         await page.get_by_role("button", name="Start video call").click()

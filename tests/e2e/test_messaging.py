@@ -10,6 +10,7 @@ from playwright.async_api import expect
 from tests.e2e.browser import NewContext
 from tests.e2e.flows import (
     People,
+    both_open,
     bubble,
     chat_item,
     chat_status,
@@ -30,7 +31,7 @@ async def test_the_other_side_sees_typing_until_the_message_is_sent(
     people: People, new_context: NewContext
 ) -> None:
     alice, bob = await people.register("Alice Typist"), await people.register("Bob Reader")
-    await alice.private_chat(bob)
+    await both_open(alice, bob)
     a_client, a = await open_app(new_context, alice, "Bob Reader")
     b_client, b = await open_app(new_context, bob, "Alice Typist")
     await expect(chat_status(b)).to_have_text("online")
@@ -54,7 +55,7 @@ async def test_reactions_are_counted_and_toggled_on_both_sides(
     people: People, new_context: NewContext
 ) -> None:
     alice, bob = await people.register("Alice Reacts"), await people.register("Bob Reacts")
-    chat = await alice.private_chat(bob)
+    chat = await both_open(alice, bob)
     await alice.send(chat["id"], "Lunch at noon?")
     a_client, a = await open_app(new_context, alice, "Bob Reacts")
     b_client, b = await open_app(new_context, bob, "Alice Reacts")
@@ -86,7 +87,7 @@ async def test_a_reply_quotes_its_message_and_the_quote_jumps_to_an_old_one(
     people: People, new_context: NewContext
 ) -> None:
     alice, bob = await people.register("Alice Backlog"), await people.register("Bob Replies")
-    chat = await alice.private_chat(bob)
+    chat = await both_open(alice, bob)
     sent = [await alice.send(chat["id"], f"Backlog item {n} of sixty") for n in range(1, 61)]
     a_client, a = await open_app(new_context, alice, "Bob Replies")
     b_client, b = await open_app(new_context, bob, "Alice Backlog")
@@ -129,7 +130,7 @@ async def test_a_pinned_message_shows_for_the_other_side_and_jumps_to_it(
     people: People, new_context: NewContext
 ) -> None:
     alice, bob = await people.register("Alice Pins"), await people.register("Bob Sees Pins")
-    chat = await alice.private_chat(bob)
+    chat = await both_open(alice, bob)
     for n in range(1, 31):
         await alice.send(chat["id"], f"Agenda point {n}.")
     a_client, a = await open_app(new_context, alice, "Bob Sees Pins")
@@ -166,7 +167,7 @@ async def test_message_text_is_shown_as_text_with_only_safe_links(
     people: People, new_context: NewContext
 ) -> None:
     alice, bob = await people.register("Alice Markup"), await people.register("Bob Markup")
-    await alice.private_chat(bob)
+    await both_open(alice, bob)
     a_client, a = await open_app(new_context, alice, "Bob Markup")
     b_client, b = await open_app(new_context, bob, "Alice Markup")
     await send(a, XSS)
@@ -196,8 +197,8 @@ async def test_unread_messages_are_counted_then_read_on_open(
 ) -> None:
     alice, bob = await people.register("Alice Unread"), await people.register("Bob Unread")
     carol = await people.register("Carol Elsewhere")
-    await alice.private_chat(bob)
-    await carol.private_chat(bob)
+    await both_open(alice, bob)
+    await both_open(carol, bob)
     a_client, a = await open_app(new_context, alice, "Bob Unread")
     b_client, b = await open_app(new_context, bob, "Carol Elsewhere")  # another chat
     await expect(b).to_have_title("Shomik")
@@ -252,7 +253,7 @@ async def test_new_messages_while_scrolled_up_offer_a_jump_to_latest(
     people: People, new_context: NewContext
 ) -> None:
     alice, bob = await people.register("Alice Scroll"), await people.register("Bob Scroll")
-    chat = await alice.private_chat(bob)
+    chat = await both_open(alice, bob)
     for n in range(1, 41):
         await bob.send(chat["id"], f"Earlier line {n}.")
     a_client, a = await open_app(new_context, alice, "Bob Scroll")

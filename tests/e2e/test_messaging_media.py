@@ -13,6 +13,7 @@ from playwright.async_api import Locator, expect
 from tests.e2e.browser import NewContext, save_screenshot
 from tests.e2e.flows import (
     People,
+    both_open,
     bubble,
     composer,
     message_menu,
@@ -54,7 +55,7 @@ async def test_a_photo_is_sent_shown_opened_reacted_to_and_replied_to(
     people: People, new_context: NewContext, tmp_path: Path
 ) -> None:
     alice, bob = await people.register("Alice Photos"), await people.register("Bob Photos")
-    chat = await alice.private_chat(bob)
+    chat = await both_open(alice, bob)
     await alice.send(chat["id"], "I am on the balcony, the sky is on fire")
     await bob.send(chat["id"], "Show me!")
     a_client, a = await open_app(new_context, alice, "Bob Photos")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from playwright.async_api import Locator, Page, expect
 
 from tests.e2e.browser import NewContext, save_screenshot
-from tests.e2e.flows import People, bubble, open_app, timeline
+from tests.e2e.flows import People, both_open, bubble, open_app, timeline
 from tests.uploads import files
 from tests.uploads.client import uploaded
 
@@ -99,7 +99,7 @@ async def test_settings_take_the_chat_lists_place_until_back(
 ) -> None:
     alice = await people.register("Alice Settings")
     bob = await people.register("Bob Settings")
-    chat = await alice.private_chat(bob)
+    chat = await both_open(alice, bob)
     await bob.send(chat["id"], "Nice theme")
     client, page = await open_app(new_context, alice, "Bob Settings")
     list_box = await page.get_by_role("complementary", name="Chats", exact=True).bounding_box()
@@ -140,7 +140,7 @@ async def test_on_a_phone_the_profile_fills_the_screen_and_back_returns_to_the_c
 ) -> None:
     alice = await people.register("Alice Phone")
     bob = await people.register("Bob Phone")
-    chat = await alice.private_chat(bob)
+    chat = await both_open(alice, bob)
     await bob.send(chat["id"], "Our plan: https://example.org/plan")
     client, page = await open_app(new_context, alice, "Bob Phone", phone=True)
     await expect(bubble(page, "Our plan")).to_be_visible()

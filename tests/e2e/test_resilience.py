@@ -17,7 +17,7 @@ import pytest
 from playwright.async_api import Locator, Page, Request, WebSocket, expect
 
 from tests.e2e.browser import WEB_DIST, Client, NewContext
-from tests.e2e.flows import send, signed_in_as, timeline
+from tests.e2e.flows import both_open, send, signed_in_as, timeline
 from tests.harness import ServerProcess, User, register
 
 WEB_ENV = {"SHOMIK_WEB_DIR": str(WEB_DIST)}
@@ -135,7 +135,7 @@ async def chat_of_two(
     new_context: NewContext, server: ServerProcess, people: People
 ) -> tuple[int, Side, Side]:
     alice, bob = await people(server), await people(server)
-    chat: int = (await alice.private_chat(bob))["id"]
+    chat: int = (await both_open(alice, bob))["id"]
     return (
         chat,
         await open_side(new_context, server, alice, chat),
@@ -241,7 +241,7 @@ async def test_a_short_network_drop_resumes_without_refetching(
     web_server: ServerProcess, new_context: NewContext, people: People
 ) -> None:
     alice, bob = await people(web_server), await people(web_server)
-    chat: int = (await alice.private_chat(bob))["id"]
+    chat: int = (await both_open(alice, bob))["id"]
     client = await new_context()
     page = await client.new_page()
     sockets: list[list[str]] = []  # per socket Bob's page opened, the frames it sent

@@ -14,6 +14,7 @@ from playwright.async_api import Locator, Page, expect
 from tests.e2e.browser import WEB_DIST, NewContext, save_screenshot
 from tests.e2e.flows import (
     People,
+    both_open,
     bubble,
     chat_item,
     chat_status,
@@ -42,7 +43,7 @@ async def test_disconnected_the_state_shows_and_presence_does_not(
     server = await asyncio.to_thread(make_server, {"SHOMIK_WEB_DIR": str(WEB_DIST)})
     alice, bob = await register(server), await register(server)
     try:
-        await alice.private_chat(bob)
+        await both_open(alice, bob)
         bob_client = await new_context(base_url=server.url)
         await signed_in_as(await bob_client.new_page(), bob)  # Bob is online
         client = await new_context(base_url=server.url)
@@ -79,7 +80,7 @@ async def test_dragging_a_file_over_the_chat_shows_the_drop_overlay(
     new_context: NewContext, people: People
 ) -> None:
     alice, bob = await people.register("Alice Drags"), await people.register("Bob Drags")
-    await alice.private_chat(bob)
+    await both_open(alice, bob)
     client, page = await open_app(new_context, alice, "Bob Drags")
     overlay = page.get_by_test_id("drop-overlay")
     await expect(overlay).to_have_count(0)
@@ -112,7 +113,7 @@ async def test_the_image_viewer_zooms_and_shows_sender_time_and_caption(
     new_context: NewContext, people: People
 ) -> None:
     alice, bob = await people.register("Alice Shows"), await people.register("Bob Looks")
-    chat = await alice.private_chat(bob)
+    chat = await both_open(alice, bob)
     first = await uploaded(alice, files.image("PNG", (640, 480)), "first.png")
     second = await uploaded(alice, files.image("PNG", (640, 480)), "second.png")
     await alice.send(chat["id"], "The harbour at noon", attachmentIds=[first["id"]])
@@ -167,9 +168,9 @@ async def test_an_unsent_draft_shows_in_the_chat_list(
 ) -> None:
     alice = await people.register("Alice Drafts")
     bob, carol = await people.register("Bob Drafted"), await people.register("Carol Other")
-    chat = await alice.private_chat(bob)
+    chat = await both_open(alice, bob)
     await alice.send(chat["id"], "see you at nine")
-    await alice.private_chat(carol)
+    await both_open(alice, carol)
     client, page = await open_app(new_context, alice, "Bob Drafted")
     item = chat_item(page, "Bob Drafted")
 
@@ -193,7 +194,7 @@ async def test_a_pin_writes_a_note_for_the_other_side_and_the_bar_unpins(
     new_context: NewContext, people: People
 ) -> None:
     alice, bob = await people.register("Alice Pinner"), await people.register("Bob Reader")
-    chat = await alice.private_chat(bob)
+    chat = await both_open(alice, bob)
     for n in range(1, 31):
         await alice.send(chat["id"], f"Point <b>{n}</b>.")
     a_client, a = await open_app(new_context, alice, "Bob Reader")

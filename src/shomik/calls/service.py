@@ -106,7 +106,7 @@ async def start(
     call.ring_timer = loop.call_later(
         settings.call_ring_seconds, lambda: calls.spawn(_ring_expired(services, call))
     )
-    if not is_group and chat.last_seq == 0:
+    if not is_group:
         # Rung in a chat never written in: the callee is told of the chat first, so the
         # ringing screen can name the caller.
         async with services.db.write() as tx:

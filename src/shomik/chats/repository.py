@@ -45,6 +45,23 @@ async def require_member(conn: Conn, chat_id: int, user_id: int) -> Any:
     return row
 
 
+async def list_member(conn: Conn, chat_id: int, user_id: int) -> bool:
+    """Mark the chat listed for this member; True if it was not (it is news to them)."""
+    m = chat_members
+    result = await conn.execute(
+        sa.update(m)
+        .where(m.c.chat_id == chat_id, m.c.user_id == user_id, m.c.listed.is_(False))
+        .values(listed=True)
+    )
+    return bool(result.rowcount)
+
+
+async def unlisted_members(conn: Conn, chat_id: int) -> list[int]:
+    m = chat_members
+    query = sa.select(m.c.user_id).where(m.c.chat_id == chat_id, m.c.listed.is_(False))
+    return [row[0] for row in (await conn.execute(query)).all()]
+
+
 async def member_ids(conn: Conn, chat_id: int) -> frozenset[int]:
     rows = (await conn.execute(_MEMBER_IDS, {"chat_id": chat_id})).all()
     return frozenset(row[0] for row in rows)
@@ -102,10 +119,8 @@ async def list_for(conn: Conn, user_id: int, chat_id: int | None = None) -> list
     if chat_id is not None:
         query = query.where(chats.c.id == chat_id)
     else:
-        # A private chat nobody wrote in yet is listed only for the one who opened it.
-        query = query.where(
-            sa.or_(chats.c.type != "private", chats.c.last_seq > 0, chats.c.created_by == user_id)
-        )
+        # A private chat nobody wrote in yet is listed only for those who opened it.
+        query = query.where(sa.or_(m.c.listed, chats.c.last_seq > 0))
     rows = (await conn.execute(query)).all()
     if not rows:
         return []

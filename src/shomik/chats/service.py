@@ -42,7 +42,12 @@ async def get_chat(services: Services, user_id: int, chat_id: int) -> Chat:
 
 
 async def add_member_rows(
-    tx: WriteTx, services: Services, chat: Any, user_ids: list[int], owner: int | None = None
+    tx: WriteTx,
+    services: Services,
+    chat: Any,
+    user_ids: list[int],
+    owner: int | None = None,
+    unlisted: frozenset[int] = frozenset(),
 ) -> None:
     """Insert memberships: `owner` (a group's creator, at creation only) as the owner, the
     rest as members. Not by `created_by`: a creator who left and is added back is a member,
@@ -60,6 +65,7 @@ async def add_member_rows(
                 "joined_event": joined_event,
                 # History from before joining is readable but not "unread".
                 "last_read_seq": chat.last_seq,
+                "listed": uid not in unlisted,
             }
             for uid in user_ids
         ],
@@ -106,13 +112,18 @@ async def create_private(
         await require_users(tx, [data.user_id])
         existing = await repo.by_private_key(tx.conn, key)
         if existing is not None:
+            if await repo.list_member(tx.conn, existing.id, user_id):
+                # The other person opened it before its first message: theirs now too.
+                await announce_new(tx, services, existing.id, [user_id])
             (chat,) = await repo.list_for(tx.conn, user_id, existing.id)
             return chat, False
         chat_id = await _insert_chat(tx, type_="private", name=None, by=user_id, private_key=key)
         row = await repo.get(tx.conn, chat_id)
-        await add_member_rows(tx, services, row, [user_id, data.user_id])
-        # Only to its creator: the other person learns of the chat with its first message
-        # (messages/service.py `insert_message`), as in Telegram.
+        # Listed for its creator only: the other person learns of the chat with its first
+        # message or call (messages/service.py `reveal_private`), as in Telegram.
+        await add_member_rows(
+            tx, services, row, [user_id, data.user_id], unlisted=frozenset({data.user_id})
+        )
         await announce_new(tx, services, chat_id, [user_id])
         (chat,) = await repo.list_for(tx.conn, user_id, chat_id)
     return chat, True

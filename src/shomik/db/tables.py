@@ -68,6 +68,16 @@ chat_members = sa.Table(
     sa.Column("joined_event", sa.BigInteger, nullable=False, server_default="0"),
     # Message seq up to which this member has read; unread = chats.last_seq - last_read_seq.
     sa.Column("last_read_seq", sa.BigInteger, nullable=False, server_default="0"),
+    # The member's own settings of the chat (PATCH /api/chats/{id}/settings), synced to
+    # their devices: silent until then (far future = forever), in the Archived folder,
+    # pinned to the top (the order: earlier first), marked unread by hand.
+    sa.Column("muted_until", Timestamp, nullable=True),
+    sa.Column("archived", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("pinned_at", Timestamp, nullable=True),
+    sa.Column("marked_unread", sa.Boolean, nullable=False, server_default=sa.false()),
+    # False for the other person of a private chat nobody wrote in yet: it is not in their
+    # list (nor announced to them) until its first message, or until they open it too.
+    sa.Column("listed", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Index(None, "user_id"),
 )
 
@@ -86,6 +96,10 @@ messages = sa.Table(
     sa.Column("created_at", Timestamp, nullable=False),
     sa.Column("edited_at", Timestamp, nullable=True),
     sa.Column("deleted_at", Timestamp, nullable=True),
+    # A forwarded copy: {userId, displayName, chatId, messageId, sentAt} of the original.
+    sa.Column("forwarded_from", sa.JSON, nullable=True),
+    # User ids mentioned (@username of members), decided by the server.
+    sa.Column("mentions", sa.JSON, nullable=True),
     # History pages are keyset queries on (chat_id, seq).
     sa.UniqueConstraint("chat_id", "seq"),
     # Idempotent sends: a retry with the same clientId finds the original.
@@ -132,6 +146,32 @@ pins = sa.Table(
     ),
     sa.Column("pinned_by", BigId, sa.ForeignKey("users.id"), nullable=False),
     sa.Column("pinned_at", Timestamp, nullable=False),
+)
+
+# "Delete for me": messages one user no longer sees, on all their devices.
+hidden_messages = sa.Table(
+    "hidden_messages",
+    metadata,
+    sa.Column("user_id", BigId, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "message_id", BigId, sa.ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("chat_id", BigId, sa.ForeignKey("chats.id", ondelete="CASCADE"), nullable=False),
+    sa.Index(None, "user_id", "chat_id"),
+)
+
+# Who is mentioned where, for the unread-mention count and the jump to it (the message's
+# own `mentions` column is what clients see).
+mentions = sa.Table(
+    "mentions",
+    metadata,
+    sa.Column("user_id", BigId, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "message_id", BigId, sa.ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("chat_id", BigId, sa.ForeignKey("chats.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Index(None, "user_id", "chat_id", "seq"),
 )
 
 # The durable event log: its id is the `seq` clients resume from. A row goes either to a

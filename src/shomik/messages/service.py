@@ -102,12 +102,8 @@ async def reveal_private(tx: WriteTx, services: Services, chat_id: int) -> None:
     """The first message of a private chat (or a call placed in it): the other person has
     not been told of the chat yet (chats/service.py `create_private`), so `chat:new` goes
     first, as the chat was before this message, which then arrives as news."""
-    chat = await chats_repo.get(tx.conn, chat_id)
-    if chat is None or chat.type != "private":
-        return
-    for member_id in await chats_repo.member_ids(tx.conn, chat_id):
-        if member_id == chat.created_by:
-            continue  # told at creation
+    for member_id in await chats_repo.unlisted_members(tx.conn, chat_id):
+        await chats_repo.list_member(tx.conn, chat_id, member_id)
         (listed,) = await chats_repo.list_for(tx.conn, member_id, chat_id)
         before = listed.model_copy(update={"last_seq": 0, "last_message": None, "unread_count": 0})
         await emit(tx, services.hub, CHAT_NEW, before, Audience(user_id=member_id))

@@ -22,7 +22,7 @@ from tests.e2e.calls.media import (
     wait_closed,
     wait_for_media,
 )
-from tests.e2e.flows import People, timeline
+from tests.e2e.flows import People, both_open, timeline
 from tests.harness import ServerProcess
 
 CAMERA = 4 / 3  # Chromium's fake camera at its native 640x480
@@ -36,7 +36,7 @@ async def video_call(
     """Alice calls Bob with video from their chat, Bob accepts; both receive audio with
     energy and decoded video. Returns (Alice's client and page, Bob's)."""
     alice, bob = await people.register("Alice Caller"), await people.register("Bob Callee")
-    await alice.private_chat(bob)
+    await both_open(alice, bob)
     caller = await open_call_app(new_context, alice, "Bob Callee", scripts=scripts)
     callee = await open_call_app(new_context, bob, "Alice Caller", scripts=scripts)
     await click(caller[1], "Start video call")
@@ -148,7 +148,7 @@ async def test_a_declined_call_ends_for_the_caller_with_a_message(
     people: People, new_context: NewContext
 ) -> None:
     alice, bob = await people.register("Alice Caller"), await people.register("Bob Busy")
-    await alice.private_chat(bob)
+    await both_open(alice, bob)
     _, a = await open_call_app(new_context, alice, "Bob Busy")
     _, b = await open_call_app(new_context, bob, "Alice Caller")
     await click(a, "Start video call")
@@ -174,7 +174,7 @@ async def test_an_unanswered_call_ends_as_missed(
     people = People(server)
     try:
         alice, bob = await people.register("Alice Caller"), await people.register("Bob Away")
-        await alice.private_chat(bob)
+        await both_open(alice, bob)
         _, a = await open_call_app(new_context, alice, "Bob Away", server)
         _, b = await open_call_app(new_context, bob, "Alice Caller", server)
         await click(a, "Start audio call")

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from tests.e2e.browser import NewContext
 from tests.e2e.calls.conftest import STEP_MS, Turn, call_server_env, click, open_call_app
 from tests.e2e.calls.media import snapshot, wait_for_media
-from tests.e2e.flows import People
+from tests.e2e.flows import People, both_open
 from tests.harness import ServerProcess
 
 
@@ -25,7 +25,7 @@ async def test_a_relay_only_call_goes_through_coturn_with_issued_credentials(
     people = People(server)
     try:
         alice, bob = await people.register("Alice Relay"), await people.register("Bob Relay")
-        await alice.private_chat(bob)
+        await both_open(alice, bob)
 
         # What the browsers will get: coturn's use-auth-secret credentials for this user.
         r = await alice.http.get("/api/calls/ice-servers")

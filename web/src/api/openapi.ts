@@ -659,7 +659,7 @@ export type components = {
             password: string;
             /**
              * Username
-             * @description 3-32 letters, digits, _ or .
+             * @description 3-32 Latin letters, digits, _ or . (no spaces)
              */
             username: string;
         };

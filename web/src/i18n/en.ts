@@ -26,6 +26,7 @@ const en = {
     noServer: 'No connection to the server.',
     uploadCancelled: 'Upload cancelled.',
     serverAnswered: 'The server answered {status}.',
+    uploadingPercent: 'Uploading… {percent}%',
   },
   auth: {
     titleSignIn: 'Sign in to Shomik',
@@ -135,6 +136,8 @@ const en = {
     noChatsYet: 'No chats yet',
     removeBody: '{name} will no longer see new messages in {group}.',
     thisGroup: 'this group',
+    changePhoto: 'Change group photo',
+    needsName: 'A group needs a name.',
   },
   messages: {
     messages: 'Messages',
@@ -209,6 +212,12 @@ const en = {
     cancelReply: 'Cancel reply',
     cancelReplyHint: 'Cancel reply (Esc)',
     dropToSend: 'Drop files here to send them',
+    tooLong: 'The message is {n} character too long: at most {max} fit in one message. | The message is {n} characters too long: at most {max} fit in one message.',
+    emojiFailed: 'Could not load the emoji. Check the connection and try again.',
+    fileTooBig: '{name} is {size}: files can be at most 10 MB.',
+    filesTooBig: '{n} files are over the 10 MB limit and were not added.',
+    emptyFiles: '{names}: empty files cannot be sent.',
+    tooManyFiles: 'Up to {max} files per message: {n} was not added. | Up to {max} files per message: {n} were not added.',
   },
   system: {
     created: '{actor} created the group «{name}»',
@@ -312,6 +321,7 @@ const en = {
     logOutEverywhere: 'Log out everywhere',
     couldNotLogOutAll: 'Could not log out of all devices.',
     enableNotifications: 'Enable desktop notifications',
+    changePhoto: 'Change photo',
   },
   panels: {
     shared: 'Shared in this chat',

@@ -37,16 +37,16 @@ export function admit(current: number, files: readonly File[]): { accepted: File
   const tooBig = files.filter((f) => f.size > MAX_FILE_BYTES)
   const empty = files.filter((f) => f.size === 0)
   if (tooBig.length === 1 && tooBig[0]) {
-    refused.push(`${quoted(tooBig[0].name)} is ${fileSize(tooBig[0].size)}: files can be at most 10 MB.`)
+    refused.push(t('composer.fileTooBig', { name: quoted(tooBig[0].name), size: fileSize(tooBig[0].size) }))
   } else if (tooBig.length > 1) {
-    refused.push(`${tooBig.length} files are over the 10 MB limit and were not added.`)
+    refused.push(t('composer.filesTooBig', { n: tooBig.length }, tooBig.length))
   }
-  if (empty.length) refused.push(`${empty.map((f) => quoted(f.name)).join(', ')}: empty files cannot be sent.`)
+  if (empty.length) refused.push(t('composer.emptyFiles', { names: empty.map((f) => quoted(f.name)).join(', ') }))
   const fitting = files.filter((f) => f.size > 0 && f.size <= MAX_FILE_BYTES)
   const room = Math.max(0, MAX_ATTACHMENTS - current)
   if (fitting.length > room) {
     const left = fitting.length - room
-    refused.push(`Up to ${MAX_ATTACHMENTS} files per message: ${left} ${left === 1 ? 'was' : 'were'} not added.`)
+    refused.push(t('composer.tooManyFiles', { max: MAX_ATTACHMENTS, n: left }, left))
   }
   return { accepted: fitting.slice(0, room), refused }
 }
