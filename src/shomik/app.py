@@ -24,6 +24,7 @@ from shomik.chats.router import router as chats_router
 from shomik.db.engine import Database, make_engine
 from shomik.errors import ERROR_RESPONSES, ShomikError, invalid_message
 from shomik.messages.router import router as messages_router
+from shomik.messages.search_router import router as search_router
 from shomik.middleware import CloseOnRefusedBody
 from shomik.presence.service import reset_all
 from shomik.presence.tracker import PresenceTracker
@@ -136,6 +137,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         users_router,
         chats_router,
         messages_router,
+        search_router,
         uploads_router,
         calls_router,
     ):

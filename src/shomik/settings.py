@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     ws_ping_interval_seconds: float = 30.0
     # Typing indicators expire by themselves if the client never says stop.
     typing_ttl_seconds: float = 6.0
+    # 48 h, as Telegram: a typo is fixed within hours; older history stays as it was read.
+    edit_window_seconds: int = Field(48 * 3600, ge=0)
     # Events older than this many events are pruned; a client further behind must resync.
     event_retention: int = 200_000
     replay_max: int = 5000

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from shomik.db.migrate import upgrade
 from shomik.db.tables import metadata
+from shomik.db.unmanaged import include_name
 from shomik.settings import Settings
 
 
@@ -21,7 +22,10 @@ async def _diff(url: str) -> list[Any]:
     async with engine.connect() as conn:
         diff = await conn.run_sync(
             lambda sync: compare_metadata(
-                MigrationContext.configure(sync, opts={"compare_type": True}), metadata
+                MigrationContext.configure(
+                    sync, opts={"compare_type": True, "include_name": include_name}
+                ),
+                metadata,
             )
         )
     await engine.dispose()

@@ -179,7 +179,7 @@ async def look_at_group(client: Client, page: Page, name: str) -> None:
 async def test_a_group_chat_in_dark_and_light_on_desktop_and_phone(
     people: People, new_context: NewContext
 ) -> None:
-    alice, bob, _ = await group_scene(people)
+    alice, _, _ = await group_scene(people)
 
     a_client, a = await open_app(new_context, alice)
     await expect(a.locator("html")).to_have_attribute("data-theme", "dark")
@@ -233,7 +233,6 @@ async def test_a_group_chat_in_dark_and_light_on_desktop_and_phone(
     )
     phone_client.assert_no_errors()
     dark_phone_client.assert_no_errors()
-    del bob
 
 
 async def test_the_emoji_picker_uses_the_bundled_emoji_font(

@@ -26,6 +26,7 @@ async def test_reply_quotes_the_original(users: Any) -> None:
         "senderId": alice.id,
         "type": "text",
         "content": "q" * 200,
+        "deleted": False,
     }
     foreign = await alice.send(other["id"], "in another chat")
     err = await b.request("message:send", _send(chat["id"], "x", replyTo=foreign["id"]))

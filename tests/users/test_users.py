@@ -81,10 +81,17 @@ async def test_name_changes_reach_contacts_live(users: Any) -> None:
     await alice.http.patch("/api/users/me", json={"displayName": "Alice Renamed"})
     event = await b.expect("user:updated")
     assert event["data"]["id"] == alice.id and event["data"]["displayName"] == "Alice Renamed"
-    assert "params" not in event["data"] and "seq" not in event
+    assert "params" not in event["data"] and event["seq"] > 0  # durable: replayed on resume
     await b.quiet(0.3)
     assert len(b.of_type("user:updated")) == 1  # a settings change is nobody else's business
     assert s.of_type("user:updated") == []
+    # Missed while away, it comes back with the resume.
+    since = event["seq"]
+    await b.close()
+    await alice.http.patch("/api/users/me", json={"displayName": "Alice Again"})
+    resumed = await bob.ws(since=since)
+    again = await resumed.expect("user:updated")
+    assert again["data"]["displayName"] == "Alice Again"
 
 
 async def test_avatar_is_public_while_in_use_and_private_after(users: Any) -> None:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from shomik.chats.schemas import Chat, ChatInfo, ChatRemoved
+from shomik.chats.schemas import Chat, ChatInfo, ChatRemoved, ChatSettingsChanged
 from shomik.realtime.kinds import EventKind
 
 CHAT_NEW = EventKind("chat:new", Chat, durable=True, doc="You are now a member of this chat.")
@@ -9,4 +9,11 @@ CHAT_UPDATED = EventKind(
 )
 CHAT_REMOVED = EventKind(
     "chat:removed", ChatRemoved, durable=True, doc="You left or were removed from this chat."
+)
+CHAT_SETTINGS = EventKind(
+    "chat:settings",
+    ChatSettingsChanged,
+    durable=True,
+    doc="Your own settings of a chat changed (mute, archive, pin, marked unread), on any of "
+    "your devices.",
 )

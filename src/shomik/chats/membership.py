@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from shomik.chats import listing
 from shomik.chats import repository as repo
 from shomik.chats.events import CHAT_REMOVED
 from shomik.chats.schemas import Chat, ChatRemoved
@@ -53,7 +54,7 @@ async def add_members(services: Services, user_id: int, chat_id: int, user_ids: 
                 {"event": "members_added", "userIds": new},
             )
             await announce_updated(tx, services, chat_id)
-        (result,) = await repo.list_for(tx.conn, user_id, chat_id)
+        (result,) = await listing.list_for(tx.conn, user_id, chat_id)
     return result
 
 
@@ -159,5 +160,5 @@ async def set_role(
                 {"event": "role_changed", "userIds": [target_id], "role": role},
             )
             await announce_updated(tx, services, chat_id)
-        (result,) = await repo.list_for(tx.conn, user_id, chat_id)
+        (result,) = await listing.list_for(tx.conn, user_id, chat_id)
     return result

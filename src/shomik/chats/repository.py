@@ -8,11 +8,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from shomik.chats.schemas import Chat, ChatInfo, Member
+from shomik.chats.schemas import ChatInfo, Member
 from shomik.db.engine import Conn
-from shomik.db.tables import chat_members, chats, messages, pins, users
+from shomik.db.tables import chat_members, chats, users
 from shomik.errors import NotFound
-from shomik.messages import repository as messages_repo
 from shomik.users.repository import avatar_url, to_public
 
 
@@ -103,54 +102,3 @@ async def info(conn: Conn, chat_id: int) -> ChatInfo:
     if row is None:
         raise NotFound("Chat not found.")
     return _info(row, (await members_of(conn, [chat_id]))[chat_id])
-
-
-async def list_for(conn: Conn, user_id: int, chat_id: int | None = None) -> list[Chat]:
-    """The user's chats, newest activity first, in a fixed number of queries whatever their
-    number (pinned by tests/db/test_query_counts.py)."""
-    m = chat_members
-    last = messages.alias("last")
-    query = (
-        sa.select(chats, m.c.last_read_seq, last.c.id.label("last_id"))
-        .join(m, sa.and_(m.c.chat_id == chats.c.id, m.c.user_id == user_id))
-        .outerjoin(last, sa.and_(last.c.chat_id == chats.c.id, last.c.seq == chats.c.last_seq))
-        .order_by(sa.func.coalesce(last.c.created_at, chats.c.created_at).desc(), chats.c.id.desc())
-    )
-    if chat_id is not None:
-        query = query.where(chats.c.id == chat_id)
-    else:
-        # A private chat nobody wrote in yet is listed only for those who opened it.
-        query = query.where(sa.or_(m.c.listed, chats.c.last_seq > 0))
-    rows = (await conn.execute(query)).all()
-    if not rows:
-        return []
-    ids = [r.id for r in rows]
-    members = await members_of(conn, ids)
-
-    last_ids = [r.last_id for r in rows if r.last_id is not None]
-    pinned_q = (
-        sa.select(messages)
-        .join(pins, pins.c.message_id == messages.c.id)
-        .where(pins.c.chat_id.in_(ids))
-        .order_by(pins.c.pinned_at)
-    )
-    pinned_rows = list((await conn.execute(pinned_q)).all())
-    last_rows = []
-    if last_ids:
-        last_q = sa.select(messages).where(messages.c.id.in_(last_ids))
-        last_rows = list((await conn.execute(last_q)).all())
-    hydrated = {msg.id: msg for msg in await messages_repo.hydrate(conn, last_rows + pinned_rows)}
-    pinned_by_chat: dict[int, list[int]] = defaultdict(list)
-    for p in pinned_rows:
-        pinned_by_chat[p.chat_id].append(p.id)
-
-    return [
-        Chat(
-            **_info(r, members[r.id]).model_dump(),
-            last_seq=r.last_seq,
-            last_message=hydrated.get(r.last_id) if r.last_id is not None else None,
-            unread_count=max(0, r.last_seq - r.last_read_seq),
-            pinned_messages=[hydrated[i] for i in pinned_by_chat[r.id]],
-        )
-        for r in rows
-    ]

@@ -5,13 +5,17 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Response, status
 
 from shomik.chats import membership, service
+from shomik.chats import settings as chat_settings
 from shomik.chats.schemas import (
     Chat,
     ChatCreate,
     ChatList,
+    ChatSettings,
+    ChatSettingsUpdate,
     ChatUpdate,
     GroupChatCreate,
     MembersAdd,
+    PinnedChatsOrder,
     RoleUpdate,
 )
 from shomik.deps import CurrentUser, ServicesDep
@@ -42,6 +46,21 @@ async def create_chat(
     if not created:
         response.status_code = status.HTTP_200_OK
     return chat
+
+
+@router.put("/pinned", status_code=status.HTTP_204_NO_CONTENT)
+async def reorder_pinned(data: PinnedChatsOrder, user: CurrentUser, services: ServicesDep) -> None:
+    """Order your pinned chats (top first): exactly the chats pinned now."""
+    await chat_settings.reorder_pinned(services, user.id, data.chat_ids)
+
+
+@router.patch("/{chat_id}/settings")
+async def update_settings(
+    chat_id: PathId, data: ChatSettingsUpdate, user: CurrentUser, services: ServicesDep
+) -> ChatSettings:
+    """Your own settings of the chat (any subset): mute until a time (null: unmute),
+    archive, pin to the top (at most 5), mark unread. Synced with `chat:settings`."""
+    return await chat_settings.update(services, user.id, chat_id, data)
 
 
 @router.get("/{chat_id}")

@@ -29,13 +29,54 @@ class ChatInfo(Model):
     members: list[Member]
 
 
+class ChatSettings(Model):
+    """One member's own settings of a chat, the same on all their devices."""
+
+    # Silent until then (no sound, toast or notification; grey badge); null: not muted.
+    # "Forever" is any time from year 9000 on.
+    muted_until: UtcDatetime | None
+    # In the Archived folder; a new message in an unmuted archived chat brings it back.
+    archived: bool
+    # Pinned to the top of the list; `pinnedAt` orders the pinned chats (earlier first).
+    pinned: bool
+    pinned_at: UtcDatetime | None
+    # Marked unread by hand; reading the chat clears it.
+    marked_unread: bool
+
+
 class Chat(ChatInfo):
     """A chat as one user sees it in the list."""
 
     last_seq: int
+    # The newest message this user may see (not deleted for everyone, not hidden for them).
     last_message: Message | None
+    # Messages after the read position that this user may see.
     unread_count: int
     pinned_messages: list[Message]
+    # Unread messages that mention this user, and the first one's seq (to jump to it).
+    unread_mentions: int
+    first_unread_mention_seq: int | None
+    settings: ChatSettings
+
+
+class ChatSettingsUpdate(Model):
+    """Any subset; an absent field is left as it is."""
+
+    muted_until: UtcDatetime | None = None
+    archived: bool | None = None
+    pinned: bool | None = None
+    marked_unread: bool | None = None
+
+
+class PinnedChatsOrder(Model):
+    """The pinned chats, top first: exactly the chats pinned now."""
+
+    chat_ids: list[Id] = Field(max_length=5)
+
+
+class ChatSettingsChanged(Model):
+    chat_id: int
+    settings: ChatSettings
 
 
 class ChatList(Model):

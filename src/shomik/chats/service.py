@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from shomik.chats import listing
 from shomik.chats import repository as repo
 from shomik.chats.events import CHAT_NEW, CHAT_UPDATED
 from shomik.chats.schemas import (
@@ -31,13 +32,13 @@ ADMINS = ("owner", "admin")
 
 async def list_chats(services: Services, user_id: int) -> list[Chat]:
     async with services.db.read() as conn:
-        return await repo.list_for(conn, user_id)
+        return await listing.list_for(conn, user_id)
 
 
 async def get_chat(services: Services, user_id: int, chat_id: int) -> Chat:
     async with services.db.read() as conn:
         await repo.require_member(conn, chat_id, user_id)
-        (chat,) = await repo.list_for(conn, user_id, chat_id)
+        (chat,) = await listing.list_for(conn, user_id, chat_id)
         return chat
 
 
@@ -86,7 +87,7 @@ async def announce_new(tx: WriteTx, services: Services, chat_id: int, user_ids: 
     members is only their unread count, derived from the read positions it carries."""
     if not user_ids:
         return
-    (base,) = await repo.list_for(tx.conn, user_ids[0], chat_id)
+    (base,) = await listing.list_for(tx.conn, user_ids[0], chat_id)
     read_through = {m.user.id: m.last_read_seq for m in base.members}
     for uid in user_ids:
         unread = max(0, base.last_seq - read_through[uid])
@@ -115,7 +116,7 @@ async def create_private(
             if await repo.list_member(tx.conn, existing.id, user_id):
                 # The other person opened it before its first message: theirs now too.
                 await announce_new(tx, services, existing.id, [user_id])
-            (chat,) = await repo.list_for(tx.conn, user_id, existing.id)
+            (chat,) = await listing.list_for(tx.conn, user_id, existing.id)
             return chat, False
         chat_id = await _insert_chat(tx, type_="private", name=None, by=user_id, private_key=key)
         row = await repo.get(tx.conn, chat_id)
@@ -125,7 +126,7 @@ async def create_private(
             tx, services, row, [user_id, data.user_id], unlisted=frozenset({data.user_id})
         )
         await announce_new(tx, services, chat_id, [user_id])
-        (chat,) = await repo.list_for(tx.conn, user_id, chat_id)
+        (chat,) = await listing.list_for(tx.conn, user_id, chat_id)
     return chat, True
 
 
@@ -166,7 +167,7 @@ async def create_group(services: Services, user_id: int, data: GroupChatCreate) 
             f"{display_name(users, user_id)} created the group «{name}»",
             {"event": "group_created", "userIds": others},
         )
-        (chat,) = await repo.list_for(tx.conn, user_id, chat_id)
+        (chat,) = await listing.list_for(tx.conn, user_id, chat_id)
     return chat
 
 
@@ -238,5 +239,5 @@ async def update(services: Services, user_id: int, chat_id: int, data: ChatUpdat
                     {"event": "group_renamed", "name": values["name"]},
                 )
             await announce_updated(tx, services, chat_id)
-        (result,) = await repo.list_for(tx.conn, user_id, chat_id)
+        (result,) = await listing.list_for(tx.conn, user_id, chat_id)
     return result

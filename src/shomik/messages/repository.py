@@ -11,7 +11,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from shomik.db.engine import Conn
-from shomik.db.tables import attachments, chat_members, chats, messages, reactions
+from shomik.db.tables import (
+    attachments,
+    chat_members,
+    chats,
+    hidden_messages,
+    messages,
+    reactions,
+)
 from shomik.messages.schemas import AttachmentOut, Message, ReplyPreview
 
 PREVIEW_CHARS = 200
@@ -70,6 +77,7 @@ def _preview(row: Any) -> ReplyPreview:
         sender_id=row.sender_id,
         type=row.type,
         content=row.content[:PREVIEW_CHARS],
+        deleted=row.deleted_at is not None,
     )
 
 
@@ -87,11 +95,20 @@ async def attachments_of(conn: Conn, message_id: int) -> list[AttachmentOut]:
     return [attachment_out(a) for a in (await conn.execute(query)).all()]
 
 
+def visible_to(user_id: int, table: Any = messages) -> sa.ColumnElement[bool]:
+    """A message this user may see: not deleted for everyone, not deleted for them."""
+    hidden = sa.exists().where(
+        hidden_messages.c.user_id == user_id, hidden_messages.c.message_id == table.c.id
+    )
+    return sa.and_(table.c.deleted_at.is_(None), ~hidden)
+
+
 async def page(
-    conn: Conn, chat_id: int, limit: int, before: int | None, after: int | None
+    conn: Conn, user_id: int, chat_id: int, limit: int, before: int | None, after: int | None
 ) -> tuple[list[Any], bool]:
-    """Keyset page on (chat_id, seq): `limit` messages before/after a seq, ascending."""
-    query = sa.select(messages).where(messages.c.chat_id == chat_id)
+    """Keyset page on (chat_id, seq): `limit` messages before/after a seq, ascending, of
+    those this user may see (deleted ones leave gaps in seq)."""
+    query = sa.select(messages).where(messages.c.chat_id == chat_id, visible_to(user_id))
     if after is not None:
         query = query.where(messages.c.seq > after).order_by(messages.c.seq.asc())
     else:
@@ -186,6 +203,8 @@ async def hydrate(conn: Conn, rows: Sequence[Any]) -> list[Message]:
             created_at=r.created_at,
             edited_at=r.edited_at,
             deleted_at=r.deleted_at,
+            forwarded_from=r.forwarded_from,
+            mentions=r.mentions or [],
         )
         for r in rows
     ]

@@ -5,7 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from shomik.deps import CurrentUser, ServicesDep
-from shomik.messages import service
+from shomik.errors import Invalid
+from shomik.messages import search_service, service
 from shomik.messages.schemas import Message, MessagePage, MessageSend, SharedKind, SharedPage
 from shomik.schemas import MAX_ID, PathId
 
@@ -20,9 +21,20 @@ async def history(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     before: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Seq below this")] = None,
     after: Annotated[int | None, Query(ge=0, le=MAX_ID, description="Seq above this")] = None,
+    around: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="Seq of a message to center on")
+    ] = None,
 ) -> MessagePage:
     """A page of history, ascending by seq: the newest by default, older with `before`,
-    newer with `after`."""
+    newer with `after`; with `around`, the page holding that message (about half older,
+    half newer), `hasMore` telling of older messages and `hasNewer` of newer ones."""
+    if around is not None:
+        if before is not None or after is not None:
+            raise Invalid("Use around without before or after.", field="around")
+        found, has_older, has_newer = await search_service.around(
+            services, user.id, chat_id, around, limit
+        )
+        return MessagePage(messages=found, has_more=has_older, has_newer=has_newer)
     messages, has_more = await service.history(services, user.id, chat_id, limit, before, after)
     return MessagePage(messages=messages, has_more=has_more)
 

@@ -7,6 +7,8 @@ from pydantic import Field
 from shomik.schemas import Id, Model, UtcDatetime
 
 MessageType = Literal["text", "image", "file", "system"]
+MAX_MESSAGE_LENGTH = 4096
+MAX_ATTACHMENTS = 10
 ClientId = Field(None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
 
 
@@ -26,8 +28,20 @@ class ReplyPreview(Model):
     seq: int
     sender_id: int | None
     type: MessageType
-    # The first 200 characters: enough for the quote above a reply.
+    # The first 200 characters: enough for the quote above a reply ("" once deleted).
     content: str
+    # The quoted message was deleted for everyone: show "Deleted message".
+    deleted: bool
+
+
+class ForwardedFrom(Model):
+    """Where a forwarded copy comes from: the original author (kept through re-forwards)."""
+
+    user_id: int | None
+    display_name: str
+    chat_id: int
+    message_id: int
+    sent_at: UtcDatetime
 
 
 class Message(Model):
@@ -50,15 +64,50 @@ class Message(Model):
     created_at: UtcDatetime
     edited_at: UtcDatetime | None
     deleted_at: UtcDatetime | None
+    forwarded_from: ForwardedFrom | None
+    # Members mentioned as @username, decided by the server.
+    mentions: list[int]
+
+
+MessageIds = Annotated[list[Id], Field(min_length=1, max_length=100)]
+
+
+class MessageEdit(Model):
+    message_id: Id
+    content: str = Field(max_length=MAX_MESSAGE_LENGTH)
+
+
+class MessageDelete(Model):
+    message_ids: MessageIds
+    # True: gone for every member; False: hidden for you only, on all your devices.
+    for_everyone: bool = False
+
+
+class MessagesDeleted(Model):
+    """The ack of `message:delete`, and (with `forEveryone`) the `message:deleted` event."""
+
+    chat_id: int
+    message_ids: list[int]
+    for_everyone: bool
+
+
+class MessageForward(Model):
+    message_ids: MessageIds
+    to_chat_id: Id
+    client_id: str = Field(min_length=1, max_length=56, pattern=r"^[A-Za-z0-9_.:-]+$")
+
+
+class ForwardedMessages(Model):
+    messages: list[Message]
 
 
 class MessageSend(Model):
     chat_id: Id
-    content: str = Field("", max_length=4096)
+    content: str = Field("", max_length=MAX_MESSAGE_LENGTH)
     type: Literal["text", "image", "file"] | None = None
     reply_to: Id | None = None
     attachment_ids: list[Annotated[str, Field(max_length=32)]] = Field(
-        default_factory=list, max_length=10
+        default_factory=list, max_length=MAX_ATTACHMENTS
     )
     client_id: str | None = ClientId
 
@@ -71,7 +120,10 @@ class MessageSendCommand(MessageSend):
 
 class MessagePage(Model):
     messages: list[Message]
+    # Older messages exist before this page (with `after`: newer ones exist after it).
     has_more: bool
+    # `around` pages only: newer messages exist after this page (null on other pages).
+    has_newer: bool | None = None
 
 
 # What a chat's info panel lists: photos (media), other attachments (files), and messages

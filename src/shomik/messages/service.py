@@ -7,14 +7,18 @@ from typing import Any
 import emoji
 import sqlalchemy as sa
 
+from shomik.chats import listing
 from shomik.chats import repository as chats_repo
+from shomik.chats import settings as chat_settings
 from shomik.chats.events import CHAT_NEW
 from shomik.db.engine import WriteTx
 from shomik.db.tables import attachments, pins, reactions
 from shomik.errors import Conflict, Forbidden, Invalid, NotFound
+from shomik.messages import mentions
 from shomik.messages import repository as repo
 from shomik.messages.events import MESSAGE_NEW, PIN_UPDATED, REACTION_UPDATED, READ_UPDATED
 from shomik.messages.schemas import (
+    ForwardedFrom,
     Message,
     MessageSend,
     PinUpdated,
@@ -43,6 +47,7 @@ async def insert_message(
     client_id: str | None = None,
     meta: dict[str, Any] | None = None,
     attachment_ids: list[str] | None = None,
+    forwarded_from: ForwardedFrom | None = None,
 ) -> Message:
     """Store a message, advance the chat's sequence and emit `message:new`. Also used for
     system messages (sender None). The hot path of the server: the stored message is built
@@ -50,6 +55,10 @@ async def insert_message(
     reader yet, as read positions never pass the chat's last seq)."""
     created_at = utcnow()
     seq = (await tx.conn.execute(repo.NEXT_SEQ, {"chat": chat_id})).scalar_one()
+    mentioned = (
+        [] if type_ == "system" else await mentions.resolve(tx.conn, chat_id, content, sender_id)
+    )
+    forwarded = forwarded_from.model_dump(mode="json", by_alias=True) if forwarded_from else None
     row = {
         "chat_id": chat_id,
         "seq": seq,
@@ -60,10 +69,15 @@ async def insert_message(
         "client_id": client_id,
         "meta": meta,
         "created_at": created_at,
+        "forwarded_from": forwarded,
+        "mentions": mentioned or None,
     }
     if seq == 1:
         await reveal_private(tx, services, chat_id)
     message_id = (await tx.conn.execute(repo.INSERT, row)).scalar_one()
+    if mentioned:
+        await mentions.store(tx.conn, chat_id, message_id, seq, mentioned)
+    await chat_settings.unarchive_for_message(tx, services, chat_id, sender_id)
     if sender_id is not None:
         # Sending means having read everything up to one's own message.
         params = {"chat": chat_id, "user": sender_id, "seq": seq}
@@ -93,6 +107,8 @@ async def insert_message(
         created_at=created_at,
         edited_at=None,
         deleted_at=None,
+        forwarded_from=forwarded_from,
+        mentions=mentioned,
     )
     await emit(tx, services.hub, MESSAGE_NEW, message, Audience(chat_id=chat_id))
     return message
@@ -104,7 +120,7 @@ async def reveal_private(tx: WriteTx, services: Services, chat_id: int) -> None:
     first, as the chat was before this message, which then arrives as news."""
     for member_id in await chats_repo.unlisted_members(tx.conn, chat_id):
         await chats_repo.list_member(tx.conn, chat_id, member_id)
-        (listed,) = await chats_repo.list_for(tx.conn, member_id, chat_id)
+        (listed,) = await listing.list_for(tx.conn, member_id, chat_id)
         before = listed.model_copy(update={"last_seq": 0, "last_message": None, "unread_count": 0})
         await emit(tx, services.hub, CHAT_NEW, before, Audience(user_id=member_id))
 
@@ -194,6 +210,8 @@ async def mark_read(services: Services, user_id: int, chat_id: int, message_id: 
         row = await repo.get(tx.conn, message_id)
         if row is None or row.chat_id != chat_id:
             raise NotFound("Message not found.")
+        if member.marked_unread:  # reading is what the mark asked for
+            await chat_settings.clear_marked_unread(tx, services, chat_id, user_id)
         if row.seq <= member.last_read_seq:
             return ReadAck(chat_id=chat_id, seq=member.last_read_seq)
         params = {"chat": chat_id, "user": user_id, "seq": row.seq}
@@ -313,7 +331,7 @@ async def history(
 ) -> tuple[list[Message], bool]:
     async with services.db.read() as conn:
         await chats_repo.require_member(conn, chat_id, user_id)
-        rows, has_more = await repo.page(conn, chat_id, limit, before, after)
+        rows, has_more = await repo.page(conn, user_id, chat_id, limit, before, after)
         return await repo.hydrate(conn, rows), has_more
 
 

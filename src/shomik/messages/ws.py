@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from shomik.messages import service
+from shomik.messages import changes, forwarding, service
 from shomik.messages.schemas import (
+    ForwardedMessages,
     Message,
+    MessageDelete,
+    MessageEdit,
+    MessageForward,
+    MessagesDeleted,
     MessageSendCommand,
     PinCommand,
     PinUpdated,
@@ -41,6 +46,18 @@ async def unpin(ctx: Context, data: PinCommand) -> PinUpdated:
     return await service.set_pin(ctx.services, ctx.user_id, data.chat_id, data.message_id, False)
 
 
+async def edit(ctx: Context, data: MessageEdit) -> Message:
+    return await changes.edit(ctx.services, ctx.user_id, data.message_id, data.content)
+
+
+async def delete(ctx: Context, data: MessageDelete) -> MessagesDeleted:
+    return await changes.delete(ctx.services, ctx.user_id, data.message_ids, data.for_everyone)
+
+
+async def forward(ctx: Context, data: MessageForward) -> ForwardedMessages:
+    return ForwardedMessages(messages=await forwarding.forward(ctx.services, ctx.user_id, data))
+
+
 COMMANDS = (
     Command(
         "message:send",
@@ -54,6 +71,29 @@ COMMANDS = (
     Command("reaction:add", ReactionCommand, react_add, ReactionUpdated, "Add your reaction."),
     Command(
         "reaction:remove", ReactionCommand, react_remove, ReactionUpdated, "Remove your reaction."
+    ),
+    Command(
+        "message:edit",
+        MessageEdit,
+        edit,
+        Message,
+        "Edit your own text or caption within the edit window (48 h); `message:updated` "
+        "goes to the chat.",
+    ),
+    Command(
+        "message:delete",
+        MessageDelete,
+        delete,
+        MessagesDeleted,
+        "Delete messages of one chat for everyone (your own; any for group admins; both "
+        "sides' in a private chat) or for yourself only.",
+    ),
+    Command(
+        "message:forward",
+        MessageForward,
+        forward,
+        ForwardedMessages,
+        "Copy messages you can read into a chat you are in; idempotent by clientId.",
     ),
     Command("message:pin", PinCommand, pin, PinUpdated, "Pin a message (group admins)."),
     Command("message:unpin", PinCommand, unpin, PinUpdated, "Unpin a message (group admins)."),

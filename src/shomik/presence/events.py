@@ -11,5 +11,8 @@ USER_STATUS = EventKind(
     "user:status", UserStatus, durable=False, doc="A contact came online, went away or left."
 )
 USER_UPDATED = EventKind(
-    "user:updated", UserPublic, durable=False, doc="A contact changed their name or avatar."
+    "user:updated",
+    UserPublic,
+    durable=True,
+    doc="A contact (or you) changed their name or avatar. Durable: replayed on resume.",
 )

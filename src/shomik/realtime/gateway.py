@@ -36,6 +36,7 @@ from shomik.realtime.protocol import (
     ReadyFrame,
     ResyncData,
     ResyncRequiredFrame,
+    client_config,
 )
 from shomik.schemas import utcnow
 from shomik.services import Services
@@ -126,7 +127,11 @@ async def websocket_endpoint(ws: WebSocket) -> None:
             head = await events.head(db)
         me = to_me(user)
         me.status = "online"  # this new connection is active: announced just below
-        ready = ReadyFrame(data=ReadyData(user=me, seq=head, server_time=utcnow()))
+        ready = ReadyFrame(
+            data=ReadyData(
+                user=me, seq=head, server_time=utcnow(), config=client_config(services.settings)
+            )
+        )
         conn.send_direct(ready.model_dump_json(by_alias=True))
         if frame.since is not None:
             await _replay(conn, services, user.id, frame.since, head)

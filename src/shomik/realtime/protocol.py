@@ -11,14 +11,20 @@ from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from shomik.calls import events as call_events
 from shomik.calls import ws as calls_ws
 from shomik.chats import events as chat_events
+from shomik.chats.settings import MAX_PINNED
 from shomik.messages import events as message_events
 from shomik.messages import ws as messages_ws
+from shomik.messages.schemas import MAX_ATTACHMENTS, MAX_MESSAGE_LENGTH
 from shomik.presence import events as presence_events
 from shomik.presence import ws as presence_ws
 from shomik.realtime.commands import CommandTable, table
 from shomik.realtime.kinds import EventKind
 from shomik.schemas import Model, UtcDatetime
+from shomik.settings import Settings
 from shomik.users.schemas import UserMe
+
+# The newest page a client fetches when it opens a chat.
+HISTORY_PAGE_SIZE = 50
 
 COMMANDS: CommandTable = table(*messages_ws.COMMANDS, *presence_ws.COMMANDS, *calls_ws.COMMANDS)
 
@@ -27,9 +33,12 @@ EVENTS: tuple[EventKind[Any], ...] = (
     message_events.REACTION_UPDATED,
     message_events.READ_UPDATED,
     message_events.PIN_UPDATED,
+    message_events.MESSAGE_UPDATED,
+    message_events.MESSAGE_DELETED,
     chat_events.CHAT_NEW,
     chat_events.CHAT_UPDATED,
     chat_events.CHAT_REMOVED,
+    chat_events.CHAT_SETTINGS,
     presence_events.TYPING_UPDATE,
     presence_events.USER_STATUS,
     presence_events.USER_UPDATED,
@@ -54,11 +63,36 @@ class CommandFrame(BaseModel):
     data: dict[str, Any] = Field(default_factory=dict)
 
 
+class ClientConfig(Model):
+    """The server's settings a client needs, so it never copies them as constants."""
+
+    typing_ttl_seconds: float
+    call_grace_seconds: float
+    history_page_size: int
+    edit_window_seconds: int
+    max_message_length: int
+    max_attachments: int
+    max_pinned_chats: int
+
+
 class ReadyData(Model):
     user: UserMe
     # The newest durable seq when this connection started: resume from here next time.
     seq: int
     server_time: UtcDatetime
+    config: ClientConfig
+
+
+def client_config(settings: Settings) -> ClientConfig:
+    return ClientConfig(
+        typing_ttl_seconds=settings.typing_ttl_seconds,
+        call_grace_seconds=settings.call_grace_seconds,
+        history_page_size=HISTORY_PAGE_SIZE,
+        edit_window_seconds=settings.edit_window_seconds,
+        max_message_length=MAX_MESSAGE_LENGTH,
+        max_attachments=MAX_ATTACHMENTS,
+        max_pinned_chats=MAX_PINNED,
+    )
 
 
 class ReadyFrame(Model):

@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from shomik.db.engine import WriteTx
 from shomik.db.tables import attachments, chat_members, messages
 from shomik.errors import NotFound
 from shomik.messages.repository import attachment_out
@@ -100,3 +101,25 @@ async def readable(services: Services, user_id: int, file_id: str) -> Any:
             if (await conn.execute(query)).first() is not None:
                 return row
     raise NotFound("File not found.")
+
+
+async def copy_rows(tx: WriteTx, message_id: int, user_id: int) -> list[str]:
+    """New attachment rows (new ids, the forwarder as uploader) over the same stored files
+    as a message's attachments, for a forwarded copy: no upload, and the copy's access and
+    life no longer depend on the original's. Returns the new ids, unsent yet."""
+    query = sa.select(attachments).where(attachments.c.message_id == message_id)
+    rows = (await tx.conn.execute(query.order_by(attachments.c.created_at))).all()
+    ids = []
+    for row in rows:
+        new_id = secrets.token_urlsafe(16)
+        values = {
+            **row._mapping,
+            "id": new_id,
+            "uploader_id": user_id,
+            "message_id": None,
+            "is_avatar": False,
+            "created_at": utcnow(),
+        }
+        await tx.conn.execute(sa.insert(attachments).values(**values))
+        ids.append(new_id)
+    return ids

@@ -78,6 +78,11 @@ async def search(conn: Conn, q: str, exclude: int, limit: int) -> list[Any]:
     return list((await conn.execute(query)).all())
 
 
+async def chat_ids(conn: Conn, user_id: int) -> list[int]:
+    query = sa.select(chat_members.c.chat_id).where(chat_members.c.user_id == user_id)
+    return [row[0] for row in (await conn.execute(query)).all()]
+
+
 async def contacts(conn: Conn, user_id: int) -> set[int]:
     """Everyone who shares at least one chat with the user."""
     mine = sa.select(chat_members.c.chat_id).where(chat_members.c.user_id == user_id)

@@ -6,7 +6,7 @@ from typing import Any
 
 from shomik.errors import NotFound
 from shomik.presence.events import USER_UPDATED
-from shomik.realtime.events import emit_ephemeral
+from shomik.realtime.events import Audience, emit
 from shomik.services import Services
 from shomik.uploads.avatars import release_avatar, use_as_avatar
 from shomik.users import repository as repo
@@ -40,12 +40,15 @@ async def update_me(services: Services, user_id: int, data: UserUpdate) -> UserM
             assert row is not None
             if "avatar_id" in values and old_avatar != row.avatar_id:
                 await release_avatar(tx, old_avatar)
-        visible = bool({"display_name", "avatar_id"} & set(values))
-        contacts = await repo.contacts(tx.conn, user_id) if visible else set()
-    if visible:
-        # Ephemeral: a client that missed it refetches chats (and their members) on resync.
-        public = repo.to_public(row)
-        emit_ephemeral(services.hub, USER_UPDATED, public, frozenset(contacts | {user_id}))
+        if {"display_name", "avatar_id"} & set(values):
+            # Durable, once per chat of theirs (every contact shares one; the user is in
+            # each), or to the user alone without chats: a resume replays it.
+            public = repo.to_public(row)
+            chat_ids = await repo.chat_ids(tx.conn, user_id)
+            for chat_id in chat_ids:
+                await emit(tx, services.hub, USER_UPDATED, public, Audience(chat_id=chat_id))
+            if not chat_ids:
+                await emit(tx, services.hub, USER_UPDATED, public, Audience(user_id=user_id))
     return repo.to_me(row)
 
 

@@ -114,6 +114,26 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/chats/pinned": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Reorder Pinned
+         * @description Order your pinned chats (top first): exactly the chats pinned now.
+         */
+        put: operations["reorder_pinned_api_chats_pinned_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/chats/{chat_id}": {
         parameters: {
             query?: never;
@@ -183,7 +203,8 @@ export type paths = {
         /**
          * History
          * @description A page of history, ascending by seq: the newest by default, older with `before`,
-         *     newer with `after`.
+         *     newer with `after`; with `around`, the page holding that message (about half older,
+         *     half newer), `hasMore` telling of older messages and `hasNewer` of newer ones.
          */
         get: operations["history_api_chats__chat_id__messages_get"];
         put?: never;
@@ -192,6 +213,27 @@ export type paths = {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/chats/{chat_id}/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update Settings
+         * @description Your own settings of the chat (any subset): mute until a time (null: unmute),
+         *     archive, pin to the top (at most 5), mark unread. Synced with `chat:settings`.
+         */
+        patch: operations["update_settings_api_chats__chat_id__settings_patch"];
         trace?: never;
     };
     "/api/chats/{chat_id}/shared": {
@@ -277,6 +319,29 @@ export type paths = {
         put?: never;
         /** Send */
         post: operations["send_api_messages_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search
+         * @description Messages holding every word of `q` (case-insensitive word prefixes, Russian and
+         *     English alike), newest first, in the user's chats or in one of them. Page on with
+         *     `before` = the `id` of the last result's message. The first page of a search across all
+         *     chats also lists the user's chats and people matching `q` by name.
+         */
+        get: operations["search_api_search_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -449,6 +514,8 @@ export type components = {
             avatarUrl: string | null;
             /** Createdat */
             createdAt: string;
+            /** Firstunreadmentionseq */
+            firstUnreadMentionSeq: number | null;
             /** Id */
             id: number;
             lastMessage: components["schemas"]["Message"] | null;
@@ -460,6 +527,7 @@ export type components = {
             name: string | null;
             /** Pinnedmessages */
             pinnedMessages: components["schemas"]["Message"][];
+            settings: components["schemas"]["ChatSettings"];
             /**
              * Type
              * @enum {string}
@@ -467,11 +535,64 @@ export type components = {
             type: "private" | "group";
             /** Unreadcount */
             unreadCount: number;
+            /** Unreadmentions */
+            unreadMentions: number;
+        };
+        /**
+         * ChatInfo
+         * @description What every member sees alike; the payload of `chat:updated`.
+         */
+        ChatInfo: {
+            /** Avatarurl */
+            avatarUrl: string | null;
+            /** Createdat */
+            createdAt: string;
+            /** Id */
+            id: number;
+            /** Members */
+            members: components["schemas"]["Member"][];
+            /** Name */
+            name: string | null;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "private" | "group";
         };
         /** ChatList */
         ChatList: {
             /** Chats */
             chats: components["schemas"]["Chat"][];
+        };
+        /**
+         * ChatSettings
+         * @description One member's own settings of a chat, the same on all their devices.
+         */
+        ChatSettings: {
+            /** Archived */
+            archived: boolean;
+            /** Markedunread */
+            markedUnread: boolean;
+            /** Muteduntil */
+            mutedUntil: string | null;
+            /** Pinned */
+            pinned: boolean;
+            /** Pinnedat */
+            pinnedAt: string | null;
+        };
+        /**
+         * ChatSettingsUpdate
+         * @description Any subset; an absent field is left as it is.
+         */
+        ChatSettingsUpdate: {
+            /** Archived */
+            archived?: boolean | null;
+            /** Markedunread */
+            markedUnread?: boolean | null;
+            /** Muteduntil */
+            mutedUntil?: string | null;
+            /** Pinned */
+            pinned?: boolean | null;
         };
         /** ChatUpdate */
         ChatUpdate: {
@@ -495,6 +616,22 @@ export type components = {
          */
         ErrorResponse: {
             error: components["schemas"]["ErrorDetail"];
+        };
+        /**
+         * ForwardedFrom
+         * @description Where a forwarded copy comes from: the original author (kept through re-forwards).
+         */
+        ForwardedFrom: {
+            /** Chatid */
+            chatId: number;
+            /** Displayname */
+            displayName: string;
+            /** Messageid */
+            messageId: number;
+            /** Sentat */
+            sentAt: string;
+            /** Userid */
+            userId: number | null;
         };
         /** GroupChatCreate */
         GroupChatCreate: {
@@ -559,8 +696,11 @@ export type components = {
             deletedAt: string | null;
             /** Editedat */
             editedAt: string | null;
+            forwardedFrom: components["schemas"]["ForwardedFrom"] | null;
             /** Id */
             id: number;
+            /** Mentions */
+            mentions: number[];
             /** Meta */
             meta: {
                 [key: string]: unknown;
@@ -588,6 +728,8 @@ export type components = {
         MessagePage: {
             /** Hasmore */
             hasMore: boolean;
+            /** Hasnewer */
+            hasNewer: boolean | null;
             /** Messages */
             messages: components["schemas"]["Message"][];
         };
@@ -641,6 +783,14 @@ export type components = {
             /** Newpassword */
             newPassword: string;
         };
+        /**
+         * PinnedChatsOrder
+         * @description The pinned chats, top first: exactly the chats pinned now.
+         */
+        PinnedChatsOrder: {
+            /** Chatids */
+            chatIds: number[];
+        };
         /** PrivateChatCreate */
         PrivateChatCreate: {
             /**
@@ -667,6 +817,8 @@ export type components = {
         ReplyPreview: {
             /** Content */
             content: string;
+            /** Deleted */
+            deleted: boolean;
             /** Id */
             id: number;
             /** Senderid */
@@ -688,6 +840,29 @@ export type components = {
             role: "admin" | "member";
         };
         /**
+         * SearchPage
+         * @description Matching messages, newest first. `chats` and `users` (matched by name) are filled on
+         *     the first page of a search across all chats only, empty otherwise.
+         */
+        SearchPage: {
+            /** Chats */
+            chats: components["schemas"]["ChatInfo"][];
+            /** Hasmore */
+            hasMore: boolean;
+            /** Results */
+            results: components["schemas"]["SearchResult"][];
+            /** Users */
+            users: components["schemas"]["UserPublic"][];
+        };
+        /** SearchResult */
+        SearchResult: {
+            /** Chatid */
+            chatId: number;
+            message: components["schemas"]["Message"];
+            /** Snippet */
+            snippet: components["schemas"]["SnippetPart"][];
+        };
+        /**
          * SharedPage
          * @description Messages of one shared kind, newest first; page on with `before` = the last seq.
          */
@@ -696,6 +871,16 @@ export type components = {
             hasMore: boolean;
             /** Items */
             items: components["schemas"]["Message"][];
+        };
+        /**
+         * SnippetPart
+         * @description A piece of a snippet: plain text (never HTML), `match` when it is a matched word.
+         */
+        SnippetPart: {
+            /** Match */
+            match: boolean;
+            /** Text */
+            text: string;
         };
         /** StunServer */
         StunServer: {
@@ -1343,6 +1528,82 @@ export interface operations {
             };
         };
     };
+    reorder_pinned_api_chats_pinned_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PinnedChatsOrder"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed for your role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Rate limited: see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     get_chat_api_chats__chat_id__get: {
         parameters: {
             query?: never;
@@ -1743,6 +2004,8 @@ export interface operations {
                 before?: number | null;
                 /** @description Seq above this */
                 after?: number | null;
+                /** @description Seq of a message to center on */
+                around?: number | null;
             };
             header?: never;
             path: {
@@ -1759,6 +2022,86 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MessagePage"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed for your role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Rate limited: see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    update_settings_api_chats__chat_id__settings_patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chat_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChatSettingsUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatSettings"];
                 };
             };
             /** @description Missing, invalid, expired or revoked token */
@@ -2097,6 +2440,88 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed for your role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Rate limited: see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    search_api_search_get: {
+        parameters: {
+            query: {
+                /** @description Words to find (1-256 characters) */
+                q: string;
+                /** @description Only this chat */
+                chatId?: number | null;
+                limit?: number;
+                /** @description Message id below this (the last one) */
+                before?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchPage"];
                 };
             };
             /** @description Missing, invalid, expired or revoked token */

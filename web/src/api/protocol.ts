@@ -91,23 +91,32 @@ export interface AckCallStart {
 }
 /**
  * This interface was referenced by `Protocol`'s JSON-Schema
- * via the `definition` "Ack_message_pin".
+ * via the `definition` "Ack_message_delete".
  */
-export interface AckMessagePin {
-  data: PinUpdated
+export interface AckMessageDelete {
+  data: MessagesDeleted
   ref: string
   type: 'ack'
 }
 /**
+ * The ack of `message:delete`, and (with `forEveryone`) the `message:deleted` event.
+ *
  * This interface was referenced by `Protocol`'s JSON-Schema
- * via the `definition` "PinUpdated".
+ * via the `definition` "MessagesDeleted".
  */
-export interface PinUpdated {
-  by: number
+export interface MessagesDeleted {
   chatId: number
-  message: Message | null
-  messageId: number
-  pinned: boolean
+  forEveryone: boolean
+  messageIds: number[]
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "Ack_message_edit".
+ */
+export interface AckMessageEdit {
+  data: Message
+  ref: string
+  type: 'ack'
 }
 /**
  * This interface was referenced by `Protocol`'s JSON-Schema
@@ -121,7 +130,9 @@ export interface Message {
   createdAt: string
   deletedAt: string | null
   editedAt: string | null
+  forwardedFrom: ForwardedFrom | null
   id: number
+  mentions: number[]
   meta: {
     [k: string]: unknown
   } | null
@@ -150,15 +161,65 @@ export interface AttachmentOut {
   width: number | null
 }
 /**
+ * Where a forwarded copy comes from: the original author (kept through re-forwards).
+ *
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "ForwardedFrom".
+ */
+export interface ForwardedFrom {
+  chatId: number
+  displayName: string
+  messageId: number
+  sentAt: string
+  userId: number | null
+}
+/**
  * This interface was referenced by `Protocol`'s JSON-Schema
  * via the `definition` "ReplyPreview".
  */
 export interface ReplyPreview {
   content: string
+  deleted: boolean
   id: number
   senderId: number | null
   seq: number
   type: 'text' | 'image' | 'file' | 'system'
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "Ack_message_forward".
+ */
+export interface AckMessageForward {
+  data: ForwardedMessages
+  ref: string
+  type: 'ack'
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "ForwardedMessages".
+ */
+export interface ForwardedMessages {
+  messages: Message[]
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "Ack_message_pin".
+ */
+export interface AckMessagePin {
+  data: PinUpdated
+  ref: string
+  type: 'ack'
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "PinUpdated".
+ */
+export interface PinUpdated {
+  by: number
+  chatId: number
+  message: Message | null
+  messageId: number
+  pinned: boolean
 }
 /**
  * This interface was referenced by `Protocol`'s JSON-Schema
@@ -413,14 +474,17 @@ export interface CallStart {
 export interface Chat {
   avatarUrl: string | null
   createdAt: string
+  firstUnreadMentionSeq: number | null
   id: number
   lastMessage: Message | null
   lastSeq: number
   members: Member[]
   name: string | null
   pinnedMessages: Message[]
+  settings: ChatSettings
   type: 'private' | 'group'
   unreadCount: number
+  unreadMentions: number
 }
 /**
  * This interface was referenced by `Protocol`'s JSON-Schema
@@ -442,6 +506,19 @@ export interface UserPublic {
   lastSeen: string | null
   status: 'online' | 'offline' | 'away'
   username: string
+}
+/**
+ * One member's own settings of a chat, the same on all their devices.
+ *
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "ChatSettings".
+ */
+export interface ChatSettings {
+  archived: boolean
+  markedUnread: boolean
+  mutedUntil: string | null
+  pinned: boolean
+  pinnedAt: string | null
 }
 /**
  * What every member sees alike; the payload of `chat:updated`.
@@ -466,6 +543,29 @@ export interface ChatRemoved {
   chatId: number
   chatName: string | null
   reason: 'left' | 'removed'
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "ChatSettingsChanged".
+ */
+export interface ChatSettingsChanged {
+  chatId: number
+  settings: ChatSettings
+}
+/**
+ * The server's settings a client needs, so it never copies them as constants.
+ *
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "ClientConfig".
+ */
+export interface ClientConfig {
+  callGraceSeconds: number
+  editWindowSeconds: number
+  historyPageSize: number
+  maxAttachments: number
+  maxMessageLength: number
+  maxPinnedChats: number
+  typingTtlSeconds: number
 }
 /**
  * This interface was referenced by `Protocol`'s JSON-Schema
@@ -520,6 +620,66 @@ export interface CommandCallStart {
   data: CallStart
   ref: string
   type: 'call:start'
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "Command_message_delete".
+ */
+export interface CommandMessageDelete {
+  data: MessageDelete
+  ref: string
+  type: 'message:delete'
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "MessageDelete".
+ */
+export interface MessageDelete {
+  forEveryone?: boolean
+  /**
+   * @minItems 1
+   * @maxItems 100
+   */
+  messageIds: number[]
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "Command_message_edit".
+ */
+export interface CommandMessageEdit {
+  data: MessageEdit
+  ref: string
+  type: 'message:edit'
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "MessageEdit".
+ */
+export interface MessageEdit {
+  content: string
+  messageId: number
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "Command_message_forward".
+ */
+export interface CommandMessageForward {
+  data: MessageForward
+  ref: string
+  type: 'message:forward'
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "MessageForward".
+ */
+export interface MessageForward {
+  clientId: string
+  /**
+   * @minItems 1
+   * @maxItems 100
+   */
+  messageIds: number[]
+  toChatId: number
 }
 /**
  * This interface was referenced by `Protocol`'s JSON-Schema
@@ -751,6 +911,15 @@ export interface EventChatRemoved {
 }
 /**
  * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "Event_chat_settings".
+ */
+export interface EventChatSettings {
+  data: ChatSettingsChanged
+  seq: number
+  type: 'chat:settings'
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
  * via the `definition` "Event_chat_updated".
  */
 export interface EventChatUpdated {
@@ -760,12 +929,30 @@ export interface EventChatUpdated {
 }
 /**
  * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "Event_message_deleted".
+ */
+export interface EventMessageDeleted {
+  data: MessagesDeleted
+  seq: number
+  type: 'message:deleted'
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
  * via the `definition` "Event_message_new".
  */
 export interface EventMessageNew {
   data: Message
   seq: number
   type: 'message:new'
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "Event_message_updated".
+ */
+export interface EventMessageUpdated {
+  data: Message
+  seq: number
+  type: 'message:updated'
 }
 /**
  * This interface was referenced by `Protocol`'s JSON-Schema
@@ -835,6 +1022,7 @@ export interface EventUserStatus {
  */
 export interface EventUserUpdated {
   data: UserPublic
+  seq: number
   type: 'user:updated'
 }
 /**
@@ -851,6 +1039,7 @@ export interface Params {
  * via the `definition` "ReadyData".
  */
 export interface ReadyData {
+  config: ClientConfig
   seq: number
   serverTime: string
   user: UserMe

@@ -18,7 +18,7 @@ function flatten(tree: object, prefix = ''): Map<string, string> {
 }
 
 describe('messages', () => {
-  afterEach(() => setLanguage('en'))
+  afterEach(() => { setLanguage('en') })
 
   it('translates every English message into Russian', () => {
     const english = flatten(en)

@@ -15,7 +15,7 @@ export const LANGUAGES: readonly Language[] = ['en', 'ru']
 export const LANGUAGE_NAMES: Record<Language, string> = { en: 'English', ru: 'Русский' }
 
 /** The browser's choice: Russian if any of its languages is Russian, else English. */
-export function browserLanguage(languages: readonly string[] = navigator.languages ?? []): Language {
+export function browserLanguage(languages: readonly string[] = navigator.languages): Language {
   return languages.some((l) => l.toLowerCase().startsWith('ru')) ? 'ru' : 'en'
 }
 
@@ -24,6 +24,9 @@ export function browserLanguage(languages: readonly string[] = navigator.languag
 const cached = load<{ language?: Language | null } | null>('params', null)?.language ?? null
 
 export const i18n = createI18n<[Messages], Language, false>({
+  // Composition API only. v11 marks the option deprecated (v12 drops the legacy mode), yet
+  // its default is still the legacy mode, so it has to be said.
+  // eslint-disable-next-line @typescript-eslint/no-deprecated -- see above
   legacy: false,
   locale: cached ?? browserLanguage(),
   fallbackLocale: 'en',
@@ -34,7 +37,17 @@ export const i18n = createI18n<[Messages], Language, false>({
   fallbackWarn: false,
 })
 
-export const t = i18n.global.t
+/** "section.key" for every message of en.ts. */
+type Leaves<T, P extends string = ''> = {
+  [K in keyof T & string]: T[K] extends string ? `${P}${K}` : Leaves<T[K], `${P}${K}.`>
+}[keyof T & string]
+export type MessageKey = Leaves<Messages>
+
+/** A message in the current language; `plural` picks the form ("1 member | {n} members").
+ *  The key is checked against en.ts at compile time (vue-i18n's own `t` takes any string). */
+export function t(key: MessageKey, named: Record<string, unknown> = {}, plural?: number): string {
+  return plural === undefined ? i18n.global.t(key, named) : i18n.global.t(key, named, plural)
+}
 
 /** The locale for Intl formatting, reactive: read it inside a render or computed. */
 export function locale(): Language {

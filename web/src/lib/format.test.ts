@@ -6,7 +6,7 @@ const now = new Date(2026, 10, 24, 15, 0, 0)
 const at = (d: number, h: number, m = 0): string => new Date(2026, 10, d, h, m).toISOString()
 
 describe('format in English', () => {
-  afterEach(() => setLanguage('en'))
+  afterEach(() => { setLanguage('en') })
 
   it('says when someone was last seen, coarser as it gets older', () => {
     setLanguage('en')
@@ -42,7 +42,7 @@ describe('format in English', () => {
 })
 
 describe('format in Russian', () => {
-  afterEach(() => setLanguage('en'))
+  afterEach(() => { setLanguage('en') })
 
   it('uses the 24-hour clock, Russian weekdays and dates', () => {
     setLanguage('ru')

@@ -15,13 +15,14 @@ const member = (id: number, lastReadSeq = 0) => ({
 })
 const chat = (): Chat => ({
   id: 1, type: 'private', name: null, avatarUrl: null, createdAt: '2026-01-01T00:00:00Z',
-  members: [member(1), member(2)], lastSeq: 0, lastMessage: null, unreadCount: 0, pinnedMessages: [],
+  members: [member(1), member(2)], lastSeq: 0, lastMessage: null, unreadCount: 0, pinnedMessages: [], unreadMentions: 0,
+  firstUnreadMentionSeq: null, settings: { mutedUntil: null, archived: false, pinned: false, pinnedAt: null, markedUnread: false },
 })
 const message = (seq: number, senderId: number, clientId: string | null = null): Message =>
   ({
     id: 100 + seq, chatId: 1, seq, senderId, type: 'text', content: `m${seq}`, createdAt: '2026-01-01T10:00:00Z',
     attachments: [], reactions: {}, readBy: [], replyTo: null, replyPreview: null, clientId,
-    meta: null, editedAt: null, deletedAt: null,
+    meta: null, editedAt: null, deletedAt: null, forwardedFrom: null, mentions: [],
   })
 
 function dispatch(handlers: Handlers, event: ServerEvent): void {

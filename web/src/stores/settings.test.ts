@@ -114,7 +114,8 @@ describe('settings store', () => {
     vi.stubGlobal('navigator', { languages: ['en-GB', 'en'] })
     fetchMock.mockResolvedValue(answer(me({ theme: 'dark', messageTextSize: 16, language: null })))
     await settings.update({ language: null })
-    expect(JSON.parse(String(fetchMock.mock.calls[1]?.[1]?.body))).toEqual({ params: { language: null } })
+    const second = fetchMock.mock.calls[1]?.[1]?.body
+    expect(JSON.parse(typeof second === 'string' ? second : '')).toEqual({ params: { language: null } })
     expect(i18n.global.locale.value).toBe('en')
   })
 

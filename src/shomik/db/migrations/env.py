@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from shomik.db.tables import metadata
+from shomik.db.unmanaged import include_name
 
 config = context.config
 
@@ -19,6 +20,8 @@ def _run(connection: Connection) -> None:
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        # The search index is created by hand (0003): not described by tables.py.
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -16,7 +16,8 @@ export function meUser(id = 1): UserMe {
 export function group(members: [UserPublic, Member['role']][], extra: Partial<Chat> = {}): Chat {
   return {
     id: 5, type: 'group', name: 'Team', avatarUrl: null, createdAt: '2026-01-01T00:00:00Z', lastMessage: null,
-    lastSeq: 0, unreadCount: 0, pinnedMessages: [],
+    lastSeq: 0, unreadCount: 0, pinnedMessages: [], unreadMentions: 0, firstUnreadMentionSeq: null,
+    settings: { mutedUntil: null, archived: false, pinned: false, pinnedAt: null, markedUnread: false },
     members: members.map(([user, role]) => ({ user, role, lastReadSeq: 0 })),
     ...extra,
   }

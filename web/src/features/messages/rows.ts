@@ -40,6 +40,8 @@ export function echo(item: OutboxItem, me: number): Message {
     meta: null,
     editedAt: null,
     deletedAt: null,
+    forwardedFrom: null,
+    mentions: [],
   }
 }
 

@@ -42,7 +42,7 @@ function pinText(actor: string, content: string): string | null {
 }
 
 function compose(message: Message, names: Names): string | null {
-  const meta = message.meta as Meta | null
+  const meta = message.meta
   if (!meta) return null
   if (meta.event === 'call') return callText(meta)
   const actor = names([meta.actorId])

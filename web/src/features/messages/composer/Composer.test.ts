@@ -18,7 +18,7 @@ function message(over: Partial<Message> = {}): Message {
   return {
     id: 41, chatId: 7, seq: 3, senderId: 2, type: 'text', content: 'are you coming?\nsecond line',
     replyTo: null, replyPreview: null, attachments: [], reactions: {}, readBy: [], clientId: null,
-    meta: null, createdAt: '2026-01-01T10:00:00Z', editedAt: null, deletedAt: null, ...over,
+    meta: null, createdAt: '2026-01-01T10:00:00Z', editedAt: null, deletedAt: null, forwardedFrom: null, mentions: [], ...over,
   }
 }
 

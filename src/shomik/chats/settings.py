@@ -1,0 +1,123 @@
+"""A member's own settings of a chat: mute, archive, pin to the top (at most 5, ordered),
+marked unread. Stored on the membership row, synced to the user's devices with
+`chat:settings`. Other domains call `unarchive_for_message` (a new message brings an
+unmuted archived chat back) and `clear_marked_unread` (reading clears the mark)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from shomik.chats import repository as repo
+from shomik.chats.events import CHAT_SETTINGS
+from shomik.chats.schemas import ChatSettings, ChatSettingsChanged, ChatSettingsUpdate
+from shomik.db.engine import Conn, WriteTx
+from shomik.db.tables import chat_members
+from shomik.errors import Invalid
+from shomik.realtime.events import Audience, emit
+from shomik.schemas import utcnow
+from shomik.services import Services
+
+MAX_PINNED = 5
+m = chat_members
+
+
+def settings_of(row: Any) -> ChatSettings:
+    return ChatSettings(
+        muted_until=row.muted_until,
+        archived=row.archived,
+        pinned=row.pinned_at is not None,
+        pinned_at=row.pinned_at,
+        marked_unread=row.marked_unread,
+    )
+
+
+async def _announce(tx: WriteTx, services: Services, chat_id: int, user_id: int) -> ChatSettings:
+    row = await repo.membership(tx.conn, chat_id, user_id)
+    assert row is not None
+    settings = settings_of(row)
+    data = ChatSettingsChanged(chat_id=chat_id, settings=settings)
+    await emit(tx, services.hub, CHAT_SETTINGS, data, Audience(user_id=user_id))
+    return settings
+
+
+async def _pinned_count(conn: Conn, user_id: int) -> int:
+    query = sa.select(sa.func.count()).where(m.c.user_id == user_id, m.c.pinned_at.is_not(None))
+    return int((await conn.execute(query)).scalar_one())
+
+
+async def update(
+    services: Services, user_id: int, chat_id: int, data: ChatSettingsUpdate
+) -> ChatSettings:
+    fields = data.model_fields_set
+    async with services.db.write() as tx:
+        member = await repo.require_member(tx.conn, chat_id, user_id)
+        values: dict[str, Any] = {}
+        if "muted_until" in fields:
+            until = data.muted_until
+            values["muted_until"] = until if until is not None and until > utcnow() else None
+        if data.archived is not None:
+            values["archived"] = data.archived
+        if data.marked_unread is not None:
+            values["marked_unread"] = data.marked_unread
+        if data.pinned is not None and data.pinned != (member.pinned_at is not None):
+            if data.pinned and await _pinned_count(tx.conn, user_id) >= MAX_PINNED:
+                raise Invalid(f"At most {MAX_PINNED} chats can be pinned.", code="too_many_pins")
+            values["pinned_at"] = utcnow() if data.pinned else None
+        if not values:
+            return settings_of(member)
+        await tx.conn.execute(
+            sa.update(m).where(m.c.chat_id == chat_id, m.c.user_id == user_id).values(**values)
+        )
+        return await _announce(tx, services, chat_id, user_id)
+
+
+async def reorder_pinned(services: Services, user_id: int, chat_ids: list[int]) -> None:
+    """Put the pinned chats in this order (top first); the list must be exactly them."""
+    async with services.db.write() as tx:
+        query = sa.select(m.c.chat_id).where(m.c.user_id == user_id, m.c.pinned_at.is_not(None))
+        pinned = {row[0] for row in (await tx.conn.execute(query)).all()}
+        if len(set(chat_ids)) != len(chat_ids) or set(chat_ids) != pinned:
+            raise Invalid("List exactly the chats that are pinned now, each once.")
+        base = utcnow()
+        for index, chat_id in enumerate(chat_ids):
+            # A millisecond apart: the order is the timestamps' order.
+            await tx.conn.execute(
+                sa.update(m)
+                .where(m.c.chat_id == chat_id, m.c.user_id == user_id)
+                .values(pinned_at=base + timedelta(milliseconds=index))
+            )
+            await _announce(tx, services, chat_id, user_id)
+
+
+async def unarchive_for_message(
+    tx: WriteTx, services: Services, chat_id: int, sender_id: int | None
+) -> None:
+    """A new message brings the chat back from the archive for members who did not mute it
+    (as in Telegram); one statement on the hot path, events only when something moved."""
+    now = utcnow()
+    query = (
+        sa.update(m)
+        .where(
+            m.c.chat_id == chat_id,
+            m.c.archived.is_(True),
+            sa.or_(m.c.muted_until.is_(None), m.c.muted_until <= now),
+        )
+        .values(archived=False)
+        .returning(m.c.user_id)
+    )
+    if sender_id is not None:
+        query = query.where(m.c.user_id != sender_id)
+    for (user_id,) in (await tx.conn.execute(query)).all():
+        await _announce(tx, services, chat_id, user_id)
+
+
+async def clear_marked_unread(tx: WriteTx, services: Services, chat_id: int, user_id: int) -> None:
+    await tx.conn.execute(
+        sa.update(m)
+        .where(m.c.chat_id == chat_id, m.c.user_id == user_id)
+        .values(marked_unread=False)
+    )
+    await _announce(tx, services, chat_id, user_id)

@@ -1,0 +1,181 @@
+"""Editing and deleting messages.
+
+Edit: the author's own text or caption, within SHOMIK_EDIT_WINDOW_SECONDS (48 h); never a
+system message. Delete for everyone: one's own messages anywhere; any message for a group's
+owner and admins; the other side's too in a private chat (as Telegram allows). Such a message
+keeps its row and seq (so history has no holes to explain) with its text cleared, its
+reactions, pins, mentions and attachments gone; a file leaves the disk once no remaining
+attachment row uses it (a forwarded copy has its own row). Delete for me hides messages for
+one user on all their devices."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from shomik.chats import repository as chats_repo
+from shomik.db.engine import WriteTx
+from shomik.db.tables import attachments, hidden_messages, mentions, messages, pins, reactions
+from shomik.errors import Forbidden, Invalid, NotFound
+from shomik.messages import mentions as mentions_mod
+from shomik.messages import repository as repo
+from shomik.messages.events import MESSAGE_DELETED, MESSAGE_UPDATED, PIN_UPDATED
+from shomik.messages.schemas import Message, MessagesDeleted, PinUpdated
+from shomik.realtime.events import Audience, emit
+from shomik.schemas import utcnow
+from shomik.services import Services
+
+ADMINS = ("owner", "admin")
+
+
+async def edit(services: Services, user_id: int, message_id: int, content: str) -> Message:
+    async with services.db.write() as tx:
+        row = await repo.get(tx.conn, message_id)
+        if row is None or row.deleted_at is not None:
+            raise NotFound("Message not found.")
+        await chats_repo.require_member(tx.conn, row.chat_id, user_id)
+        if row.type == "system":
+            raise Invalid("System messages cannot be edited.", code="not_editable")
+        if row.sender_id != user_id:
+            raise Forbidden("You can only edit your own messages.")
+        window = services.settings.edit_window_seconds
+        if utcnow() - row.created_at > timedelta(seconds=window):
+            hours = window // 3600
+            raise Invalid(
+                f"Messages can be edited for {hours} hours after sending.", code="edit_expired"
+            )
+        text = content.strip()
+        if not text and row.type == "text":
+            raise Invalid("A message needs text: delete it instead.")
+        if text == row.content.strip():
+            (same,) = await repo.hydrate(tx.conn, [row])
+            return same  # nothing changed: no event, no "edited" mark
+        mentioned = await mentions_mod.resolve(tx.conn, row.chat_id, content, user_id)
+        await tx.conn.execute(
+            sa.update(messages)
+            .where(messages.c.id == message_id)
+            .values(content=content, edited_at=utcnow(), mentions=mentioned or None)
+        )
+        await mentions_mod.store(tx.conn, row.chat_id, message_id, row.seq, mentioned)
+        updated = await repo.get(tx.conn, message_id)
+        (message,) = await repo.hydrate(tx.conn, [updated])
+        await emit(tx, services.hub, MESSAGE_UPDATED, message, Audience(chat_id=row.chat_id))
+        return message
+
+
+async def _rows_of_one_chat(tx: WriteTx, user_id: int, ids: Sequence[int]) -> tuple[int, list[Any]]:
+    """The messages, all of one chat the user is in; a missing one is a 404."""
+    unique = list(dict.fromkeys(ids))
+    rows = (await tx.conn.execute(sa.select(messages).where(messages.c.id.in_(unique)))).all()
+    if len(rows) != len(unique):
+        raise NotFound("Message not found.")
+    chats = {r.chat_id for r in rows}
+    if len(chats) != 1:
+        raise Invalid("Messages of one chat at a time.")
+    (chat_id,) = chats
+    await chats_repo.require_member(tx.conn, chat_id, user_id)
+    return chat_id, sorted(rows, key=lambda r: r.seq)
+
+
+async def delete(
+    services: Services, user_id: int, ids: Sequence[int], for_everyone: bool
+) -> MessagesDeleted:
+    async with services.db.write() as tx:
+        chat_id, rows = await _rows_of_one_chat(tx, user_id, ids)
+        if not for_everyone:
+            return await _hide(tx, services, user_id, chat_id, rows)
+        member = await chats_repo.require_member(tx.conn, chat_id, user_id)
+        chat = await chats_repo.get(tx.conn, chat_id)
+        assert chat is not None
+        for row in rows:
+            if row.type == "system":
+                raise Invalid("System messages can only be deleted for yourself.")
+            allowed = (
+                row.sender_id == user_id
+                or chat.type == "private"
+                or (chat.type == "group" and member.role in ADMINS)
+            )
+            if not allowed:
+                raise Forbidden("Only group admins can delete other people's messages.")
+        live = [r for r in rows if r.deleted_at is None]  # deleting twice changes nothing
+        if live:
+            await _erase(tx, services, user_id, chat_id, [r.id for r in live])
+        data = MessagesDeleted(chat_id=chat_id, message_ids=[r.id for r in rows], for_everyone=True)
+        if live:
+            event = data.model_copy(update={"message_ids": [r.id for r in live]})
+            await emit(tx, services.hub, MESSAGE_DELETED, event, Audience(chat_id=chat_id))
+        return data
+
+
+async def _hide(
+    tx: WriteTx, services: Services, user_id: int, chat_id: int, rows: list[Any]
+) -> MessagesDeleted:
+    hidden = sa.select(hidden_messages.c.message_id).where(
+        hidden_messages.c.user_id == user_id,
+        hidden_messages.c.message_id.in_([r.id for r in rows]),
+    )
+    already = {mid for (mid,) in (await tx.conn.execute(hidden)).all()}
+    new = [r.id for r in rows if r.id not in already]
+    data = MessagesDeleted(chat_id=chat_id, message_ids=[r.id for r in rows], for_everyone=False)
+    if new:
+        await tx.conn.execute(
+            sa.insert(hidden_messages),
+            [{"user_id": user_id, "message_id": mid, "chat_id": chat_id} for mid in new],
+        )
+        event = data.model_copy(update={"message_ids": new})
+        await emit(tx, services.hub, MESSAGE_DELETED, event, Audience(user_id=user_id))
+    return data
+
+
+async def _erase(
+    tx: WriteTx, services: Services, user_id: int, chat_id: int, ids: list[int]
+) -> None:
+    conn = tx.conn
+    await conn.execute(
+        sa.update(messages)
+        .where(messages.c.id.in_(ids))
+        .values(content="", deleted_at=utcnow(), mentions=None, meta=None)
+    )
+    await conn.execute(sa.delete(reactions).where(reactions.c.message_id.in_(ids)))
+    await conn.execute(sa.delete(mentions).where(mentions.c.message_id.in_(ids)))
+    pinned = sa.select(pins.c.message_id).where(
+        pins.c.chat_id == chat_id, pins.c.message_id.in_(ids)
+    )
+    for (message_id,) in (await conn.execute(pinned)).all():
+        await conn.execute(sa.delete(pins).where(pins.c.message_id == message_id))
+        unpinned = PinUpdated(
+            chat_id=chat_id, message_id=message_id, pinned=False, by=user_id, message=None
+        )
+        await emit(tx, services.hub, PIN_UPDATED, unpinned, Audience(chat_id=chat_id))
+    files = (
+        await conn.execute(
+            sa.select(attachments.c.id, attachments.c.storage_name).where(
+                attachments.c.message_id.in_(ids)
+            )
+        )
+    ).all()
+    if not files:
+        return
+    await conn.execute(sa.delete(attachments).where(attachments.c.message_id.in_(ids)))
+    names = {f.storage_name for f in files}
+    still_used = sa.select(attachments.c.storage_name).where(attachments.c.storage_name.in_(names))
+    orphans = names - {n for (n,) in (await conn.execute(still_used)).all()}
+    if orphans:
+        uploads = services.settings.uploads_dir
+
+        def unlink() -> None:
+            for name in orphans:
+                for path in (uploads / name, uploads / f"{name}.thumb.webp"):
+                    with contextlib.suppress(FileNotFoundError):
+                        path.unlink()
+
+        async def remove_files() -> None:
+            # After the commit: a rolled-back delete must not have lost the file.
+            await asyncio.to_thread(unlink)
+
+        tx.after_commit(remove_files)

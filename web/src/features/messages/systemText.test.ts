@@ -1,0 +1,58 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createPinia, setActivePinia } from 'pinia'
+import type { Message } from '@/api/types'
+import { setLanguage } from '@/i18n'
+import { person } from '@/features/chats/testing'
+import { useUsersStore } from '@/stores/users'
+import { systemText } from './systemText'
+
+function note(content: string, meta: Record<string, unknown>): Message {
+  return {
+    id: 1, chatId: 5, seq: 1, senderId: 1, type: 'system', content, createdAt: '2026-11-24T09:00:00Z',
+    attachments: [], reactions: {}, readBy: [], replyTo: null, replyPreview: null, clientId: null,
+    meta, editedAt: null, deletedAt: null, forwardedFrom: null, mentions: [],
+  }
+}
+
+beforeEach(() => {
+  setActivePinia(createPinia())
+  const users = useUsersStore()
+  users.upsert(person(1, 'Alice'))
+  users.upsert(person(2, 'Bob'))
+  users.upsert(person(3, 'Carol'))
+})
+afterEach(() => { setLanguage('en') })
+
+describe('system messages in the interface language', () => {
+  it('composes them again from meta, in Russian', () => {
+    setLanguage('ru')
+    expect(systemText(note('Alice created the group «Team»', { event: 'group_created', actorId: 1, userIds: [2] })))
+      .toBe('Alice создал(а) группу «Team»')
+    expect(systemText(note('Alice added Bob, Carol', { event: 'members_added', actorId: 1, userIds: [2, 3] })))
+      .toBe('Alice добавил(а) Bob, Carol')
+    expect(systemText(note('Alice made Bob an admin', { event: 'role_changed', actorId: 1, userIds: [2], role: 'admin' })))
+      .toBe('Alice назначил(а) Bob администратором')
+    expect(systemText(note('Bob left the group', { event: 'member_left', actorId: 2, userIds: [2] })))
+      .toBe('Bob покинул(а) группу')
+    expect(systemText(note('Alice pinned «Hello there»', { event: 'message_pinned', actorId: 1, messageId: 9 })))
+      .toBe('Alice закрепил(а) «Hello there»')
+    expect(systemText(note('Missed video call', { event: 'call', actorId: 1, call: { media: 'video', outcome: 'missed' } })))
+      .toBe('Пропущенный видеозвонок')
+    expect(systemText(note('Audio call, 1:05', { event: 'call', actorId: 1, call: { media: 'audio', outcome: 'answered', durationSeconds: 65 } })))
+      .toBe('Аудиозвонок, 1:05')
+  })
+
+  it('says the same as the server in English', () => {
+    expect(systemText(note('Alice renamed the group to «Crew»', { event: 'group_renamed', actorId: 1, name: 'Crew' })))
+      .toBe('Alice renamed the group to «Crew»')
+    expect(systemText(note('Audio call, 1:02:03', { event: 'call', actorId: 1, call: { media: 'audio', outcome: 'answered', durationSeconds: 3723 } })))
+      .toBe('Audio call, 1:02:03')
+  })
+
+  it("falls back to the server's text for what it does not know", () => {
+    setLanguage('ru')
+    expect(systemText(note('Dana joined', { event: 'something_new', actorId: 1 }))).toBe('Dana joined')
+    expect(systemText(note('Zed removed Bob', { event: 'member_removed', actorId: 99, userIds: [2] }))).toBe('Zed removed Bob')
+    expect(systemText(note('Plain note', {}))).toBe('Plain note')
+  })
+})
