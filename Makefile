@@ -7,7 +7,7 @@ WEB_DEPS := web/node_modules/.installed
 WEB_BUILD := web/dist/index.html
 WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/package-lock.json
 
-.PHONY: install install-server browser run test lint typecheck unit calls web-check bench bench-web schema clean
+.PHONY: install install-server browser run test lint typecheck unit calls web-check bench bench-web bench-search schema clean
 
 install: install-server browser
 
@@ -62,6 +62,10 @@ web-check: $(WEB_DEPS)
 	cd web && npm run --silent test
 
 test: lint typecheck web-check unit calls
+
+# Search, around= and history on 1,000,000 messages, SQLite then PostgreSQL (docs/benchmarks.md).
+bench-search: install
+	$(BIN)/python -m benchmarks.search
 
 schema: install
 	$(BIN)/shomik schema --out schema

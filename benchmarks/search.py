@@ -35,11 +35,13 @@ import statistics
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from functools import partial
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
 
 import asyncpg
+import sqlalchemy as sa
 
 from benchmarks.report import machine, source_version
 from shomik.db.engine import Database, make_engine
@@ -218,12 +220,12 @@ async def timed(call: Callable[[], Awaitable[Any]], samples: int) -> dict[str, f
 
 
 QUERIES = {
-    "common word (привет)": "привет",
-    "common English word (meeting)": "meeting",
+    "common word": "привет",
+    "common English word": "meeting",
     "mid word": "",  # filled in from the vocabulary: rank 500
     "rare word": "",  # rank 15000
-    "prefix (прив)": "прив",
-    "two words (проект код)": "проект код",
+    "prefix": "прив",
+    "two words": "проект код",
     "found nowhere": "zzzqqqxx",
 }
 
@@ -238,28 +240,28 @@ async def measure(settings: Settings, full: bool, samples: int) -> dict[str, Any
     out: dict[str, Any] = {}
     try:
         async with db.read() as conn:
-            big = (await conn.exec_driver_sql("SELECT last_seq FROM chats WHERE id = 1")).scalar()
+            big = (await conn.execute(sa.text("SELECT last_seq FROM chats WHERE id = 1"))).scalar()
         big_chat_size = int(big or 0)
         for name, q in queries.items() if full else ():
             page = await search_service.search(services, ME, q, None, 20, None)
             last = page.results[-1].message.id if page.results else None
             stats = await timed(
-                lambda q=q: search_service.search(services, ME, q, None, 20, None), samples
+                partial(search_service.search, services, ME, q, None, 20, None), samples
             )
             out[f"search all chats: {name} ({q})"] = {**stats, "hits": len(page.results)}
             if last is not None and page.has_more:
                 stats = await timed(
-                    lambda q=q, last=last: search_service.search(services, ME, q, None, 20, last),
+                    partial(search_service.search, services, ME, q, None, 20, last),
                     samples,
                 )
                 out[f"search all chats, page 2: {name}"] = stats
         in_chat = (("common word", "привет"), ("rare word", vocab[15000])) if full else ()
         for name, q in in_chat:
             out[f"search in the busy chat: {name}"] = await timed(
-                lambda q=q: search_service.search(services, ME, q, 1, 20, None), samples
+                partial(search_service.search, services, ME, q, 1, 20, None), samples
             )
             out[f"search in a small chat: {name}"] = await timed(
-                lambda q=q: search_service.search(services, ME, q, 6, 20, None), samples
+                partial(search_service.search, services, ME, q, 6, 20, None), samples
             )
         out["around= page (busy chat, random message)"] = await timed(
             lambda: search_service.around(

@@ -26,7 +26,7 @@ async def test_register_returns_a_token_and_the_user(server: ServerProcess) -> N
     assert body["token_type"] == "bearer" and body["access_token"].count(".") == 2
     user = body["user"]
     assert user["username"] == name and user["displayName"] == name
-    assert user["params"] == {"theme": "dark", "messageTextSize": 16}
+    assert user["params"] == {"theme": "dark", "messageTextSize": 16, "language": None}
     assert user["status"] == "offline"
     claims = jwt.decode(body["access_token"], options={"verify_signature": False})
     assert claims["exp"] - claims["iat"] == 7 * 24 * 3600

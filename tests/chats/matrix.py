@@ -108,6 +108,32 @@ async def _unpin(s: Scene) -> str:
     return await ws_outcome(s.ws, "message:unpin", {"chatId": s.chat_id, "messageId": s.pinned})
 
 
+async def _edit_others(s: Scene) -> str:
+    # `reacted` is the owner's (the peer's in a private chat): only its author may edit it.
+    data = {"messageId": s.reacted, "content": f"edited by {s.actor.username}"}
+    return await ws_outcome(s.ws, "message:edit", data)
+
+
+async def _delete_for_everyone(s: Scene) -> str:
+    data = {"messageIds": [s.unpinned], "forEveryone": True}
+    return await ws_outcome(s.ws, "message:delete", data)
+
+
+async def _delete_for_me(s: Scene) -> str:
+    data = {"messageIds": [s.pinned], "forEveryone": False}
+    return await ws_outcome(s.ws, "message:delete", data)
+
+
+async def _forward_here(s: Scene) -> str:
+    data = {"messageIds": [s.reacted], "toChatId": s.chat_id, "clientId": client_id()}
+    return await ws_outcome(s.ws, "message:forward", data)
+
+
+async def _settings(s: Scene) -> str:
+    url = f"/api/chats/{s.chat_id}/settings"
+    return rest_outcome(await s.actor.http.patch(url, json={"archived": True}))
+
+
 async def _typing_start(s: Scene) -> str:
     return await ws_outcome(s.ws, "typing:start", {"chatId": s.chat_id})
 
@@ -132,6 +158,14 @@ ACTIONS: dict[str, Action] = {
     "reaction:remove": Action(_unreact, True, "reaction:updated"),
     "message:pin": Action(_pin, True, "pin:updated"),
     "message:unpin": Action(_unpin, True, "pin:updated"),
+    "message:edit (another's)": Action(_edit_others, True, "message:updated"),
+    "message:forward (into the chat)": Action(_forward_here, True, "message:new"),
+    "message:delete for everyone (another's)": Action(
+        _delete_for_everyone, True, "message:deleted"
+    ),
+    # Only the actor's own view changes, and only their sockets hear of it.
+    "message:delete for me": Action(_delete_for_me, False),
+    "PATCH settings": Action(_settings, False),
     "typing:start": Action(_typing_start, False, "typing:update"),
     "typing:stop": Action(_typing_stop, False, "typing:update"),
     "DELETE member (self: leave)": Action(_leave, True, "chat:updated"),

@@ -120,7 +120,7 @@ async def test_the_list_is_ordered_by_newest_activity(users: Any) -> None:
     # A private chat nobody wrote in yet is listed for its creator only (first, by its
     # creation), and for the other person from its first message on.
     with_dave = (await dave.private_chat(alice))["id"]
-    assert [c["id"] for c in await fetch_list(dave)][0] == with_dave
+    assert next(c["id"] for c in await fetch_list(dave)) == with_dave
     assert await order() == [group, with_bob, with_carol]
     await dave.send(with_dave, "hi Alice")
     assert await order() == [with_dave, group, with_bob, with_carol]

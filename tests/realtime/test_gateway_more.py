@@ -70,3 +70,18 @@ async def test_compression_is_negotiated_unless_turned_off(make_server: Any) -> 
             assert conn.response is not None
             extensions = conn.response.headers.get("Sec-WebSocket-Extensions") or ""
             assert ("permessage-deflate" in extensions) is expected, (setting, extensions)
+
+
+async def test_ready_carries_the_settings_a_client_needs(users: Any) -> None:
+    (alice,) = await users(1)
+    ws = await alice.ws()
+    config = ws.of_type("ready")[0]["data"]["config"]
+    assert config == {
+        "typingTtlSeconds": 6.0,
+        "callGraceSeconds": 10.0,
+        "historyPageSize": 50,
+        "editWindowSeconds": 48 * 3600,
+        "maxMessageLength": 4096,
+        "maxAttachments": 10,
+        "maxPinnedChats": 5,
+    }

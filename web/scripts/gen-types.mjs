@@ -40,7 +40,35 @@ async function protocol() {
   return ts
 }
 
-const files = { 'openapi.ts': await openapi(), 'protocol.ts': await protocol() }
+// The unions of every event and command frame and the command -> ack map, from the
+// frame definitions' names (Event_*, Command_*, Ack_*): a new server event or command
+// reaches the client's types (and its dispatch table's exhaustiveness) with `npm run gen`.
+async function frames() {
+  const defs = JSON.parse(await readFile(new URL('protocol.json', root), 'utf8')).$defs
+  const tsName = (name) => name.split('_').map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join('')
+  const of = (prefix) => Object.keys(defs).filter((n) => n.startsWith(prefix)).sort()
+  const typeOf = (name) => defs[name].properties.type.const
+  const union = (names) => names.map((n) => `  | P.${tsName(n)}`).join('\n')
+  const commands = of('Command_')
+  const acks = commands.map((n) => `  '${typeOf(n)}': P.${tsName(n.replace('Command_', 'Ack_'))}`)
+  return `${banner}import type * as P from './protocol'
+
+/** Every event the server sends, durable (with \`seq\`) or ephemeral. */
+export type AnyServerEvent =
+${union(of('Event_'))}
+
+/** Every command a client may send. */
+export type AnyCommandFrame =
+${union(commands)}
+
+/** Each command's ack frame. */
+export interface AckFrames {
+${acks.join('\n')}
+}
+`
+}
+
+const files = { 'openapi.ts': await openapi(), 'protocol.ts': await protocol(), 'frames.ts': await frames() }
 const check = process.argv.includes('--check')
 let stale = false
 for (const [name, text] of Object.entries(files)) {

@@ -27,7 +27,7 @@ from shomik.messages import repository as repo
 from shomik.messages.events import MESSAGE_DELETED, MESSAGE_UPDATED, PIN_UPDATED
 from shomik.messages.schemas import Message, MessagesDeleted, PinUpdated
 from shomik.realtime.events import Audience, emit
-from shomik.schemas import utcnow
+from shomik.schemas import as_utc, utcnow
 from shomik.services import Services
 
 ADMINS = ("owner", "admin")
@@ -44,7 +44,7 @@ async def edit(services: Services, user_id: int, message_id: int, content: str) 
         if row.sender_id != user_id:
             raise Forbidden("You can only edit your own messages.")
         window = services.settings.edit_window_seconds
-        if utcnow() - row.created_at > timedelta(seconds=window):
+        if utcnow() - as_utc(row.created_at) > timedelta(seconds=window):
             hours = window // 3600
             raise Invalid(
                 f"Messages can be edited for {hours} hours after sending.", code="edit_expired"
@@ -74,12 +74,12 @@ async def _rows_of_one_chat(tx: WriteTx, user_id: int, ids: Sequence[int]) -> tu
     rows = (await tx.conn.execute(sa.select(messages).where(messages.c.id.in_(unique)))).all()
     if len(rows) != len(unique):
         raise NotFound("Message not found.")
-    chats = {r.chat_id for r in rows}
+    chats = sorted({r.chat_id for r in rows})
+    for chat_id in chats:  # first: a message of someone else's chat is simply not found
+        await chats_repo.require_member(tx.conn, chat_id, user_id)
     if len(chats) != 1:
         raise Invalid("Messages of one chat at a time.")
-    (chat_id,) = chats
-    await chats_repo.require_member(tx.conn, chat_id, user_id)
-    return chat_id, sorted(rows, key=lambda r: r.seq)
+    return chats[0], sorted(rows, key=lambda r: r.seq)
 
 
 async def delete(

@@ -80,7 +80,8 @@ class MessageEdit(Model):
 class MessageDelete(Model):
     message_ids: MessageIds
     # True: gone for every member; False: hidden for you only, on all your devices.
-    for_everyone: bool = False
+    # Strict: "yes" is not a decision to delete for everyone.
+    for_everyone: bool = Field(False, strict=True)
 
 
 class MessagesDeleted(Model):

@@ -17,7 +17,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from shomik.db.engine import Conn
-from shomik.db.tables import chat_members, chats, hidden_messages, messages, users
+from shomik.db.tables import chat_members, chats, messages, users
+from shomik.messages.repository import visible_to
 
 # A word, as both engines' tokenizers see one (near enough): letters and digits. Anything
 # else in a query (quotes, *, -, parentheses, AND/NEAR as words are harmless) is a separator,
@@ -54,14 +55,6 @@ def _tsquery(tokens: list[str]) -> str:
 def _dialect(conn: Conn) -> str:
     # Reads run on SQLAlchemy's AsyncConnection, which knows its dialect.
     return str(getattr(getattr(conn, "dialect", None), "name", "sqlite"))
-
-
-def visible_to(user_id: int) -> sa.ColumnElement[bool]:
-    """Messages this user may see: not deleted for everyone, not hidden for them."""
-    hidden = sa.exists().where(
-        hidden_messages.c.user_id == user_id, hidden_messages.c.message_id == messages.c.id
-    )
-    return sa.and_(messages.c.deleted_at.is_(None), ~hidden)
 
 
 async def find(

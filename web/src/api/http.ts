@@ -2,10 +2,13 @@
 // and every failure becomes an ApiError with the server's code and message.
 import type {
   Chat,
+  ChatSettings,
+  ChatSettingsUpdate,
   ChatUpdate,
   GroupChatCreate,
   Message,
   MessagePage,
+  SearchPage,
   SharedKind,
   SharedPage,
   TokenResponse,
@@ -132,6 +135,9 @@ export const api = {
     request<{ users: UserPublic[] }>('GET', `/api/users?q=${encodeURIComponent(q)}`),
   chats: () => request<{ chats: Chat[] }>('GET', '/api/chats'),
   chat: (id: number) => request<Chat>('GET', `/api/chats/${id}`),
+  updateChatSettings: (id: number, change: ChatSettingsUpdate) =>
+    request<ChatSettings>('PATCH', `/api/chats/${id}/settings`, change),
+  reorderPinned: (chatIds: number[]) => request<unknown>('PUT', '/api/chats/pinned', { chatIds }),
   openPrivate: (userId: number) => request<Chat>('POST', '/api/chats', { type: 'private', userId }),
   createGroup: (body: GroupChatCreate) => request<Chat>('POST', '/api/chats', body),
   updateChat: (id: number, body: ChatUpdate) => request<Chat>('PATCH', `/api/chats/${id}`, body),
@@ -141,11 +147,26 @@ export const api = {
     request<undefined>('DELETE', `/api/chats/${id}/members/${userId}`),
   setRole: (id: number, userId: number, role: 'admin' | 'member') =>
     request<Chat>('PATCH', `/api/chats/${id}/members/${userId}`, { role }),
-  history: (id: number, page: { before?: number; after?: number; limit?: number }) => {
+  /** A page of history: the newest, older than `before`, newer than `after`, or the page
+   * holding seq `around` (then `hasMore` tells of older messages and `hasNewer` of newer). */
+  history: (
+    id: number,
+    page: { before?: number; after?: number; around?: number; limit?: number },
+  ) => {
     const q = new URLSearchParams({ limit: String(page.limit ?? 50) })
     if (page.before !== undefined) q.set('before', String(page.before))
     if (page.after !== undefined) q.set('after', String(page.after))
+    if (page.around !== undefined) q.set('around', String(page.around))
     return request<MessagePage>('GET', `/api/chats/${id}/messages?${q.toString()}`)
+  },
+  /** Messages matching every word of `q` (1-256 characters), newest first, in all the user's
+   * chats or in `chatId`; page on with `before` = the last result's message id. The first
+   * page across all chats also lists chats and people matching by name. */
+  search: (q: string, page: { chatId?: number; before?: number; limit?: number } = {}) => {
+    const params = new URLSearchParams({ q, limit: String(page.limit ?? 20) })
+    if (page.chatId !== undefined) params.set('chatId', String(page.chatId))
+    if (page.before !== undefined) params.set('before', String(page.before))
+    return request<SearchPage>('GET', `/api/search?${params.toString()}`)
   },
   /** A chat's shared media, files or links, newest first; `before` = the last item's seq. */
   shared: (id: number, kind: SharedKind, page: { before?: number; limit?: number } = {}) => {

@@ -2,6 +2,7 @@
 // protocol.ts). Nothing here is written by hand but the aliases.
 import type { components, operations } from './openapi'
 import type * as P from './protocol'
+import type { AckFrames, AnyCommandFrame, AnyServerEvent } from './frames'
 
 type S = components['schemas']
 export type Chat = S['Chat']
@@ -9,6 +10,9 @@ export type Member = S['Member']
 export type Message = S['Message']
 export type MessagePage = S['MessagePage']
 export type SharedPage = S['SharedPage']
+export type SearchPage = S['SearchPage']
+export type SearchResult = S['SearchResult']
+export type SnippetPart = S['SnippetPart']
 export type SharedKind = operations['shared_api_chats__chat_id__shared_get']['parameters']['query']['kind']
 export type Attachment = S['AttachmentOut']
 export type Upload = S['UploadOut']
@@ -20,11 +24,16 @@ export type UserUpdate = S['UserUpdate']
 export type TokenResponse = S['TokenResponse']
 export type GroupChatCreate = S['GroupChatCreate']
 export type ChatUpdate = S['ChatUpdate']
+export type ChatSettings = S['ChatSettings']
+export type ChatSettingsUpdate = S['ChatSettingsUpdate']
 export type ErrorResponse = S['ErrorResponse']
 
 export type {
   ChatInfo,
   ChatRemoved,
+  ChatSettingsChanged,
+  ClientConfig,
+  MessagesDeleted,
   AuthFrame,
   ReadyFrame,
   ResyncRequiredFrame,
@@ -37,21 +46,11 @@ export type {
   UserStatus,
 } from './protocol'
 
-// Every server event, keyed by its `type`: the dispatch table is typed from this, so a
-// missing handler is a compile error. Call events carry no `seq` (ephemeral, never
-// replayed: docs/calls.md §2), so sync.ts's seq bookkeeping skips them.
-export type ServerEvent =
-  | CallEvent
-  | P.EventChatNew
-  | P.EventChatRemoved
-  | P.EventChatUpdated
-  | P.EventMessageNew
-  | P.EventPinUpdated
-  | P.EventReactionUpdated
-  | P.EventReadUpdated
-  | P.EventTypingUpdate
-  | P.EventUserStatus
-  | P.EventUserUpdated
+// Every server event, keyed by its `type` (the union is generated: frames.ts): the
+// dispatch table is typed from this, so a missing handler is a compile error. Call
+// events carry no `seq` (ephemeral, never replayed: docs/calls.md §2), so sync.ts's seq
+// bookkeeping skips them.
+export type ServerEvent = AnyServerEvent
 export type EventType = ServerEvent['type']
 export type EventOf<T extends EventType> = Extract<ServerEvent, { type: T }>
 
@@ -72,40 +71,8 @@ export type CallEndReason = P.CallEnded['reason']
 /** What `call:signal` carries: exactly one of `{sdp}` or `{candidate}`. */
 export type CallSignalData = P.CallSignal['data']
 
-type CommandFrame =
-  | P.CommandCallAccept
-  | P.CommandCallDecline
-  | P.CommandCallEnd
-  | P.CommandCallJoin
-  | P.CommandCallSignal
-  | P.CommandCallStart
-  | P.CommandMessagePin
-  | P.CommandMessageRead
-  | P.CommandMessageSend
-  | P.CommandMessageUnpin
-  | P.CommandPresenceSet
-  | P.CommandReactionAdd
-  | P.CommandReactionRemove
-  | P.CommandTypingStart
-  | P.CommandTypingStop
+type CommandFrame = AnyCommandFrame
 export type CommandType = CommandFrame['type']
 export type CommandData<T extends CommandType> = Extract<CommandFrame, { type: T }>['data']
 
-interface Acks {
-  'call:accept': P.AckCallAccept
-  'call:decline': P.AckCallDecline
-  'call:end': P.AckCallEnd
-  'call:join': P.AckCallJoin
-  'call:signal': P.AckCallSignal
-  'call:start': P.AckCallStart
-  'message:pin': P.AckMessagePin
-  'message:read': P.AckMessageRead
-  'message:send': P.AckMessageSend
-  'message:unpin': P.AckMessageUnpin
-  'presence:set': P.AckPresenceSet
-  'reaction:add': P.AckReactionAdd
-  'reaction:remove': P.AckReactionRemove
-  'typing:start': P.AckTypingStart
-  'typing:stop': P.AckTypingStop
-}
-export type CommandReply<T extends CommandType> = Acks[T]['data']
+export type CommandReply<T extends CommandType> = AckFrames[T]['data']

@@ -1,7 +1,7 @@
 // The one WebSocket client: authenticates in its first frame (the token never goes in the
 // URL), resumes with `since`, reconnects with backoff, and turns commands into promises
 // settled by the server's ack or error. The lifecycle is an explicit state machine.
-import type { CommandData, CommandReply, CommandType, ServerEvent, UserMe } from '@/api/types'
+import type { ClientConfig, CommandData, CommandReply, CommandType, ServerEvent, UserMe } from '@/api/types'
 import { backoffDelay } from './backoff'
 import { t } from '@/i18n'
 
@@ -47,7 +47,7 @@ export class CommandError extends Error {
 export interface RealtimeHandlers {
   /** Authenticated. `resumed` is false on a fresh start or after `resync_required`:
    *  the caller must refetch its state over REST. */
-  onReady(info: { user: UserMe; seq: number; resumed: boolean }): void
+  onReady(info: { user: UserMe; seq: number; resumed: boolean; config: ClientConfig }): void
   onEvent(event: ServerEvent): void
   onStateChange?(state: ConnectionState): void
   /** The token was refused: stop and log out; never retry (delivery guide §8). */
@@ -71,7 +71,7 @@ interface Pending {
 }
 
 type Incoming =
-  | { type: 'ready'; data: { user: UserMe; seq: number } }
+  | { type: 'ready'; data: { user: UserMe; seq: number; config: ClientConfig } }
   | { type: 'resync_required'; data: { seq: number } }
   | { type: 'ack'; ref: string; data: unknown }
   | { type: 'error'; ref: string | null; error: { code: string; message: string; retryAfter?: number } }
@@ -186,7 +186,7 @@ export class RealtimeClient {
         const seq = this.resyncSeq ?? frame.data.seq
         this.resyncSeq = null
         this.transition('ready')
-        this.options.handlers.onReady({ user: frame.data.user, seq, resumed })
+        this.options.handlers.onReady({ user: frame.data.user, seq, resumed, config: frame.data.config })
         return
       }
       case 'resync_required':

@@ -1,6 +1,6 @@
 // One handler per server event, in a table typed by the protocol: an event type without
 // a handler here is a compile error.
-import type { EventOf, EventType } from '@/api/types'
+import type { EventOf, EventType, Message } from '@/api/types'
 import { useAuthStore } from '@/stores/auth'
 import { useChatsStore } from '@/stores/chats'
 import { useMessagesStore } from '@/stores/messages'
@@ -12,6 +12,22 @@ import { useToastsStore } from '@/features/notifications/toasts'
 import { removalText } from '@/features/chats/removal'
 
 export type Handlers = { [K in EventType]: (event: EventOf<K>) => void }
+
+/** This stored message is in the stores already: its ack and its `message:new` both reach
+ *  the sending tab (whichever comes second changes nothing, so it is not applied again). */
+function applied(message: Message): boolean {
+  if ((useChatsStore().byId.get(message.chatId)?.lastSeq ?? 0) < message.seq) return false
+  const timeline = useMessagesStore().timelines.get(message.chatId)
+  // A timeline not loaded gets the message with its page; one loaded must hold it.
+  return !timeline?.ready || timeline.messages.some((m) => m.id === message.id)
+}
+
+/** The ack of this tab's own `message:send` (the outbox's callback in sync.ts). */
+export function applyOwnAck(message: Message): void {
+  if (applied(message)) return
+  useChatsStore().applyMessage(message, true)
+  useMessagesStore().receive(message)
+}
 
 export function createHandlers(isViewing: (chatId: number) => boolean): Handlers {
   const chats = useChatsStore()
@@ -45,12 +61,23 @@ export function createHandlers(isViewing: (chatId: number) => boolean): Handlers
     'message:new': ({ data }) => {
       const viewing = isViewing(data.chatId)
       const fresh = (chats.byId.get(data.chatId)?.lastSeq ?? 0) < data.seq
-      chats.applyMessage(data, viewing)
-      messages.receive(data)
+      if (!applied(data)) {
+        chats.applyMessage(data, viewing)
+        messages.receive(data)
+      }
       if (data.senderId === auth.user?.id) outbox.settle(data.clientId)
       else if (fresh && data.type !== 'system') notifyMessage(data, viewing)
       if (data.senderId !== null) users.stopTyping(data.chatId, data.senderId)
     },
+    'message:updated': ({ data }) => {
+      chats.applyEdited(data)
+      messages.update(data)
+    },
+    'message:deleted': ({ data }) => {
+      messages.remove(data.chatId, data.messageIds, data.forEveryone)
+      void chats.applyDeleted(data)
+    },
+    'chat:settings': ({ data }) => { chats.applySettings(data) },
     'pin:updated': ({ data }) => { chats.applyPin(data) },
     'reaction:updated': ({ data }) => { messages.applyReactions(data) },
     'read:updated': ({ data }) => { chats.applyRead(data) },

@@ -8,20 +8,19 @@ import { useMessagesStore } from '@/stores/messages'
 import { useOutboxStore, type OutboxItem } from '@/stores/outbox'
 import { useUsersStore } from '@/stores/users'
 import { clearMediaCache } from '@/lib/media'
-import { RealtimeClient, type ConnectionState } from './client'
-import { createHandlers, type Handlers } from './handlers'
+import { RealtimeClient } from './client'
+import { applyOwnAck, createHandlers, type Handlers } from './handlers'
+import { config, connection, setRealtime } from './state'
 import { t } from '@/i18n'
 
-export const connection = ref<ConnectionState>('idle')
+// The connection's state, the client and the server's settings live in a leaf module that
+// features import without importing the stores and handlers (no import cycles).
+export { config, connection, realtime } from './state'
 /** True until the first state is loaded after sign-in or a resync. */
 export const syncing = ref(false)
 
 let client: RealtimeClient | null = null
 let lastSeq: number | null = null
-
-export function realtime(): RealtimeClient | null {
-  return client
-}
 
 function socketUrl(): string {
   return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`
@@ -46,8 +45,18 @@ export function startSync(): void {
       if (lastSeq !== null && event.seq <= lastSeq) return
       lastSeq = event.seq
     }
-    const handler = handlers[event.type] as (e: ServerEvent) => void
-    handler(event)
+    // A newer server may send an event this client does not know: logged and skipped,
+    // never thrown (a throw here would stop a resync and lose the events buffered after).
+    const handler = (handlers as Partial<Record<string, (e: ServerEvent) => void>>)[event.type]
+    if (!handler) {
+      console.warn(`shomik: ignoring unknown event ${event.type}`)
+      return
+    }
+    try {
+      handler(event)
+    } catch (e) {
+      console.error(`shomik: handling ${event.type} failed`, e)
+    }
   }
 
   const send = (item: OutboxItem): Promise<Message> => {
@@ -60,10 +69,7 @@ export function startSync(): void {
       attachmentIds: item.attachments.map((a) => a.id),
     })
   }
-  outbox.configure(send, (message) => {
-    chats.applyMessage(message, true)
-    messages.receive(message)
-  })
+  outbox.configure(send, applyOwnAck)
 
   client = new RealtimeClient({
     url: socketUrl(),
@@ -80,8 +86,9 @@ export function startSync(): void {
         if (buffer) buffer.push(event)
         else dispatch(event)
       },
-      onReady: ({ user, seq, resumed }) => {
+      onReady: ({ user, seq, resumed, config: settings }) => {
         auth.setUser(user)
+        config.value = settings
         // A new connection counts as active; a tab opened or reconnected in the background
         // says it is hidden, or it would keep its user "online" for everyone.
         if (document.visibilityState === 'hidden') sendPresence(false)
@@ -110,6 +117,7 @@ export function startSync(): void {
       },
     },
   })
+  setRealtime(client)
   window.addEventListener('online', onOnline)
   window.addEventListener('offline', onOffline)
   document.addEventListener('visibilitychange', onVisibility)
@@ -136,6 +144,7 @@ function sendPresence(visible: boolean): void {
 export function stopSync(): void {
   client?.stop()
   client = null
+  setRealtime(null)
   lastSeq = null
   window.removeEventListener('online', onOnline)
   window.removeEventListener('offline', onOffline)

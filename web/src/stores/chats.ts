@@ -4,10 +4,11 @@
 import { defineStore } from 'pinia'
 import { computed, reactive, ref, watch } from 'vue'
 import { api } from '@/api/http'
-import type { Chat, ChatInfo, ChatRemoved, Message, PinUpdated, ReadUpdated } from '@/api/types'
+import type { Chat, ChatInfo, ChatRemoved, ChatSettingsChanged, Message, MessagesDeleted, PinUpdated, ReadUpdated } from '@/api/types'
 import { load, save } from '@/lib/storage'
 import { useAuthStore } from './auth'
 import { useUsersStore } from './users'
+import { compareChats, splitList } from './chatOrder'
 
 export const useChatsStore = defineStore('chats', () => {
   const byId = reactive(new Map<number, Chat>())
@@ -30,14 +31,11 @@ export const useChatsStore = defineStore('chats', () => {
     },
   )
 
-  const sorted = computed(() =>
-    [...byId.values()].sort((a, b) => activity(b).localeCompare(activity(a))),
-  )
+  /** Every chat, archived ones too, in list order (pickers: forward to…). */
+  const sorted = computed(() => [...byId.values()].sort(compareChats))
+  /** The chat list (`main`) and the Archived folder (`archived`), pinned chats first. */
+  const lists = computed(() => splitList(byId.values()))
   const totalUnread = computed(() => [...byId.values()].reduce((n, c) => n + c.unreadCount, 0))
-
-  function activity(chat: Chat): string {
-    return chat.lastMessage?.createdAt ?? chat.createdAt
-  }
 
   function meId(): number | null {
     return useAuthStore().user?.id ?? null
@@ -89,10 +87,51 @@ export const useChatsStore = defineStore('chats', () => {
     const mine = message.senderId === meId()
     byId.set(chat.id, {
       ...chat,
+      // Sending reads everything up to one's own message: the server moved the position
+      // without a word, and so does the client (no `message:read` round trip for it).
+      members: mine ? chat.members.map((m) => (m.user.id === message.senderId ? readUpTo(m, message.seq) : m)) : chat.members,
       lastSeq: message.seq,
       lastMessage: message,
-      unreadCount: mine || seen ? chat.unreadCount : chat.unreadCount + 1,
+      unreadCount: mine ? 0 : seen ? chat.unreadCount : chat.unreadCount + 1,
     })
+  }
+
+  function readUpTo<M extends { lastReadSeq: number }>(member: M, seq: number): M {
+    return member.lastReadSeq < seq ? { ...member, lastReadSeq: seq } : member
+  }
+
+  /** An edited message: the preview and the pinned bar show the new text. */
+  function applyEdited(message: Message): void {
+    const chat = byId.get(message.chatId)
+    if (!chat) return
+    byId.set(chat.id, {
+      ...chat,
+      lastMessage: chat.lastMessage?.id === message.id ? message : chat.lastMessage,
+      pinnedMessages: chat.pinnedMessages.map((m) => (m.id === message.id ? message : m)),
+    })
+  }
+
+  /** Messages deleted (for everyone or for this user): unpinned here at once; the
+   *  preview and the counts are the server's to say (what is left to show, what is left
+   *  unread), so the chat is fetched again when they could have changed. */
+  async function applyDeleted(deleted: MessagesDeleted): Promise<void> {
+    const chat = byId.get(deleted.chatId)
+    if (!chat) return
+    const gone = new Set(deleted.messageIds)
+    byId.set(chat.id, { ...chat, pinnedMessages: chat.pinnedMessages.filter((m) => !gone.has(m.id)) })
+    const touched = (chat.lastMessage && gone.has(chat.lastMessage.id)) || chat.unreadCount > 0 || chat.unreadMentions > 0
+    if (!touched) return
+    try {
+      const fresh = await api.chat(chat.id)
+      if (byId.has(chat.id)) upsert(fresh)
+    } catch {
+      // Gone meanwhile, or offline: the next resync says what is true.
+    }
+  }
+
+  function applySettings(changed: ChatSettingsChanged): void {
+    const chat = byId.get(changed.chatId)
+    if (chat) byId.set(chat.id, { ...chat, settings: changed.settings })
   }
 
   function applyRead(read: ReadUpdated): void {
@@ -137,7 +176,7 @@ export const useChatsStore = defineStore('chats', () => {
   }
 
   return {
-    byId, removals, loaded, activeId, sorted, totalUnread,
-    refresh, upsert, applyInfo, remove, removed, applyMessage, applyRead, applyPin, peerOf, readByOthers, reset,
+    byId, removals, loaded, activeId, sorted, lists, totalUnread,
+    refresh, upsert, applyInfo, remove, removed, applyMessage, applyEdited, applyDeleted, applySettings, applyRead, applyPin, peerOf, readByOthers, reset,
   }
 })

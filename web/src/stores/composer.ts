@@ -63,9 +63,23 @@ export const useComposerStore = defineStore('composer', () => {
   let saveTimer: ReturnType<typeof setTimeout> | null = null
 
   function setReply(chatId: number, message: Message | null): void {
+    // A reply and an edit do not mix: replying ends the edit (its text was not saved).
+    if (message) editing.delete(chatId)
     if (message) replyTo.set(chatId, message)
     else replyTo.delete(chatId)
     focusTick.set(chatId, (focusTick.get(chatId) ?? 0) + 1)
+  }
+
+  /** The message being edited in a chat's composer (its menu's "Edit", or Arrow Up): the
+   *  composer shows its text instead of the draft, which comes back when the edit ends. */
+  const editing = reactive(new Map<number, Message>())
+  function startEdit(chatId: number, message: Message): void {
+    replyTo.delete(chatId)
+    editing.set(chatId, message)
+    focusTick.set(chatId, (focusTick.get(chatId) ?? 0) + 1)
+  }
+  function endEdit(chatId: number): void {
+    editing.delete(chatId)
   }
 
   function draft(chatId: number): string {
@@ -126,6 +140,7 @@ export const useComposerStore = defineStore('composer', () => {
   function reset(): void {
     for (const chatId of [...attachments.keys()]) clearAttachments(chatId)
     replyTo.clear()
+    editing.clear()
     focusTick.clear()
     for (const chatId of drafts.keys()) dirty.add(chatId)
     drafts.clear()
@@ -146,6 +161,9 @@ export const useComposerStore = defineStore('composer', () => {
     dropped,
     handOff,
     replyTo,
+    editing,
+    startEdit,
+    endEdit,
     focusTick,
     drafts,
     attachments,

@@ -4,14 +4,22 @@
 import { defineStore } from 'pinia'
 import { reactive, shallowReactive } from 'vue'
 import { api } from '@/api/http'
+import { setting } from '@/realtime/state'
 import type { Message, ReactionUpdated } from '@/api/types'
 
-export const PAGE_SIZE = 50
+/** A history page: the server's size (ready config), so a page is one query there. */
+function pageSize(): number {
+  return setting('historyPageSize')
+}
 
 export interface Timeline {
   messages: Message[] // ascending by seq, no gaps from the oldest loaded to the newest
   hasOlder: boolean
   loadingOlder: boolean
+  /** A window opened around an old message (search, a mention): newer messages exist past
+   *  it; they are paged in (loadNewer) or the window is left for the latest (loadLatest). */
+  hasNewer: boolean
+  loadingNewer: boolean
   /** False while a page of the newest messages has not been fetched yet. */
   ready: boolean
 }
@@ -30,11 +38,18 @@ function insertSorted(list: Message[], message: Message): void {
 export const useMessagesStore = defineStore('messages', () => {
   const timelines = reactive(new Map<number, Timeline>())
   const inflight = new Map<number, Promise<void>>()
+  // Bumped when a chat's window is replaced: a page fetched for the old window is dropped.
+  const epochs = new Map<number, number>()
+  const bump = (chatId: number): number => {
+    const e = (epochs.get(chatId) ?? 0) + 1
+    epochs.set(chatId, e)
+    return e
+  }
 
   function timeline(chatId: number): Timeline {
     let t = timelines.get(chatId)
     if (!t) {
-      timelines.set(chatId, shallowReactive({ messages: shallowReactive([]), hasOlder: false, loadingOlder: false, ready: false }))
+      timelines.set(chatId, shallowReactive({ messages: shallowReactive([]), hasOlder: false, loadingOlder: false, hasNewer: false, loadingNewer: false, ready: false }))
       t = timelines.get(chatId)
     }
     return t as Timeline
@@ -44,12 +59,16 @@ export const useMessagesStore = defineStore('messages', () => {
   function loadLatest(chatId: number): Promise<void> {
     const running = inflight.get(chatId)
     if (running) return running
+    const epoch = bump(chatId)
     const job = (async () => {
-      const page = await api.history(chatId, { limit: PAGE_SIZE })
+      const page = await api.history(chatId, { limit: pageSize() })
       const t = timeline(chatId)
+      // A window opened meanwhile (a jump) wins over the latest page.
+      if (epochs.get(chatId) !== epoch) return
       // Shallow: messages are replaced whole, never mutated in place.
       t.messages = shallowReactive(page.messages)
       t.hasOlder = page.hasMore
+      t.hasNewer = false
       t.ready = true
     })().finally(() => inflight.delete(chatId))
     inflight.set(chatId, job)
@@ -57,13 +76,15 @@ export const useMessagesStore = defineStore('messages', () => {
   }
 
   /** Fetch the page before the oldest loaded message; `limit` larger to reach a target. */
-  async function loadOlder(chatId: number, limit = PAGE_SIZE): Promise<number> {
+  async function loadOlder(chatId: number, limit = pageSize()): Promise<number> {
     const t = timeline(chatId)
     const oldest = t.messages[0]
     if (!t.hasOlder || t.loadingOlder || !oldest) return 0
     t.loadingOlder = true
+    const epoch = epochs.get(chatId)
     try {
       const page = await api.history(chatId, { before: oldest.seq, limit: Math.min(100, limit) })
+      if (epochs.get(chatId) !== epoch) return 0
       const known = new Set(t.messages.map((m) => m.id))
       const fresh = page.messages.filter((m) => !known.has(m.id))
       t.messages = shallowReactive([...fresh, ...t.messages])
@@ -72,6 +93,50 @@ export const useMessagesStore = defineStore('messages', () => {
     } finally {
       t.loadingOlder = false
     }
+  }
+
+  /** Replace the loaded messages with the page around `seq`, however old it is. */
+  async function loadAround(chatId: number, seq: number): Promise<void> {
+    const epoch = bump(chatId)
+    const page = await api.history(chatId, { around: seq, limit: pageSize() })
+    if (epochs.get(chatId) !== epoch) return
+    const t = timeline(chatId)
+    t.messages = shallowReactive(page.messages)
+    t.hasOlder = page.hasMore
+    t.hasNewer = page.hasNewer ?? false
+    t.ready = true
+  }
+
+  /** The page after the newest loaded message, in a window opened by loadAround. */
+  async function loadNewer(chatId: number): Promise<number> {
+    const t = timeline(chatId)
+    const newest = t.messages[t.messages.length - 1]
+    if (!t.hasNewer || t.loadingNewer || !newest) return 0
+    t.loadingNewer = true
+    const epoch = epochs.get(chatId)
+    try {
+      const page = await api.history(chatId, { after: newest.seq, limit: pageSize() })
+      if (epochs.get(chatId) !== epoch) return 0
+      const known = new Set(t.messages.map((m) => m.id))
+      const fresh = page.messages.filter((m) => !known.has(m.id))
+      t.messages = shallowReactive([...t.messages, ...fresh])
+      // With `after`, hasMore tells of newer messages.
+      t.hasNewer = page.hasMore
+      return fresh.length
+    } finally {
+      t.loadingNewer = false
+    }
+  }
+
+  /** Make `seq` loaded: older pages when it is near, else a window around it. */
+  async function show(chatId: number, seq: number): Promise<boolean> {
+    const t = timeline(chatId)
+    if (t.messages.some((m) => m.seq === seq)) return true
+    const oldest = t.messages[0]
+    // Within two pages of a contiguous run: keep it contiguous (scrolling down just works).
+    if (t.ready && oldest && seq < oldest.seq && oldest.seq - seq <= 2 * pageSize()) return reach(chatId, seq)
+    await loadAround(chatId, seq)
+    return t.messages.some((m) => m.seq === seq)
   }
 
   /** Load older pages until `seq` is loaded; false if it is not in the history. */
@@ -90,6 +155,13 @@ export const useMessagesStore = defineStore('messages', () => {
     const t = timelines.get(message.chatId)
     // A chat never opened keeps no timeline; its newest page is fetched on open.
     if (!t?.ready) return
+    // A window on old messages: a new message is past it (paged in when scrolled to), but a
+    // copy of one in the window (an ack) still replaces it.
+    if (t.hasNewer) {
+      const i = t.messages.findIndex((m) => m.id === message.id)
+      if (i >= 0) t.messages[i] = message
+      return
+    }
     const newest = t.messages[t.messages.length - 1]
     // A gap (missed while the page was not loaded) is closed by refetching, not guessed.
     if (newest && message.seq > newest.seq + 1) {
@@ -98,6 +170,32 @@ export const useMessagesStore = defineStore('messages', () => {
       return
     }
     insertSorted(t.messages, message)
+  }
+
+  /** An edited message (`message:updated`): replaced where it is loaded; quotes of it in
+   *  replies follow. */
+  function update(message: Message): void {
+    const t = timelines.get(message.chatId)
+    if (!t) return
+    const i = t.messages.findIndex((m) => m.id === message.id)
+    if (i >= 0) t.messages[i] = message
+    requote(t, message.id, (p) => ({ ...p, content: message.content.slice(0, 200) }))
+  }
+
+  /** Deleted for everyone or for this user (`message:deleted`): gone from the timeline;
+   *  replies to it say "Deleted message" (for everyone) from now on. */
+  function remove(chatId: number, ids: number[], forEveryone: boolean): void {
+    const t = timelines.get(chatId)
+    if (!t) return
+    const gone = new Set(ids)
+    t.messages = shallowReactive(t.messages.filter((m) => !gone.has(m.id)))
+    if (forEveryone) for (const id of ids) requote(t, id, (p) => ({ ...p, content: '', deleted: true }))
+  }
+
+  function requote(t: Timeline, id: number, change: (p: NonNullable<Message['replyPreview']>) => NonNullable<Message['replyPreview']>): void {
+    t.messages.forEach((m, i) => {
+      if (m.replyPreview?.id === id) t.messages[i] = { ...m, replyPreview: change(m.replyPreview) }
+    })
   }
 
   function applyReactions(update: ReactionUpdated): void {
@@ -128,5 +226,5 @@ export const useMessagesStore = defineStore('messages', () => {
     timelines.clear()
   }
 
-  return { timelines, timeline, loadLatest, loadOlder, reach, receive, applyReactions, find, drop, resync, reset }
+  return { timelines, timeline, loadLatest, loadOlder, loadAround, loadNewer, show, reach, receive, update, remove, applyReactions, find, drop, resync, reset }
 })

@@ -2,9 +2,13 @@
 import { defineStore } from 'pinia'
 import { reactive } from 'vue'
 import type { TypingUpdate, UserPublic, UserStatus } from '@/api/types'
+import { setting } from '@/realtime/state'
 
-// 6 s: the server's typing TTL (SHOMIK_TYPING_TTL_SECONDS); a lost "stop" expires here too.
-export const TYPING_TTL_MS = 6000
+/** The server's typing TTL (ready config; SHOMIK_TYPING_TTL_SECONDS): a lost "stop"
+ *  expires here too. */
+export function typingTtlMs(): number {
+  return setting('typingTtlSeconds') * 1000
+}
 
 export const useUsersStore = defineStore('users', () => {
   const byId = reactive(new Map<number, UserPublic>())
@@ -31,8 +35,9 @@ export const useUsersStore = defineStore('users', () => {
         chat = new Map()
         typing.set(t.chatId, chat)
       }
-      chat.set(t.userId, Date.now() + TYPING_TTL_MS)
-      timers.set(key, setTimeout(() => { stopTyping(t.chatId, t.userId) }, TYPING_TTL_MS))
+      const ttl = typingTtlMs()
+      chat.set(t.userId, Date.now() + ttl)
+      timers.set(key, setTimeout(() => { stopTyping(t.chatId, t.userId) }, ttl))
     } else {
       stopTyping(t.chatId, t.userId)
     }

@@ -7,7 +7,7 @@ import { useAuthStore } from '@/stores/auth'
 import { FakePeerConnection, FakeTrack, fakeStream } from './fakePeerConnection'
 import { CallState } from './machine'
 import type { MediaDevicesLike } from './media'
-import { SOCKET_GRACE_MS, useCallsStore } from './store'
+import { socketGraceMs, useCallsStore } from './store'
 
 const call = (over: Partial<Call> = {}): Call => ({
   id: 'c1', chatId: 5, media: 'video', state: 'ringing', initiatorId: 2, participants: [2],
@@ -190,14 +190,14 @@ describe('call store', () => {
     await acceptedGroupCall(env)
     vi.useFakeTimers()
     env.connection.value = 'waiting'
-    await vi.advanceTimersByTimeAsync(SOCKET_GRACE_MS - 1000)
+    await vi.advanceTimersByTimeAsync(socketGraceMs() - 1000)
     expect(env.store.current).not.toBeNull()
     env.replies['call:join'] = { call: call({ participants: [2, 3, 1], state: 'active' }) }
     env.connection.value = 'ready'
     await vi.advanceTimersByTimeAsync(0)
     expect(env.sent.at(-1)?.type === 'call:join' || env.sent.some((c) => c.type === 'call:join')).toBe(true)
     expect(FakePeerConnection.created).toHaveLength(4) // fresh peers for 2 and 3
-    await vi.advanceTimersByTimeAsync(SOCKET_GRACE_MS)
+    await vi.advanceTimersByTimeAsync(socketGraceMs())
     expect(env.store.current).not.toBeNull()
   })
 
@@ -206,7 +206,7 @@ describe('call store', () => {
     await acceptedGroupCall(env)
     vi.useFakeTimers()
     env.connection.value = 'waiting'
-    await vi.advanceTimersByTimeAsync(SOCKET_GRACE_MS)
+    await vi.advanceTimersByTimeAsync(socketGraceMs())
     expect(env.store.current).toBeNull()
     expect(env.tracks.every((t) => t.readyState === 'ended')).toBe(true)
   })

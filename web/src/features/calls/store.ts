@@ -11,11 +11,15 @@ import { CallState, type EndReason } from './machine'
 import { MediaAccessError, type CallMedia } from './media'
 import { CallSession } from './session'
 import { endMessage } from './messages'
+import { setting } from '@/realtime/state'
 
 const STORAGE_KEY = 'shomik.call'
-// The server keeps our place for 10 s after our socket closes (calls.md §4); a little more
-// here, since our own reconnect backoff may still bring the socket back in time.
-export const SOCKET_GRACE_MS = 12_000
+/** The server keeps our place for `callGraceSeconds` (ready config; calls.md §4) after our
+ *  socket closes; 2 s more here, since our own reconnect backoff may still bring the
+ *  socket back in time. */
+export function socketGraceMs(): number {
+  return setting('callGraceSeconds') * 1000 + 2000
+}
 // The server may send our own call:participant_joined a little after the ack of our own
 // accept/join; until then it is ours, not "answered on another device".
 const OWN_JOIN_MS = 5000
@@ -314,7 +318,7 @@ export const useCallsStore = defineStore('calls', () => {
       socketTimer = null
       const s = current.value
       if (s) finish(s, 'disconnected')
-    }, SOCKET_GRACE_MS)
+    }, socketGraceMs())
   }
 
   async function rejoinAfterLoss(session: CallSession): Promise<void> {

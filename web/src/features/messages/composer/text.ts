@@ -1,9 +1,8 @@
 // Pure text helpers of the composer, kept apart so that they are tested without a DOM.
 
-/** The server's limit (messages/schemas.py), counted as it counts: in code points. */
-export const MAX_MESSAGE_CHARS = 4096
-/** The counter appears this close to the limit. */
-export const COUNTER_FROM = MAX_MESSAGE_CHARS - 200
+/** The counter appears this close to the server's limit (`maxMessageLength` of the ready
+ *  frame's config, counted as the server counts: in code points). */
+export const COUNTER_MARGIN = 200
 
 /** What is sent: blank lines around the message go, inner newlines and indentation stay. */
 export function cleanContent(text: string): string {

@@ -9,9 +9,10 @@ import { uuid } from '@/lib/uuid'
 import { useComposerStore, type PendingAttachment } from '@/stores/composer'
 import { prepareImage, renamed } from './compress'
 import { t } from '@/i18n'
+import { setting } from '@/realtime/state'
 
-/** The server's limits: attachments per message, and bytes per upload. */
-export const MAX_ATTACHMENTS = 10
+/** The server's limit of bytes per upload (attachments per message: `maxAttachments` of
+ *  the ready frame's config). */
 export const MAX_FILE_BYTES = 10 * 1024 * 1024
 
 // Types a browser can show as a thumbnail from a local object URL.
@@ -43,10 +44,11 @@ export function admit(current: number, files: readonly File[]): { accepted: File
   }
   if (empty.length) refused.push(t('composer.emptyFiles', { names: empty.map((f) => quoted(f.name)).join(', ') }))
   const fitting = files.filter((f) => f.size > 0 && f.size <= MAX_FILE_BYTES)
-  const room = Math.max(0, MAX_ATTACHMENTS - current)
+  const max = setting('maxAttachments')
+  const room = Math.max(0, max - current)
   if (fitting.length > room) {
     const left = fitting.length - room
-    refused.push(t('composer.tooManyFiles', { max: MAX_ATTACHMENTS, n: left }, left))
+    refused.push(t('composer.tooManyFiles', { max, n: left }, left))
   }
   return { accepted: fitting.slice(0, room), refused }
 }
