@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -62,9 +63,22 @@ async def _pg_admin(sql: str) -> None:
         await conn.close()
 
 
+def _pg_run(sql: str) -> None:
+    """Run an admin statement to completion from sync code, also when the caller is inside
+    a running event loop (a session fixture first asked for by an async test): then in a
+    thread of its own, since asyncio.run() refuses to nest."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(_pg_admin(sql))
+        return
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, _pg_admin(sql)).result()
+
+
 def _pg_reachable() -> bool:
     try:
-        asyncio.run(_pg_admin("SELECT 1"))
+        _pg_run("SELECT 1")
     except (OSError, asyncpg.PostgresError, TimeoutError):
         return False
     return True
@@ -79,7 +93,7 @@ def pg_database() -> Iterator[str]:
             pytest.fail("PostgreSQL on 127.0.0.1:5432 is not reachable in CI")
         pytest.skip("PostgreSQL on 127.0.0.1:5432 is not reachable")
     name = f"shomik_test_{os.getpid()}"
-    asyncio.run(_pg_admin(f"DROP DATABASE IF EXISTS {name}"))
-    asyncio.run(_pg_admin(f"CREATE DATABASE {name}"))
+    _pg_run(f"DROP DATABASE IF EXISTS {name}")
+    _pg_run(f"CREATE DATABASE {name}")
     yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
-    asyncio.run(_pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    _pg_run(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

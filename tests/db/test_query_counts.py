@@ -19,6 +19,7 @@ from shomik.auth.schemas import RegisterRequest
 from shomik.chats import service as chats
 from shomik.chats.schemas import GroupChatCreate
 from shomik.db.migrate import upgrade
+from shomik.messages import pins
 from shomik.messages import service as messages
 from shomik.messages.schemas import MessageSend
 from shomik.services import Services
@@ -70,7 +71,7 @@ async def _fill(services: Services, me: int, others: list[int], chats_n: int) ->
                 services, others[j % len(others)], MessageSend(chat_id=chat.id, content=f"m{j}")
             )
             await messages.react(services, me, sent.id, "👍", add=True)
-        await messages.set_pin(services, me, chat.id, sent.id, pinned=True)
+        await pins.set_pin(services, me, chat.id, sent.id, pinned=True)
         ids.append(chat.id)
     return ids
 

@@ -3,6 +3,7 @@ that record every browser-side error, and screenshots into `test-artifacts/`."""
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,9 @@ from tests.harness import ROOT
 # Installed by `make install` (scripts/install-browser.sh); Playwright's own browser
 # download is never used.
 CHROMIUM = Path("/usr/bin/chromium")
-WEB_DIST = ROOT / "web" / "dist"
+# The built client the browser tests serve; SHOMIK_TEST_WEB_DIST points them at another
+# build (a snapshot built elsewhere, so a long run is not disturbed by a rebuild).
+WEB_DIST = Path(os.environ.get("SHOMIK_TEST_WEB_DIST") or ROOT / "web" / "dist")
 ARTIFACTS = ROOT / "test-artifacts"
 
 CHROMIUM_ARGS = [

@@ -199,5 +199,5 @@ async def test_toasts_collapse_per_chat_and_stay_off_the_open_chat(
     assert box is not None and pane is not None
     assert box["x"] + box["width"] <= pane["x"]  # in the chat-list column, not over the chat
     await toast.click()
-    await expect(bubble(a, "chatter 11")).to_be_visible()
+    await expect(a.get_by_role("article", name="Carol Chatty: chatter 11")).to_be_visible()
     client.assert_no_errors()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shomik.messages import changes, forwarding, service
+from shomik.messages import changes, forwarding, pins, service
 from shomik.messages.schemas import (
     ForwardedMessages,
     Message,
@@ -39,11 +39,11 @@ async def react_remove(ctx: Context, data: ReactionCommand) -> ReactionUpdated:
 
 
 async def pin(ctx: Context, data: PinCommand) -> PinUpdated:
-    return await service.set_pin(ctx.services, ctx.user_id, data.chat_id, data.message_id, True)
+    return await pins.set_pin(ctx.services, ctx.user_id, data.chat_id, data.message_id, True)
 
 
 async def unpin(ctx: Context, data: PinCommand) -> PinUpdated:
-    return await service.set_pin(ctx.services, ctx.user_id, data.chat_id, data.message_id, False)
+    return await pins.set_pin(ctx.services, ctx.user_id, data.chat_id, data.message_id, False)
 
 
 async def edit(ctx: Context, data: MessageEdit) -> Message:

@@ -400,7 +400,7 @@ const ru: Messages = {
     messages: 'Сообщения',
     more: 'Показать ещё',
     openChat: 'Открыть {name}',
-    result: '{chat}, {who}, {when}: {text}',
+    result: '{chat}, {who}, {when} — {text}',
     inChat: 'Поиск в этом чате',
     inChatLabel: 'Поиск сообщений в этом чате',
     previous: 'Предыдущий результат (раньше)',

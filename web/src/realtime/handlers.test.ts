@@ -41,7 +41,8 @@ describe('event handlers', () => {
     const handlers = createHandlers(() => false)
     expect(Object.keys(handlers).sort()).toEqual([
       'call:accepted', 'call:declined', 'call:ended', 'call:incoming', 'call:participant_joined',
-      'call:participant_left', 'call:signal', 'chat:new', 'chat:removed', 'chat:updated', 'message:new', 'pin:updated', 'reaction:updated',
+      'call:participant_left', 'call:signal', 'chat:new', 'chat:removed', 'chat:settings', 'chat:updated',
+      'message:deleted', 'message:new', 'message:updated', 'pin:updated', 'reaction:updated',
       'read:updated', 'typing:update', 'user:status', 'user:updated',
     ])
   })
@@ -51,12 +52,16 @@ describe('event handlers', () => {
     const chats = useChatsStore()
     dispatch(handlers, { type: 'message:new', seq: 1, data: message(1, 2) })
     dispatch(handlers, { type: 'message:new', seq: 2, data: message(2, 2) })
-    dispatch(handlers, { type: 'message:new', seq: 3, data: message(3, 1) })
     expect(chats.byId.get(1)?.unreadCount).toBe(2)
-    expect(chats.byId.get(1)?.lastMessage?.seq).toBe(3)
-    dispatch(handlers, { type: 'read:updated', seq: 4, data: { chatId: 1, userId: 1, messageId: 103, seq: 3 } })
+    dispatch(handlers, { type: 'read:updated', seq: 3, data: { chatId: 1, userId: 1, messageId: 102, seq: 2 } })
     expect(chats.byId.get(1)?.unreadCount).toBe(0)
-    dispatch(handlers, { type: 'read:updated', seq: 5, data: { chatId: 1, userId: 2, messageId: 103, seq: 3 } })
+    dispatch(handlers, { type: 'message:new', seq: 4, data: message(3, 2) })
+    expect(chats.byId.get(1)?.unreadCount).toBe(1)
+    // Sending reads everything before one's own message (as the server counts it).
+    dispatch(handlers, { type: 'message:new', seq: 5, data: message(4, 1) })
+    expect(chats.byId.get(1)?.unreadCount).toBe(0)
+    expect(chats.byId.get(1)?.lastMessage?.seq).toBe(4)
+    dispatch(handlers, { type: 'read:updated', seq: 6, data: { chatId: 1, userId: 2, messageId: 103, seq: 3 } })
     expect(chats.readByOthers(1)).toBe(3)
   })
 

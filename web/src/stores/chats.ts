@@ -85,8 +85,12 @@ export const useChatsStore = defineStore('chats', () => {
       return
     }
     const mine = message.senderId === meId()
+    // A mention of me, unseen: the "@" badge (the server counts the same way).
+    const mentioned = !mine && !seen && message.mentions.includes(meId() ?? 0)
     byId.set(chat.id, {
       ...chat,
+      unreadMentions: mine ? 0 : chat.unreadMentions + (mentioned ? 1 : 0),
+      firstUnreadMentionSeq: mine ? null : (chat.firstUnreadMentionSeq ?? (mentioned ? message.seq : null)),
       // Sending reads everything up to one's own message: the server moved the position
       // without a word, and so does the client (no `message:read` round trip for it).
       members: mine ? chat.members.map((m) => (m.user.id === message.senderId ? readUpTo(m, message.seq) : m)) : chat.members,
@@ -141,7 +145,26 @@ export const useChatsStore = defineStore('chats', () => {
       m.user.id === read.userId && m.lastReadSeq < read.seq ? { ...m, lastReadSeq: read.seq } : m,
     )
     const unread = read.userId === meId() ? Math.max(0, chat.lastSeq - read.seq) : chat.unreadCount
-    byId.set(chat.id, { ...chat, members, unreadCount: Math.min(chat.unreadCount, unread) })
+    // Read past a mention of me: none are left when read to the end, else the server counts.
+    const first = chat.firstUnreadMentionSeq
+    const mentionRead = read.userId === meId() && first !== null && read.seq >= first
+    const allRead = mentionRead && read.seq >= chat.lastSeq
+    byId.set(chat.id, {
+      ...chat, members, unreadCount: Math.min(chat.unreadCount, unread),
+      ...(allRead ? { unreadMentions: 0, firstUnreadMentionSeq: null } : {}),
+    })
+    if (mentionRead && !allRead) void recount(chat.id)
+  }
+
+  /** The unread and mention counts as the server has them (after a partial read). */
+  async function recount(chatId: number): Promise<void> {
+    try {
+      const fresh = await api.chat(chatId)
+      const chat = byId.get(chatId)
+      if (chat) byId.set(chatId, { ...chat, unreadCount: fresh.unreadCount, unreadMentions: fresh.unreadMentions, firstUnreadMentionSeq: fresh.firstUnreadMentionSeq })
+    } catch {
+      // Offline: the next resync says what is true.
+    }
   }
 
   function applyPin(pin: PinUpdated): void {

@@ -1,7 +1,10 @@
 // What a user hears and sees when a message arrives in a chat they are not looking at:
 // a toast with a short sound, or a desktop notification when the tab is hidden.
-import type { Message } from '@/api/types'
+import type { Chat, Message } from '@/api/types'
+import { useAuthStore } from '@/stores/auth'
 import { useChatsStore } from '@/stores/chats'
+import { isMuted } from '@/stores/chatOrder'
+import { mentionsMe } from '@/features/messages/mentions'
 import { useUsersStore } from '@/stores/users'
 import { useToastsStore } from './toasts'
 import { t } from '@/i18n'
@@ -37,9 +40,17 @@ export function preview(message: Pick<Message, 'type' | 'content' | 'attachments
   return file ? `📎 ${file.name}` : ''
 }
 
+/** Whether a message in a chat not on screen is announced: not in a muted chat, unless it
+ *  mentions the user (a mention gets through a mute, as in Telegram). */
+export function shouldNotify(message: Message, chat: Pick<Chat, 'settings'> | undefined, meId: number | null): boolean {
+  return !chat || !isMuted(chat.settings) || mentionsMe(message, meId)
+}
+
 export function notifyMessage(message: Message, viewing: boolean): void {
   if (viewing) return
   const chat = useChatsStore().byId.get(message.chatId)
+  // Muted: no sound, no toast, no desktop notification.
+  if (!shouldNotify(message, chat, useAuthStore().user?.id ?? null)) return
   const sender = message.senderId === null ? undefined : useUsersStore().byId.get(message.senderId)
   const who = sender?.displayName ?? t('notify.newMessage')
   const title = chat?.type === 'group' ? t('notify.inGroup', { who, group: chat.name ?? t('common.group') }) : who
