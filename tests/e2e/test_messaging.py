@@ -91,6 +91,8 @@ async def test_a_reply_quotes_its_message_and_the_quote_jumps_to_an_old_one(
     sent = [await alice.send(chat["id"], f"Backlog item {n} of sixty") for n in range(1, 61)]
     a_client, a = await open_app(new_context, alice, "Bob Replies")
     b_client, b = await open_app(new_context, bob, "Alice Backlog")
+    # All 60 are unread for Bob: the chat opens at the first of them; he goes to the latest.
+    await b.get_by_role("button", name=re.compile("^Jump to latest")).click()
 
     # Through the "Message actions" button this time (the right click is tested elsewhere).
     await bubble(b, "Backlog item 60 of sixty").hover()
@@ -135,6 +137,8 @@ async def test_a_pinned_message_shows_for_the_other_side_and_jumps_to_it(
         await alice.send(chat["id"], f"Agenda point {n}.")
     a_client, a = await open_app(new_context, alice, "Bob Sees Pins")
     b_client, b = await open_app(new_context, bob, "Alice Pins")
+    # Unread for Bob: the chat opens at the first unread message; he goes to the latest.
+    await b.get_by_role("button", name=re.compile("^Jump to latest")).click()
     pinned_bar = b.get_by_role("button", name="Pinned message: Agenda point 1.")
 
     await scroll_timeline_to_top(a)

@@ -199,6 +199,8 @@ async def test_a_pin_writes_a_note_for_the_other_side_and_the_bar_unpins(
         await alice.send(chat["id"], f"Point <b>{n}</b>.")
     a_client, a = await open_app(new_context, alice, "Bob Reader")
     b_client, b = await open_app(new_context, bob, "Alice Pinner")
+    # Unread for Bob: the chat opens at the first unread message; he goes to the latest.
+    await b.get_by_role("button", name=re.compile("^Jump to latest")).click()
 
     await scroll_timeline_to_top(a)
     menu = await message_menu(a, "Point <b>1</b>.")

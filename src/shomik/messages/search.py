@@ -52,19 +52,8 @@ def _tsquery(tokens: list[str]) -> str:
     return " & ".join("'" + t.replace("'", "''") + "':*" for t in tokens)
 
 
-# Up to this many messages a chat is searched message by message (see `find`): one index
-# seek each at worst, cheaper than a common word's walk over every chat's postings
-# (docs/benchmarks.md, "Search").
-SMALL_CHAT = 20_000
-
-
 def _match(tokens: list[str]) -> sa.ColumnElement[bool]:
     return sa.literal_column("messages_fts").op("MATCH")(sa.literal(_fts5_match(tokens)))
-
-
-async def _chat_size(conn: Conn, chat_id: int) -> int:
-    query = sa.select(chats.c.last_seq).where(chats.c.id == chat_id)
-    return int((await conn.execute(query)).scalar() or 0)
 
 
 def _dialect(conn: Conn) -> str:
@@ -93,17 +82,6 @@ async def find(
         tsquery = sa.func.to_tsquery(_SIMPLE, sa.literal(_tsquery(tokens)))
         query = query.where(vector.op("@@")(tsquery))
         newest: sa.ColumnElement[int] = messages.c.id
-    elif chat_id is not None and await _chat_size(conn, chat_id) <= SMALL_CHAT:
-        # A small chat: walk its own messages newest first on (chat_id, seq) and ask the
-        # index about each (FTS5 seeks to one rowid), instead of walking a common word's
-        # postings across every chat to find the few in this one.
-        match = (
-            sa.select(sa.literal(1))
-            .select_from(_FTS)
-            .where(_match(tokens), _FTS.c.rowid == messages.c.id)
-        )
-        query = query.where(sa.exists(match))
-        newest = messages.c.id
     else:
         query = query.select_from(_FTS.join(messages, messages.c.id == _FTS.c.rowid)).where(
             _match(tokens)

@@ -160,6 +160,9 @@ export const useMessagesStore = defineStore('messages', () => {
     if (t.hasNewer) {
       const i = t.messages.findIndex((m) => m.id === message.id)
       if (i >= 0) t.messages[i] = message
+      // Leaving the window for the latest page (a send from it): that page may have been
+      // read before this message was stored, so it is placed again once the page is in.
+      else void inflight.get(message.chatId)?.then(() => { receive(message) })
       return
     }
     const newest = t.messages[t.messages.length - 1]

@@ -86,6 +86,18 @@ describe('messages store: a window around an old message', () => {
     expect(seqs(store)[seqs(store).length - 1]).toBe(300)
   })
 
+  it('places a message that comes while the window is left for the latest', async () => {
+    serve(300, 30)
+    const store = useMessagesStore()
+    await store.loadAround(1, 10)
+    const latest = store.loadLatest(1)
+    // Stored after the newest page was read: not in it.
+    store.receive(msg(301))
+    await latest
+    await Promise.resolve()
+    expect(seqs(store)[seqs(store).length - 1]).toBe(301)
+  })
+
   it('lets a jump win over a page of the latest that comes back later', async () => {
     serve(300, 30)
     const store = useMessagesStore()

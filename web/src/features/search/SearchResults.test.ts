@@ -39,8 +39,8 @@ afterEach(() => {
 async function searchFor(query: string) {
   const router = testRouter()
   await router.push('/')
-  wrapper = mount(SearchResults, { props: { query: '' }, global: { plugins: [router] }, attachTo: document.body })
-  await wrapper.setProps({ query })
+  // Mounted with the query typed so far, as the chat list does on the first characters.
+  wrapper = mount(SearchResults, { props: { query }, global: { plugins: [router] }, attachTo: document.body })
   vi.advanceTimersByTime(DEBOUNCE_MS + 10)
   await flushPromises()
   return router

@@ -62,7 +62,7 @@ export function useSearch(query: Ref<string>, chatId?: () => number | undefined)
       return
     }
     timer = setTimeout(() => { void fetchPage(q) }, DEBOUNCE_MS)
-  })
+  }, { immediate: true }) // The list opens with the first characters already typed.
 
   /** The next (older) page of messages. */
   async function more(): Promise<void> {
