@@ -66,6 +66,7 @@ async def seed(base: str, messages: int) -> dict[str, Any]:
             pass
         sent = 0
         window = 200
+        last_id = 0
         while sent < messages:
             batch = min(window, messages - sent)
             for i in range(batch):
@@ -75,9 +76,21 @@ async def seed(base: str, messages: int) -> dict[str, Any]:
                 await ws.send(json.dumps({"type": "message:send", "ref": str(n), "data": data}))
             acked = 0
             while acked < batch:
-                if json.loads(await ws.recv())["type"] == "ack":
+                frame = json.loads(await ws.recv())
+                if frame["type"] == "ack":
                     acked += 1
+                    last_id = max(last_id, frame["data"]["id"])
             sent += batch
+    # The reader has read it all: a chat one lives in opens at its newest message (a chat
+    # with unread messages opens at the first of them instead, through an around= page).
+    async with connect(ws_url, origin=base, max_size=None) as ws:  # type: ignore[arg-type]  # as above
+        await ws.send(json.dumps({"type": "auth", "token": reader["access_token"]}))
+        while json.loads(await ws.recv())["type"] != "ready":
+            pass
+        data = {"chatId": chat_id, "messageId": last_id}
+        await ws.send(json.dumps({"type": "message:read", "ref": "read", "data": data}))
+        while json.loads(await ws.recv()).get("ref") != "read":
+            pass
     return {"chat_id": chat_id, "token": reader["access_token"], "user": reader["user"]}
 
 

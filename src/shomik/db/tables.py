@@ -100,6 +100,9 @@ messages = sa.Table(
     sa.Column("forwarded_from", sa.JSON, nullable=True),
     # User ids mentioned (@username of members), decided by the server.
     sa.Column("mentions", sa.JSON, nullable=True),
+    # The preview card of the first link: {url, siteName, title, description, image}, set by
+    # the server after the message is stored (messages/previews); {} once removed.
+    sa.Column("link_preview", sa.JSON, nullable=True),
     # History pages are keyset queries on (chat_id, seq).
     sa.UniqueConstraint("chat_id", "seq"),
     # Idempotent sends: a retry with the same clientId finds the original.
@@ -123,7 +126,39 @@ attachments = sa.Table(
     sa.Column("height", sa.Integer, nullable=True),
     sa.Column("has_thumbnail", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("created_at", Timestamp, nullable=False),
+    # Voice and video: the length, and for voice the waveform the browser computed (a list
+    # of 0-255 levels, validated and capped by the server).
+    sa.Column("duration_ms", sa.Integer, nullable=True),
+    sa.Column("waveform", sa.JSON, nullable=True),
     sa.Index(None, "message_id"),
+)
+
+# Web Push: one subscription per browser (its push service endpoint), replaced on
+# re-subscribe; removed when the push service says it is gone (404/410) or at log-out.
+push_subscriptions = sa.Table(
+    "push_subscriptions",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("user_id", BigId, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("endpoint", sa.String(2048), nullable=False, unique=True),
+    sa.Column("p256dh", sa.String(128), nullable=False),
+    sa.Column("auth", sa.String(64), nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Index(None, "user_id"),
+    sqlite_autoincrement=True,
+)
+
+# Link previews, cached per URL (a failed fetch is cached too, as `data` NULL, so a link
+# posted again is not fetched again at once). The image is stored like an upload.
+link_previews = sa.Table(
+    "link_previews",
+    metadata,
+    # sha256 of the URL: URLs are long; the key must be short and exact.
+    sa.Column("url_hash", sa.String(64), primary_key=True),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("data", sa.JSON, nullable=True),
+    sa.Column("image_storage_name", sa.String(64), nullable=True),
+    sa.Column("fetched_at", Timestamp, nullable=False),
 )
 
 reactions = sa.Table(
