@@ -8,8 +8,6 @@ anyone may leave. The owner's leaving hands the group on, so a group always has 
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
 from shomik.chats import listing
 from shomik.chats import repository as repo
 from shomik.chats.events import CHAT_REMOVED
@@ -25,8 +23,6 @@ from shomik.chats.service import (
     require_users,
     system_message,
 )
-from shomik.db.engine import WriteTx
-from shomik.db.tables import chat_members
 from shomik.errors import Forbidden, Invalid, NotFound
 from shomik.realtime.events import Audience, emit
 from shomik.services import Services
@@ -77,14 +73,10 @@ async def remove_member(services: Services, user_id: int, chat_id: int, target_i
                 raise Forbidden("Only the owner can remove an admin, and no one the owner.")
         assert target is not None
         users = await require_users(tx, [user_id, target_id])
-        await tx.conn.execute(
-            sa.delete(chat_members).where(
-                chat_members.c.chat_id == chat_id, chat_members.c.user_id == target_id
-            )
-        )
+        await repo.delete_member(tx.conn, chat_id, target_id)
         invalidate_members_after_commit(tx, services, chat_id)
         if target.role == "owner":
-            await _hand_over(tx, chat_id)
+            await repo.hand_over(tx.conn, chat_id)
         if target_id == user_id:
             text, event = f"{display_name(users, user_id)} left the group", "member_left"
         else:
@@ -114,22 +106,6 @@ async def remove_member(services: Services, user_id: int, chat_id: int, target_i
         tx.after_commit(stop_typing)
 
 
-async def _hand_over(tx: WriteTx, chat_id: int) -> None:
-    """The longest-standing admin, else the longest-standing member, becomes the owner."""
-    m = chat_members
-    query = (
-        sa.select(m.c.user_id)
-        .where(m.c.chat_id == chat_id)
-        .order_by((m.c.role == "admin").desc(), m.c.joined_at, m.c.user_id)
-        .limit(1)
-    )
-    heir = (await tx.conn.execute(query)).scalar()
-    if heir is not None:
-        await tx.conn.execute(
-            sa.update(m).where(m.c.chat_id == chat_id, m.c.user_id == heir).values(role="owner")
-        )
-
-
 async def set_role(
     services: Services, user_id: int, chat_id: int, target_id: int, role: str
 ) -> Chat:
@@ -145,11 +121,7 @@ async def set_role(
             raise Forbidden("Only the owner can change another admin's role.")
         if target.role != role:
             users = await require_users(tx, [user_id, target_id])
-            await tx.conn.execute(
-                sa.update(chat_members)
-                .where(chat_members.c.chat_id == chat_id, chat_members.c.user_id == target_id)
-                .values(role=role)
-            )
+            await repo.set_role(tx.conn, chat_id, target_id, role)
             verb = "made {} an admin" if role == "admin" else "made {} a member"
             await system_message(
                 tx,

@@ -12,6 +12,7 @@ from shomik.chats.schemas import ChatInfo, Member
 from shomik.db.engine import Conn
 from shomik.db.tables import chat_members, chats, users
 from shomik.errors import NotFound
+from shomik.schemas import utcnow
 from shomik.users.repository import avatar_url, to_public
 
 
@@ -102,3 +103,124 @@ async def info(conn: Conn, chat_id: int) -> ChatInfo:
     if row is None:
         raise NotFound("Chat not found.")
     return _info(row, (await members_of(conn, [chat_id]))[chat_id])
+
+
+# --- Writes of the chats domain (callers hold the write transaction) ---
+
+
+async def insert_chat(
+    conn: Conn, *, type_: str, name: str | None, by: int, private_key: str | None, at: Any
+) -> int:
+    result = await conn.execute(
+        sa.insert(chats)
+        .values(type=type_, name=name, created_by=by, private_key=private_key, created_at=at)
+        .returning(chats.c.id)
+    )
+    return int(result.scalar_one())
+
+
+async def update_chat(conn: Conn, chat_id: int, **values: Any) -> None:
+    await conn.execute(sa.update(chats).where(chats.c.id == chat_id).values(**values))
+
+
+async def insert_members(
+    conn: Conn,
+    chat_id: int,
+    roles: dict[int, str],
+    *,
+    joined_event: int,
+    read_through: int,
+    unlisted: frozenset[int],
+) -> None:
+    now = utcnow()
+    await conn.execute(
+        sa.insert(chat_members),
+        [
+            {
+                "chat_id": chat_id,
+                "user_id": uid,
+                "role": role,
+                "joined_at": now,
+                "joined_event": joined_event,
+                "last_read_seq": read_through,
+                "listed": uid not in unlisted,
+            }
+            for uid, role in roles.items()
+        ],
+    )
+
+
+async def delete_member(conn: Conn, chat_id: int, user_id: int) -> None:
+    m = chat_members
+    await conn.execute(sa.delete(m).where(m.c.chat_id == chat_id, m.c.user_id == user_id))
+
+
+async def set_role(conn: Conn, chat_id: int, user_id: int, role: str) -> None:
+    m = chat_members
+    await conn.execute(
+        sa.update(m).where(m.c.chat_id == chat_id, m.c.user_id == user_id).values(role=role)
+    )
+
+
+async def hand_over(conn: Conn, chat_id: int) -> None:
+    """The longest-standing admin, else the longest-standing member, becomes the owner."""
+    m = chat_members
+    query = (
+        sa.select(m.c.user_id)
+        .where(m.c.chat_id == chat_id)
+        .order_by((m.c.role == "admin").desc(), m.c.joined_at, m.c.user_id)
+        .limit(1)
+    )
+    heir = (await conn.execute(query)).scalar()
+    if heir is not None:
+        await set_role(conn, chat_id, heir, "owner")
+
+
+async def read_through_next(conn: Conn, chat_id: int, user_id: int) -> None:
+    """Move the member's read position onto the chat's next message (their own, about to be
+    stored)."""
+    next_seq = sa.select(chats.c.last_seq + 1).where(chats.c.id == chat_id).scalar_subquery()
+    m = chat_members
+    await conn.execute(
+        sa.update(m)
+        .where(m.c.chat_id == chat_id, m.c.user_id == user_id)
+        .values(last_read_seq=next_seq)
+    )
+
+
+async def update_member(conn: Conn, chat_id: int, user_id: int, **values: Any) -> None:
+    m = chat_members
+    await conn.execute(
+        sa.update(m).where(m.c.chat_id == chat_id, m.c.user_id == user_id).values(**values)
+    )
+
+
+async def pinned_count(conn: Conn, user_id: int) -> int:
+    m = chat_members
+    query = sa.select(sa.func.count()).where(m.c.user_id == user_id, m.c.pinned_at.is_not(None))
+    return int((await conn.execute(query)).scalar_one())
+
+
+async def pinned_chat_ids(conn: Conn, user_id: int) -> set[int]:
+    m = chat_members
+    query = sa.select(m.c.chat_id).where(m.c.user_id == user_id, m.c.pinned_at.is_not(None))
+    return {row[0] for row in (await conn.execute(query)).all()}
+
+
+async def unarchive_unmuted(conn: Conn, chat_id: int, except_user: int | None) -> list[int]:
+    """Bring the chat back from the archive for members who did not mute it; who moved."""
+    m = chat_members
+    now = utcnow()
+    query = (
+        sa.update(m)
+        .where(
+            m.c.chat_id == chat_id,
+            m.c.archived.is_(True),
+            sa.or_(m.c.muted_until.is_(None), m.c.muted_until <= now),
+        )
+        .values(archived=False)
+        .returning(m.c.user_id)
+    )
+    if except_user is not None:
+        query = query.where(m.c.user_id != except_user)
+    return [row[0] for row in (await conn.execute(query)).all()]

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
-
 from shomik.chats import listing
 from shomik.chats import repository as repo
 from shomik.chats.events import CHAT_NEW, CHAT_UPDATED
@@ -17,7 +15,6 @@ from shomik.chats.schemas import (
     PrivateChatCreate,
 )
 from shomik.db.engine import WriteTx
-from shomik.db.tables import chat_members, chats
 from shomik.errors import Forbidden, Invalid
 from shomik.messages.service import insert_message
 from shomik.realtime import events
@@ -54,22 +51,14 @@ async def add_member_rows(
     rest as members. Not by `created_by`: a creator who left and is added back is a member,
     since the group has had another owner since."""
     joined_event = await events.head(tx.conn)
-    now = utcnow()
-    await tx.conn.execute(
-        sa.insert(chat_members),
-        [
-            {
-                "chat_id": chat.id,
-                "user_id": uid,
-                "role": "owner" if uid == owner else "member",
-                "joined_at": now,
-                "joined_event": joined_event,
-                # History from before joining is readable but not "unread".
-                "last_read_seq": chat.last_seq,
-                "listed": uid not in unlisted,
-            }
-            for uid in user_ids
-        ],
+    await repo.insert_members(
+        tx.conn,
+        chat.id,
+        {uid: "owner" if uid == owner else "member" for uid in user_ids},
+        joined_event=joined_event,
+        # History from before joining is readable but not "unread".
+        read_through=chat.last_seq,
+        unlisted=unlisted,
     )
     invalidate_members_after_commit(tx, services, chat.id)
 
@@ -133,12 +122,9 @@ async def create_private(
 async def _insert_chat(
     tx: WriteTx, *, type_: str, name: str | None, by: int, private_key: str | None = None
 ) -> int:
-    result = await tx.conn.execute(
-        sa.insert(chats)
-        .values(type=type_, name=name, created_by=by, private_key=private_key, created_at=utcnow())
-        .returning(chats.c.id)
+    return await repo.insert_chat(
+        tx.conn, type_=type_, name=name, by=by, private_key=private_key, at=utcnow()
     )
-    return int(result.scalar_one())
 
 
 def display_name(users: dict[int, Any], user_id: int) -> str:
@@ -177,12 +163,7 @@ async def system_message(
     """A `system` message about what `actor_id` did. One's own action is no news to
     oneself: the actor's read position moves onto it (before it is stored, so that its
     `readBy` says so too). Writes are serialized, so the next seq is certainly its own."""
-    next_seq = sa.select(chats.c.last_seq + 1).where(chats.c.id == chat_id).scalar_subquery()
-    await tx.conn.execute(
-        sa.update(chat_members)
-        .where(chat_members.c.chat_id == chat_id, chat_members.c.user_id == actor_id)
-        .values(last_read_seq=next_seq)
-    )
+    await repo.read_through_next(tx.conn, chat_id, actor_id)
     await insert_message(
         tx,
         services,
@@ -226,7 +207,7 @@ async def update(services: Services, user_id: int, chat_id: int, data: ChatUpdat
                 await use_as_avatar(tx, user_id, data.avatar_id)
             values["avatar_id"] = data.avatar_id
         if values:
-            await tx.conn.execute(sa.update(chats).where(chats.c.id == chat_id).values(**values))
+            await repo.update_chat(tx.conn, chat_id, **values)
             if "avatar_id" in values:
                 await release_avatar(tx, chat.avatar_id)
             if "name" in values:

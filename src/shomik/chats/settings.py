@@ -8,20 +8,16 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import sqlalchemy as sa
-
 from shomik.chats import repository as repo
 from shomik.chats.events import CHAT_SETTINGS
 from shomik.chats.schemas import ChatSettings, ChatSettingsChanged, ChatSettingsUpdate
-from shomik.db.engine import Conn, WriteTx
-from shomik.db.tables import chat_members
+from shomik.db.engine import WriteTx
 from shomik.errors import Invalid
 from shomik.realtime.events import Audience, emit
 from shomik.schemas import utcnow
 from shomik.services import Services
 
 MAX_PINNED = 5
-m = chat_members
 
 
 def settings_of(row: Any) -> ChatSettings:
@@ -43,11 +39,6 @@ async def _announce(tx: WriteTx, services: Services, chat_id: int, user_id: int)
     return settings
 
 
-async def _pinned_count(conn: Conn, user_id: int) -> int:
-    query = sa.select(sa.func.count()).where(m.c.user_id == user_id, m.c.pinned_at.is_not(None))
-    return int((await conn.execute(query)).scalar_one())
-
-
 async def update(
     services: Services, user_id: int, chat_id: int, data: ChatSettingsUpdate
 ) -> ChatSettings:
@@ -63,32 +54,26 @@ async def update(
         if data.marked_unread is not None:
             values["marked_unread"] = data.marked_unread
         if data.pinned is not None and data.pinned != (member.pinned_at is not None):
-            if data.pinned and await _pinned_count(tx.conn, user_id) >= MAX_PINNED:
+            if data.pinned and await repo.pinned_count(tx.conn, user_id) >= MAX_PINNED:
                 raise Invalid(f"At most {MAX_PINNED} chats can be pinned.", code="too_many_pins")
             values["pinned_at"] = utcnow() if data.pinned else None
         if not values:
             return settings_of(member)
-        await tx.conn.execute(
-            sa.update(m).where(m.c.chat_id == chat_id, m.c.user_id == user_id).values(**values)
-        )
+        await repo.update_member(tx.conn, chat_id, user_id, **values)
         return await _announce(tx, services, chat_id, user_id)
 
 
 async def reorder_pinned(services: Services, user_id: int, chat_ids: list[int]) -> None:
     """Put the pinned chats in this order (top first); the list must be exactly them."""
     async with services.db.write() as tx:
-        query = sa.select(m.c.chat_id).where(m.c.user_id == user_id, m.c.pinned_at.is_not(None))
-        pinned = {row[0] for row in (await tx.conn.execute(query)).all()}
+        pinned = await repo.pinned_chat_ids(tx.conn, user_id)
         if len(set(chat_ids)) != len(chat_ids) or set(chat_ids) != pinned:
             raise Invalid("List exactly the chats that are pinned now, each once.")
         base = utcnow()
         for index, chat_id in enumerate(chat_ids):
             # A millisecond apart: the order is the timestamps' order.
-            await tx.conn.execute(
-                sa.update(m)
-                .where(m.c.chat_id == chat_id, m.c.user_id == user_id)
-                .values(pinned_at=base + timedelta(milliseconds=index))
-            )
+            at = base + timedelta(milliseconds=index)
+            await repo.update_member(tx.conn, chat_id, user_id, pinned_at=at)
             await _announce(tx, services, chat_id, user_id)
 
 
@@ -97,27 +82,10 @@ async def unarchive_for_message(
 ) -> None:
     """A new message brings the chat back from the archive for members who did not mute it
     (as in Telegram); one statement on the hot path, events only when something moved."""
-    now = utcnow()
-    query = (
-        sa.update(m)
-        .where(
-            m.c.chat_id == chat_id,
-            m.c.archived.is_(True),
-            sa.or_(m.c.muted_until.is_(None), m.c.muted_until <= now),
-        )
-        .values(archived=False)
-        .returning(m.c.user_id)
-    )
-    if sender_id is not None:
-        query = query.where(m.c.user_id != sender_id)
-    for (user_id,) in (await tx.conn.execute(query)).all():
+    for user_id in await repo.unarchive_unmuted(tx.conn, chat_id, sender_id):
         await _announce(tx, services, chat_id, user_id)
 
 
 async def clear_marked_unread(tx: WriteTx, services: Services, chat_id: int, user_id: int) -> None:
-    await tx.conn.execute(
-        sa.update(m)
-        .where(m.c.chat_id == chat_id, m.c.user_id == user_id)
-        .values(marked_unread=False)
-    )
+    await repo.update_member(tx.conn, chat_id, user_id, marked_unread=False)
     await _announce(tx, services, chat_id, user_id)

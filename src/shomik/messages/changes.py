@@ -16,16 +16,15 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-import sqlalchemy as sa
-
 from shomik.chats import repository as chats_repo
 from shomik.db.engine import WriteTx
-from shomik.db.tables import attachments, hidden_messages, mentions, messages, pins, reactions
 from shomik.errors import Forbidden, Invalid, NotFound
+from shomik.messages import changes_repository as store
 from shomik.messages import mentions as mentions_mod
 from shomik.messages import repository as repo
 from shomik.messages.events import MESSAGE_DELETED, MESSAGE_UPDATED, PIN_UPDATED
 from shomik.messages.schemas import Message, MessagesDeleted, PinUpdated
+from shomik.previews import service as previews
 from shomik.realtime.events import Audience, emit
 from shomik.schemas import as_utc, utcnow
 from shomik.services import Services
@@ -56,12 +55,9 @@ async def edit(services: Services, user_id: int, message_id: int, content: str) 
             (same,) = await repo.hydrate(tx.conn, [row])
             return same  # nothing changed: no event, no "edited" mark
         mentioned = await mentions_mod.resolve(tx.conn, row.chat_id, content, user_id)
-        await tx.conn.execute(
-            sa.update(messages)
-            .where(messages.c.id == message_id)
-            .values(content=content, edited_at=utcnow(), mentions=mentioned or None)
-        )
+        await store.set_content(tx.conn, message_id, content, mentioned)
         await mentions_mod.store(tx.conn, row.chat_id, message_id, row.seq, mentioned)
+        await previews.on_edit(tx, services, row, content)
         updated = await repo.get(tx.conn, message_id)
         (message,) = await repo.hydrate(tx.conn, [updated])
         await emit(tx, services.hub, MESSAGE_UPDATED, message, Audience(chat_id=row.chat_id))
@@ -71,7 +67,7 @@ async def edit(services: Services, user_id: int, message_id: int, content: str) 
 async def _rows_of_one_chat(tx: WriteTx, user_id: int, ids: Sequence[int]) -> tuple[int, list[Any]]:
     """The messages, all of one chat the user is in; a missing one is a 404."""
     unique = list(dict.fromkeys(ids))
-    rows = (await tx.conn.execute(sa.select(messages).where(messages.c.id.in_(unique)))).all()
+    rows = await store.get_many(tx.conn, unique)
     if len(rows) != len(unique):
         raise NotFound("Message not found.")
     chats = sorted({r.chat_id for r in rows})
@@ -115,18 +111,11 @@ async def delete(
 async def _hide(
     tx: WriteTx, services: Services, user_id: int, chat_id: int, rows: list[Any]
 ) -> MessagesDeleted:
-    hidden = sa.select(hidden_messages.c.message_id).where(
-        hidden_messages.c.user_id == user_id,
-        hidden_messages.c.message_id.in_([r.id for r in rows]),
-    )
-    already = {mid for (mid,) in (await tx.conn.execute(hidden)).all()}
+    already = await store.hidden_among(tx.conn, user_id, [r.id for r in rows])
     new = [r.id for r in rows if r.id not in already]
     data = MessagesDeleted(chat_id=chat_id, message_ids=[r.id for r in rows], for_everyone=False)
     if new:
-        await tx.conn.execute(
-            sa.insert(hidden_messages),
-            [{"user_id": user_id, "message_id": mid, "chat_id": chat_id} for mid in new],
-        )
+        await store.hide(tx.conn, user_id, chat_id, new)
         event = data.model_copy(update={"message_ids": new})
         await emit(tx, services.hub, MESSAGE_DELETED, event, Audience(user_id=user_id))
     return data
@@ -135,36 +124,14 @@ async def _hide(
 async def _erase(
     tx: WriteTx, services: Services, user_id: int, chat_id: int, ids: list[int]
 ) -> None:
-    conn = tx.conn
-    await conn.execute(
-        sa.update(messages)
-        .where(messages.c.id.in_(ids))
-        .values(content="", deleted_at=utcnow(), mentions=None, meta=None)
-    )
-    await conn.execute(sa.delete(reactions).where(reactions.c.message_id.in_(ids)))
-    await conn.execute(sa.delete(mentions).where(mentions.c.message_id.in_(ids)))
-    pinned = sa.select(pins.c.message_id).where(
-        pins.c.chat_id == chat_id, pins.c.message_id.in_(ids)
-    )
-    for (message_id,) in (await conn.execute(pinned)).all():
-        await conn.execute(sa.delete(pins).where(pins.c.message_id == message_id))
+    await store.erase(tx.conn, ids)
+    for message_id in await store.pinned_among(tx.conn, chat_id, ids):
+        await store.unpin(tx.conn, chat_id, message_id)
         unpinned = PinUpdated(
             chat_id=chat_id, message_id=message_id, pinned=False, by=user_id, message=None
         )
         await emit(tx, services.hub, PIN_UPDATED, unpinned, Audience(chat_id=chat_id))
-    files = (
-        await conn.execute(
-            sa.select(attachments.c.id, attachments.c.storage_name).where(
-                attachments.c.message_id.in_(ids)
-            )
-        )
-    ).all()
-    if not files:
-        return
-    await conn.execute(sa.delete(attachments).where(attachments.c.message_id.in_(ids)))
-    names = {f.storage_name for f in files}
-    still_used = sa.select(attachments.c.storage_name).where(attachments.c.storage_name.in_(names))
-    orphans = names - {n for (n,) in (await conn.execute(still_used)).all()}
+    orphans = await store.release_files(tx.conn, ids)
     if orphans:
         uploads = services.settings.uploads_dir
 

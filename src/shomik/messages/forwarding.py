@@ -9,17 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
-
 from shomik.chats import repository as chats_repo
 from shomik.db.engine import WriteTx
-from shomik.db.tables import messages, users
 from shomik.errors import Conflict, Invalid, NotFound
+from shomik.messages import changes_repository as store
 from shomik.messages import repository as repo
 from shomik.messages.schemas import ForwardedFrom, Message, MessageForward
 from shomik.messages.service import insert_message
 from shomik.services import Services
 from shomik.uploads.service import copy_rows
+from shomik.users import repository as users_repo
 
 
 async def forward(services: Services, user_id: int, data: MessageForward) -> list[Message]:
@@ -79,8 +78,7 @@ async def _stored_copies(tx: WriteTx, user_id: int, data: MessageForward) -> lis
 async def _readable(tx: WriteTx, user_id: int, ids: list[int]) -> list[Any]:
     """The originals, of one chat the user is in now, that they may still see, in order."""
     unique = list(dict.fromkeys(ids))
-    query = sa.select(messages).where(messages.c.id.in_(unique), repo.visible_to(user_id))
-    rows = list((await tx.conn.execute(query)).all())
+    rows = await store.get_many(tx.conn, unique, visible_for=user_id)
     if len(rows) != len(unique):
         raise NotFound("Message not found.")
     if len({r.chat_id for r in rows}) != 1:
@@ -92,7 +90,5 @@ async def _readable(tx: WriteTx, user_id: int, ids: list[int]) -> list[Any]:
 
 
 async def _names(tx: WriteTx, user_ids: set[int]) -> dict[int, str]:
-    if not user_ids:
-        return {}
-    query = sa.select(users.c.id, users.c.display_name).where(users.c.id.in_(user_ids))
-    return {row.id: row.display_name for row in (await tx.conn.execute(query)).all()}
+    found = await users_repo.get_many(tx.conn, list(user_ids)) if user_ids else {}
+    return {uid: str(row.display_name) for uid, row in found.items()}

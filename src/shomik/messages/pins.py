@@ -3,17 +3,14 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
 from shomik.chats import repository as chats_repo
 from shomik.db.engine import WriteTx
-from shomik.db.tables import pins
 from shomik.errors import Forbidden, Invalid, NotFound
+from shomik.messages import changes_repository as store
 from shomik.messages import repository as repo
 from shomik.messages.events import PIN_UPDATED
 from shomik.messages.schemas import Message, PinUpdated
 from shomik.realtime.events import Audience, emit
-from shomik.schemas import utcnow
 from shomik.services import Services
 
 MAX_PINS = 50
@@ -31,29 +28,19 @@ async def set_pin(
         row = await repo.get(tx.conn, message_id)
         if row is None or row.chat_id != chat_id:
             raise NotFound("Message not found.")
-        where = (pins.c.chat_id == chat_id, pins.c.message_id == message_id)
-        is_pinned = (await tx.conn.execute(sa.select(pins.c.message_id).where(*where))).first()
+        is_pinned = await store.is_pinned(tx.conn, chat_id, message_id)
         (message,) = await repo.hydrate(tx.conn, [row])
         event = PinUpdated(
             chat_id=chat_id, message_id=message_id, pinned=pinned, by=user_id, message=message
         )
-        if pinned == bool(is_pinned):
+        if pinned == is_pinned:
             return event
         if pinned:
-            count = (
-                await tx.conn.execute(
-                    sa.select(sa.func.count()).select_from(pins).where(pins.c.chat_id == chat_id)
-                )
-            ).scalar_one()
-            if count >= MAX_PINS:
+            if await store.pin_count(tx.conn, chat_id) >= MAX_PINS:
                 raise Invalid(f"A chat can have at most {MAX_PINS} pinned messages.")
-            await tx.conn.execute(
-                sa.insert(pins).values(
-                    chat_id=chat_id, message_id=message_id, pinned_by=user_id, pinned_at=utcnow()
-                )
-            )
+            await store.pin(tx.conn, chat_id, message_id, user_id)
         else:
-            await tx.conn.execute(sa.delete(pins).where(*where))
+            await store.unpin(tx.conn, chat_id, message_id)
         await emit(tx, services.hub, PIN_UPDATED, event, Audience(chat_id=chat_id))
         if pinned:  # Telegram notes a pin in the chat, but not an unpin
             await _pin_note(tx, services, user_id, message)
@@ -61,7 +48,12 @@ async def set_pin(
 
 
 PIN_NOTE_CHARS = 40  # of the pinned text quoted in the note, as Telegram shortens it
-_UNQUOTED = {"image": "a photo", "file": "a file"}  # what a pinned message without text is
+_UNQUOTED = {
+    "image": "a photo",
+    "file": "a file",
+    "voice": "a voice message",
+    "video": "a video",
+}  # what a pinned message without text is
 
 
 async def _pin_note(tx: WriteTx, services: Services, user_id: int, message: Message) -> None:
