@@ -87,3 +87,22 @@ async def test_mentions_are_members_counted_until_read_and_follow_edits(people: 
     c = await carol.ws()
     await c.command("message:read", {"chatId": group["id"], "messageId": self_mention["id"]})
     assert (await chat_of(carol, group["id"]))["unreadMentions"] == 0
+
+
+async def test_a_resume_replays_edits_and_deletions_in_order(people: Any) -> None:
+    alice, bob = await people(2)
+    chat = await alice.private_chat(bob)
+    b = await bob.ws()
+    since = b.of_type("ready")[0]["data"]["seq"]
+    await b.close()
+    a = await alice.ws()
+    first = await send(a, chat["id"], "frist")
+    second = await send(a, chat["id"], "second")
+    await a.command("message:edit", {"messageId": first["id"], "content": "first"})
+    await a.command("message:delete", {"messageIds": [second["id"]], "forEveryone": True})
+    resumed = await bob.ws(since=since)
+    await resumed.expect("message:deleted")
+    kinds = [f["type"] for f in resumed.frames if f["type"].startswith("message:")]
+    assert kinds == ["message:new", "message:new", "message:updated", "message:deleted"]
+    edited = resumed.of_type("message:updated")[0]["data"]
+    assert edited["content"] == "first" and edited["editedAt"] is not None
