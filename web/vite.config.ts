@@ -45,6 +45,9 @@ export default defineConfig({
         // API and socket are never answered from the cache: data must be live or absent.
         navigateFallbackDenylist: [/^\/api\//, /^\/ws$/],
         cleanupOutdatedCaches: true,
+        // Web Push: the push and notificationclick handlers, a small hand-written script
+        // (public/sw-push.js) beside the generated precache worker.
+        importScripts: ['/sw-push.js'],
       },
     }),
   ],

@@ -25,10 +25,14 @@ from shomik.db.engine import Database, make_engine
 from shomik.errors import ERROR_RESPONSES, ShomikError, invalid_message
 from shomik.messages.router import router as messages_router
 from shomik.messages.search_router import router as search_router
-from shomik.middleware import CloseOnRefusedBody
+from shomik.middleware import CapBody, CloseOnRefusedBody, RefuseNul
 from shomik.presence.service import reset_all
 from shomik.presence.tracker import PresenceTracker
 from shomik.presence.typing import TypingTracker
+from shomik.previews.router import router as previews_router
+from shomik.previews.service import Previewer
+from shomik.push.router import router as push_router
+from shomik.push.service import push_sender
 from shomik.ratelimit import RateLimiter
 from shomik.realtime import events
 from shomik.realtime.gateway import websocket_endpoint
@@ -62,6 +66,7 @@ def build_services(settings: Settings) -> Services:
         typing=TypingTracker(hub, settings.typing_ttl_seconds),
         presence=PresenceTracker(),
         calls=CallRegistry(),
+        previews=Previewer(settings),
     )
 
 
@@ -95,6 +100,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         services = build_services(settings)
         app.state.services = services
         await reset_all(services)
+        services.push = push_sender(services)
+        services.push.start()
         pruner = asyncio.create_task(_housekeeping(services))
         # What start-up built lives as long as the process: keep it out of every future
         # full collection, which with hundreds of sockets otherwise pauses for ~50-100 ms.
@@ -103,6 +110,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             pruner.cancel()
+            await services.previews.close()
+            await services.push.stop()
             await services.db.dispose()
 
     app = FastAPI(
@@ -132,14 +141,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     app.add_middleware(CloseOnRefusedBody)
+    app.add_middleware(RefuseNul)
+    app.add_middleware(CapBody)
     for router in (
         auth_router,
         users_router,
         chats_router,
         messages_router,
         search_router,
+        previews_router,
         uploads_router,
         calls_router,
+        push_router,
     ):
         app.include_router(router, responses=ERROR_RESPONSES)
     app.add_api_websocket_route("/ws", websocket_endpoint)

@@ -63,8 +63,8 @@ class RateLimited(ShomikError):
     status = 429
     code = "rate_limited"
 
-    def __init__(self, retry_after: int) -> None:
-        super().__init__("Too many requests, slow down.", retryAfter=retry_after)
+    def __init__(self, retry_after: int, message: str | None = None) -> None:
+        super().__init__(message or "Too many requests, slow down.", retryAfter=retry_after)
         self.retry_after = retry_after
 
 

@@ -46,3 +46,104 @@ def _large_body(scope: Scope) -> bool:
         return True
     length = headers.get(b"content-length", b"0")
     return length.isdigit() and int(length) > SMALL_BODY
+
+
+_NUL_QUERY = (
+    b'{"error":{"code":"invalid","message":"A request must not contain NUL (U+0000) characters."}}'
+)
+_NUL_PATH = b'{"error":{"code":"not_found","message":"Not found."}}'
+
+
+class RefuseNul:
+    """U+0000 in a URL is answered before any route sees it: in the query string (`%00`) a
+    422, since PostgreSQL cannot hold it in text and would answer a search or a login with a
+    500; in the path a 404, as no file or route has such a name. JSON bodies are checked
+    field by field by the models (shomik.schemas.Model)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path = bytes(scope.get("raw_path") or b"") + scope.get("path", "").encode()
+            query = bytes(scope.get("query_string") or b"")
+            if _has_nul(path):
+                await _answer(send, 404, _NUL_PATH)
+                return
+            if _has_nul(query):
+                await _answer(send, 422, _NUL_QUERY)
+                return
+        await self.app(scope, receive, send)
+
+
+def _has_nul(raw: bytes) -> bool:
+    return b"%00" in raw or b"\x00" in raw
+
+
+async def _answer(send: Send, status: int, body: bytes) -> None:
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+# 64 KB: the largest JSON a client sends (a 4,096-character message, escaped, or a group of
+# 1,000 members) is well under it. Uploads stream to disk under their own limit.
+MAX_JSON_BODY = 64 * 1024
+STREAMED_PATHS = frozenset({"/api/upload"})
+
+
+class CapBody:
+    """Every request body but an upload is read here, up to MAX_JSON_BODY, before any route
+    parses it (and before authentication): a larger one is a 413 at once, so a stranger's
+    10 MB bodies cost the server 64 KB each, not their size in parsed JSON."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in STREAMED_PATHS:
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > MAX_JSON_BODY:
+            await _too_large(send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > MAX_JSON_BODY:
+                await _too_large(send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+_TOO_LARGE = b'{"error":{"code":"too_large","message":"The request body is too large."}}'
+
+
+async def _too_large(send: Send) -> None:
+    # Connection: close: the rest of the body is not read.
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(_TOO_LARGE)).encode()),
+        (b"connection", b"close"),
+    ]
+    await send({"type": "http.response.start", "status": 413, "headers": headers})
+    await send({"type": "http.response.body", "body": _TOO_LARGE})

@@ -20,6 +20,7 @@ class RateLimiter:
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
         self._items: dict[str, RateLimitItem] = {
             "login": parse(settings.rate_login),
+            "login_account": parse(settings.rate_login_account),
             "register": parse(settings.rate_register),
             "send": parse(settings.rate_send),
             "upload": parse(settings.rate_upload),
@@ -28,11 +29,12 @@ class RateLimiter:
             "ice_servers": parse(settings.rate_ice_servers),
         }
 
-    def hit(self, action: str, key: str) -> None:
-        """Count one attempt; raise RateLimited if the window is full."""
+    def hit(self, action: str, key: str, message: str | None = None) -> None:
+        """Count one attempt; raise RateLimited (with `message`, if given) if the window is
+        full."""
         if not self.enabled:
             return
         item = self._items[action]
         if not self._limiter.hit(item, action, key):
             reset_at = self._limiter.get_window_stats(item, action, key).reset_time
-            raise RateLimited(max(1, math.ceil(reset_at - time.time())))
+            raise RateLimited(max(1, math.ceil(reset_at - time.time())), message)

@@ -10,6 +10,8 @@ from shomik.calls.state import CallRegistry
 from shomik.db.engine import Database
 from shomik.presence.tracker import PresenceTracker
 from shomik.presence.typing import TypingTracker
+from shomik.previews.service import Previewer
+from shomik.push.sender import PushSender
 from shomik.ratelimit import RateLimiter
 from shomik.realtime.hub import Hub
 from shomik.settings import Settings
@@ -26,3 +28,6 @@ class Services:
     typing: TypingTracker
     presence: PresenceTracker
     calls: CallRegistry
+    previews: Previewer
+    # Built at start-up (app.py lifespan); None where no app runs, e.g. in scripts.
+    push: PushSender | None = None

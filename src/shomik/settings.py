@@ -47,7 +47,17 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 10 * 1024 * 1024
     max_group_members: int = 1000
 
+    # Link previews: the server fetches the first http(s) link of a message (an outbound
+    # request to a user-chosen URL, made SSRF-safe in previews/fetch.py).
+    link_previews: bool = True
+    # Comma-separated `host` or `host:port` the fetcher may reach even on a private or
+    # loopback address (tests point it at a local site). Nothing else is exempted.
+    link_preview_allow_hosts: str = ""
+
     rate_login: str = "10/minute"
+    # Per account, whatever the address: 30 addresses with one guess each are still 30
+    # guesses at one password. 20 an hour lets a person who forgot it keep trying.
+    rate_login_account: str = "20/hour"
     rate_register: str = "5/minute"
     rate_send: str = "30/10second"
     rate_upload: str = "30/minute"
@@ -58,6 +68,12 @@ class Settings(BaseSettings):
     # queue is full of durable events is disconnected and recovers through resume.
     ws_queue_size: int = 512
     ws_auth_timeout_seconds: float = 10.0
+    # 20 sockets per account: tabs, phones and call sockets of one person, with room to
+    # spare; more is a script holding sockets (each costs a queue and a file descriptor).
+    ws_max_per_user: int = Field(20, ge=1)
+    # Sockets not authenticated yet (they have 10 s to say who they are): a flood of them is
+    # refused past this, before the handshake completes.
+    ws_max_unauthenticated: int = Field(500, ge=1)
     # permessage-deflate, offered by every browser: frames up to 13x smaller on the wire,
     # at about twice the CPU per delivery and memory per connection (docs/benchmarks.md).
     ws_compression: bool = True
@@ -94,11 +110,29 @@ class Settings(BaseSettings):
     # "relay" sends every call through TURN, which hides users' IP addresses from each other.
     ice_transport_policy: Literal["all", "relay"] = "all"
 
+    # Web Push (docs/deployment.md). Empty: a key pair generated once into
+    # `<data_dir>/vapid_private_key`. Either a PEM or the raw 32-byte key in base64url.
+    vapid_private_key: str = ""
+    # Who push services contact about abuse (RFC 8292 2.1): a mailto: or https: URL.
+    vapid_subject: str = "mailto:admin@localhost"
+    # The push endpoint is a URL chosen by a client (an SSRF vector): only the known push
+    # services' https hosts, plus these (`host` or `host:port`, the port then the only one).
+    push_extra_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Lets tests use a local push service on plain http.
+    push_allow_http: bool = False
+
     @field_validator("allowed_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
             return [o.strip().rstrip("/") for o in value.split(",") if o.strip()]
+        return value
+
+    @field_validator("push_extra_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [h.strip().lower() for h in value.split(",") if h.strip()]
         return value
 
     @field_validator("stun_urls", "turn_urls", mode="before")

@@ -26,7 +26,12 @@ async def test_register_returns_a_token_and_the_user(server: ServerProcess) -> N
     assert body["token_type"] == "bearer" and body["access_token"].count(".") == 2
     user = body["user"]
     assert user["username"] == name and user["displayName"] == name
-    assert user["params"] == {"theme": "dark", "messageTextSize": 16, "language": None}
+    assert user["params"] == {
+        "theme": "dark",
+        "messageTextSize": 16,
+        "language": None,
+        "pushPreview": True,
+    }
     assert user["status"] == "offline"
     claims = jwt.decode(body["access_token"], options={"verify_signature": False})
     assert claims["exp"] - claims["iat"] == 7 * 24 * 3600
@@ -159,7 +164,8 @@ async def test_forged_expired_and_unsigned_tokens_are_refused(users: Any) -> Non
     forged = [
         jwt.encode(claims, "another-secret-key-of-at-least-32-bytes", algorithm="HS256"),
         jwt.encode({**claims, "iat": now - 100, "exp": now - 10}, SECRET, algorithm="HS256"),
-        jwt.encode(claims, None, algorithm="none"),  # forging an unsigned token on purpose
+        # Forging an unsigned token on purpose (PyJWT's types want a key even for "none").
+        jwt.encode(claims, None, algorithm="none"),  # type: ignore[arg-type]
         jwt.encode({k: v for k, v in claims.items() if k != "exp"}, SECRET, algorithm="HS256"),
         alice.token[:-4] + "AAAA",
     ]
@@ -208,3 +214,30 @@ async def test_an_invalid_sign_up_says_which_field_and_why(server: ServerProcess
         )
         assert r.status_code == 422
         assert r.json()["error"]["message"].startswith("displayName: ")
+
+
+async def test_sign_in_attempts_are_limited_per_account_whatever_the_address(
+    make_server: Any,
+) -> None:
+    """Found by attack: 30 addresses with one guess each were never limited (the limit was
+    per address only). Here the per-address limit is out of the way."""
+    server: ServerProcess = make_server(
+        env={
+            "SHOMIK_RATE_LIMITS_ENABLED": "true",
+            "SHOMIK_RATE_LOGIN": "1000/minute",
+            "SHOMIK_RATE_LOGIN_ACCOUNT": "3/hour",
+            "SHOMIK_RATE_REGISTER": "1000/minute",
+        }
+    )
+    victim, other = unique_name("vic"), unique_name("oth")
+    for name in (victim, other):
+        r = await _post(server, "/api/auth/register", {"username": name, "password": PASSWORD})
+        assert r.status_code == 201
+    for _ in range(3):
+        r = await _post(server, "/api/auth/login", {"username": victim, "password": "wrong-guess"})
+        assert r.status_code == 401
+    r = await _post(server, "/api/auth/login", {"username": victim.upper(), "password": PASSWORD})
+    assert r.status_code == 429 and r.json()["error"]["message"].startswith("Too many sign-in")
+    assert int(r.headers["Retry-After"]) > 0
+    r = await _post(server, "/api/auth/login", {"username": other, "password": PASSWORD})
+    assert r.status_code == 200  # another account is not affected

@@ -28,7 +28,13 @@ LINK_TEXT = "The plan: https://example.com/plan"
 BIG = "😂"
 # The glyphs the buttons used before they had icons: none may come back.
 OLD_GLYPHS = re.compile(r"[☰✎📞🎥📎➤⧉✕←⋯☺↓🕓⚠✓🔇🎙📷🖥✆]")
-CHAT_BUTTONS = ["Start audio call", "Start video call", "Emoji", "Attach file", "Send"]
+CHAT_BUTTONS = [
+    "Start audio call",
+    "Start video call",
+    "Emoji",
+    "Attach file",
+    "Record a voice message",
+]
 ICON_BUTTONS = ["Settings", "New group", *CHAT_BUTTONS]
 
 # Colours come back from getComputedStyle as "rgb(r, g, b)" or "rgba(r, g, b, a)".

@@ -12,11 +12,26 @@ async def test_me_and_settings_follow_the_user(users: Any) -> None:
     )
     assert r.status_code == 200
     assert r.json()["displayName"] == "Alice A."
-    assert r.json()["params"] == {"theme": "light", "messageTextSize": 16, "language": None}
+    assert r.json()["params"] == {
+        "theme": "light",
+        "messageTextSize": 16,
+        "language": None,
+        "pushPreview": True,
+    }
     r = await alice.http.patch("/api/users/me", json={"params": {"messageTextSize": 18}})
-    assert r.json()["params"] == {"theme": "light", "messageTextSize": 18, "language": None}
+    assert r.json()["params"] == {
+        "theme": "light",
+        "messageTextSize": 18,
+        "language": None,
+        "pushPreview": True,
+    }
     me = (await alice.http.get("/api/users/me")).json()
-    assert me["params"] == {"theme": "light", "messageTextSize": 18, "language": None}
+    assert me["params"] == {
+        "theme": "light",
+        "messageTextSize": 18,
+        "language": None,
+        "pushPreview": True,
+    }
     assert me["displayName"] == "Alice A."
 
 
@@ -39,7 +54,12 @@ async def test_bad_settings_are_refused_and_change_nothing(users: Any) -> None:
         assert r.status_code == 422, (body, r.text)
         assert "error" in r.json()
     me = (await alice.http.get("/api/users/me")).json()
-    assert me["params"] == {"theme": "dark", "messageTextSize": 16, "language": None}
+    assert me["params"] == {
+        "theme": "dark",
+        "messageTextSize": 16,
+        "language": None,
+        "pushPreview": True,
+    }
     assert me["displayName"] == alice.me["displayName"] and me["avatarUrl"] is None
 
 
@@ -49,12 +69,22 @@ async def test_the_language_is_a_setting_and_null_follows_the_browser(users: Any
     assert r.status_code == 200 and r.json()["params"]["language"] == "ru"
     # Another setting leaves the language alone...
     r = await alice.http.patch("/api/users/me", json={"params": {"theme": "light"}})
-    assert r.json()["params"] == {"theme": "light", "messageTextSize": 16, "language": "ru"}
+    assert r.json()["params"] == {
+        "theme": "light",
+        "messageTextSize": 16,
+        "language": "ru",
+        "pushPreview": True,
+    }
     # ...and an explicit null goes back to the browser's choice.
     r = await alice.http.patch("/api/users/me", json={"params": {"language": None}})
     assert r.json()["params"]["language"] is None
     me = (await alice.http.get("/api/users/me")).json()
-    assert me["params"] == {"theme": "light", "messageTextSize": 16, "language": None}
+    assert me["params"] == {
+        "theme": "light",
+        "messageTextSize": 16,
+        "language": None,
+        "pushPreview": True,
+    }
 
 
 async def test_find_people_by_name(users: Any) -> None:

@@ -18,6 +18,11 @@ async def register(data: RegisterRequest, services: ServicesDep, ip: ClientIp) -
 @router.post("/login")
 async def login(data: LoginRequest, services: ServicesDep, ip: ClientIp) -> TokenResponse:
     services.limiter.hit("login", ip)
+    services.limiter.hit(
+        "login_account",
+        data.username.lower(),
+        "Too many sign-in attempts for this account. Wait a while, then try again.",
+    )
     return await service.login(services, data)
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from shomik.auth.passwords import check_strength
 from shomik.auth.schemas import LoginRequest, RegisterRequest, TokenResponse
 from shomik.errors import Conflict, Forbidden, Unauthorized
+from shomik.push import service as push
 from shomik.realtime.connection import CLOSE_UNAUTHORIZED
 from shomik.schemas import utcnow
 from shomik.services import Services
@@ -79,6 +80,7 @@ async def revoke_all(
         if new_password_hash is not None:
             values["password_hash"] = new_password_hash
         await users_repo.update(tx.conn, user_id, **values)
+        await push.forget_user(tx, user_id)
         row = await users_repo.get(tx.conn, user_id)
     services.hub.disconnect_user(user_id, CLOSE_UNAUTHORIZED, "token revoked")
     return _token_response(services, row)

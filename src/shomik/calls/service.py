@@ -35,6 +35,7 @@ from shomik.chats import repository as chats_repo
 from shomik.chats.service import system_message
 from shomik.errors import Conflict, Forbidden, Invalid, NotFound
 from shomik.messages.service import reveal_private
+from shomik.push import service as push
 from shomik.realtime.connection import Connection
 from shomik.realtime.events import emit_ephemeral, emit_to_connection
 from shomik.realtime.kinds import EventKind
@@ -112,6 +113,7 @@ async def start(
         async with services.db.write() as tx:
             await reveal_private(tx, services, chat_id)
     emit_ephemeral(services.hub, CALL_INCOMING, CallIncoming(call=call.out()), others)
+    push.after_call(services, chat_id, user_id, others, video=media == "video")
     return call.out()
 
 

@@ -20,6 +20,7 @@ from shomik.db.tables import (
     reactions,
 )
 from shomik.messages.schemas import AttachmentOut, Message, ReplyPreview
+from shomik.previews.schemas import to_public as preview_of
 
 PREVIEW_CHARS = 200
 
@@ -34,6 +35,8 @@ def attachment_out(row: Any) -> AttachmentOut:
         width=row.width,
         height=row.height,
         thumbnail_url=f"/api/files/{row.id}/thumbnail" if row.has_thumbnail else None,
+        duration_ms=row.duration_ms,
+        waveform=row.waveform,
     )
 
 
@@ -205,6 +208,7 @@ async def hydrate(conn: Conn, rows: Sequence[Any]) -> list[Message]:
             deleted_at=r.deleted_at,
             forwarded_from=r.forwarded_from,
             mentions=r.mentions or [],
+            link_preview=preview_of(r.id, r.link_preview) if r.deleted_at is None else None,
         )
         for r in rows
     ]

@@ -4,9 +4,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from shomik.previews.schemas import LinkPreview
 from shomik.schemas import Id, Model, UtcDatetime
 
-MessageType = Literal["text", "image", "file", "system"]
+MessageType = Literal["text", "image", "file", "voice", "video", "system"]
 MAX_MESSAGE_LENGTH = 4096
 MAX_ATTACHMENTS = 10
 ClientId = Field(None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
@@ -21,6 +22,10 @@ class AttachmentOut(Model):
     width: int | None = None
     height: int | None = None
     thumbnail_url: str | None = None
+    # Voice and video: the length the browser measured (null if unknown or another type).
+    duration_ms: int | None
+    # Voice: up to 100 levels of 0-255 across the recording, for the bubble's bars.
+    waveform: list[int] | None
 
 
 class ReplyPreview(Model):
@@ -67,6 +72,9 @@ class Message(Model):
     forwarded_from: ForwardedFrom | None
     # Members mentioned as @username, decided by the server.
     mentions: list[int]
+    # The card of the first http(s) link: None until the server fetched it (it then comes
+    # as `message:updated`), if the page had none, or once the sender removed it.
+    link_preview: LinkPreview | None
 
 
 MessageIds = Annotated[list[Id], Field(min_length=1, max_length=100)]

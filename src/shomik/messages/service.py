@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import emoji
@@ -26,9 +27,11 @@ from shomik.messages.schemas import (
     ReadUpdated,
     SharedKind,
 )
+from shomik.push import service as push
 from shomik.realtime.events import Audience, emit
 from shomik.schemas import utcnow
 from shomik.services import Services
+from shomik.uploads.inspect import AUDIO_TYPES, IMAGE_TYPES, VIDEO_TYPES
 
 MAX_DISTINCT_REACTIONS = 20
 
@@ -107,8 +110,12 @@ async def insert_message(
         deleted_at=None,
         forwarded_from=forwarded_from,
         mentions=mentioned,
+        link_preview=None,
     )
     await emit(tx, services.hub, MESSAGE_NEW, message, Audience(chat_id=chat_id))
+    if type_ != "system":
+        services.previews.after_commit(tx, services, message_id, content)
+    push.after_message(tx, services, message)
     return message
 
 
@@ -146,7 +153,20 @@ async def _check_attachments(tx: WriteTx, user_id: int, ids: list[str]) -> str:
             raise Invalid(f"Unknown attachment {attachment_id}.", code="unknown_attachment")
         if row.message_id is not None:
             raise Invalid(f"Attachment {attachment_id} was already sent.")
-    return "image" if all(r.width is not None for r in rows) else "file"
+    return _type_of(rows)
+
+
+def _type_of(rows: Sequence[Any]) -> str:
+    """Images make a photo message, videos a video; one recorded clip (audio with the
+    duration the recorder measured) a voice message; anything else, or a mix, files."""
+    mimes = [str(r.mime) for r in rows]
+    if all(m in IMAGE_TYPES and r.width is not None for m, r in zip(mimes, rows, strict=True)):
+        return "image"
+    if all(m in VIDEO_TYPES for m in mimes):
+        return "video"
+    if len(rows) == 1 and mimes[0] in AUDIO_TYPES and rows[0].duration_ms is not None:
+        return "voice"
+    return "file"
 
 
 async def send(services: Services, user_id: int, data: MessageSend) -> tuple[Message, bool]:

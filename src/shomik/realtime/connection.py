@@ -23,6 +23,7 @@ CLOSE_UNAUTHORIZED = 4401
 CLOSE_SLOW_CONSUMER = 4008
 CLOSE_AUTH_TIMEOUT = 4408
 CLOSE_BAD_FRAME = 4400
+CLOSE_TOO_MANY = 4429
 
 
 # Queued in place of a frame: "finish the send that was started eagerly".

@@ -22,6 +22,7 @@ from shomik.realtime.commands import Context
 from shomik.realtime.connection import (
     CLOSE_AUTH_TIMEOUT,
     CLOSE_BAD_FRAME,
+    CLOSE_TOO_MANY,
     CLOSE_UNAUTHORIZED,
     Connection,
     ConnState,
@@ -104,16 +105,33 @@ async def _replay(
         await conn.send_paced(f'{{"type":"{row.type}","seq":{row.id},"data":{row.data}}}')
 
 
+class _Unauthenticated:
+    """How many sockets of this process are still to say who they are."""
+
+    count = 0
+
+
 async def websocket_endpoint(ws: WebSocket) -> None:
     services: Services = ws.app.state.services
-    if not origin_allowed(ws, services.settings.allowed_origins):
+    settings = services.settings
+    if not origin_allowed(ws, settings.allowed_origins):
         await ws.close(1008)  # before accept: the handshake is refused with 403
         return
-    await ws.accept()
-    auth = await _authenticate(ws, services)
+    if _Unauthenticated.count >= settings.ws_max_unauthenticated:
+        await ws.close(1013)  # "try again later", before accept: a 403 to the handshake
+        return
+    _Unauthenticated.count += 1
+    try:
+        await ws.accept()
+        auth = await _authenticate(ws, services)
+    finally:
+        _Unauthenticated.count -= 1
     if auth is None:
         return
     user, frame = auth
+    if len(services.hub.connections_of(user.id)) >= settings.ws_max_per_user:
+        await ws.close(CLOSE_TOO_MANY, "too many connections")
+        return
     claims = services.tokens.decode(frame.token)
     conn = Connection(ws, user.id, services.settings.ws_queue_size)
     conn.start()

@@ -17,6 +17,7 @@ from shomik.messages import ws as messages_ws
 from shomik.messages.schemas import MAX_ATTACHMENTS, MAX_MESSAGE_LENGTH
 from shomik.presence import events as presence_events
 from shomik.presence import ws as presence_ws
+from shomik.previews import ws as previews_ws
 from shomik.realtime.commands import CommandTable, table
 from shomik.realtime.kinds import EventKind
 from shomik.schemas import Model, UtcDatetime
@@ -26,7 +27,9 @@ from shomik.users.schemas import UserMe
 # The newest page a client fetches when it opens a chat.
 HISTORY_PAGE_SIZE = 50
 
-COMMANDS: CommandTable = table(*messages_ws.COMMANDS, *presence_ws.COMMANDS, *calls_ws.COMMANDS)
+COMMANDS: CommandTable = table(
+    *messages_ws.COMMANDS, *previews_ws.COMMANDS, *presence_ws.COMMANDS, *calls_ws.COMMANDS
+)
 
 EVENTS: tuple[EventKind[Any], ...] = (
     message_events.MESSAGE_NEW,

@@ -29,7 +29,10 @@ DOCUMENT_TYPES = {
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "text/plain",
 }
-ALLOWED = set(IMAGE_TYPES) | DOCUMENT_TYPES
+# Voice messages as browsers record them (Opus in Ogg or WebM), and videos that play inline.
+AUDIO_TYPES = {"audio/ogg", "audio/webm"}
+VIDEO_TYPES = {"video/mp4", "video/webm"}
+ALLOWED = set(IMAGE_TYPES) | DOCUMENT_TYPES | AUDIO_TYPES | VIDEO_TYPES
 # Declared types that say nothing, so they cannot contradict the content.
 VAGUE_DECLARATIONS = {"", "application/octet-stream", "binary/octet-stream"}
 # Names some clients still use for an allowed type.
@@ -38,6 +41,7 @@ ALIASES = {
     "image/pjpeg": "image/jpeg",
     "image/x-png": "image/png",
     "application/x-pdf": "application/pdf",
+    "audio/opus": "audio/ogg",
 }
 # Text a browser would run or render as a page: never "plain text", whatever the content.
 ACTIVE_TEXT = {"text/html", "text/xml", "text/javascript", "text/ecmascript", "text/xsl"}
@@ -109,10 +113,15 @@ def check_type(path: Path, declared: str) -> str:
     mime = detect(path)
     if mime not in ALLOWED:
         raise UnsupportedType(
-            "Only PNG, JPEG, GIF and WebP images, PDF, DOC, DOCX and plain text are accepted."
+            "Only PNG, JPEG, GIF and WebP images, Ogg and WebM audio, MP4 and WebM video,"
+            " PDF, DOC, DOCX and plain text are accepted."
         )
     declared = declared.split(";")[0].strip().lower()
     declared = ALIASES.get(declared, declared)
+    if mime == "video/webm" and declared == "audio/webm":
+        # One container for both: the bytes say WebM, the client says which (a recorder
+        # declares audio/webm for a voice message; a .webm file from disk is video/webm).
+        return "audio/webm"
     plain = mime == "text/plain" and declared.startswith("text/") and declared not in ACTIVE_TEXT
     if declared not in VAGUE_DECLARATIONS and declared != mime and not plain:
         raise UnsupportedType(f"The content is {mime}, not the declared {declared}.")

@@ -26,7 +26,22 @@ UPLOAD_BODY = {
             "schema": {
                 "type": "object",
                 "required": ["file"],
-                "properties": {"file": {"type": "string", "format": "binary"}},
+                "properties": {
+                    "file": {"type": "string", "format": "binary"},
+                    "durationMs": {
+                        "type": "integer",
+                        "description": "Audio/video length, 1 to 600000 for audio",
+                    },
+                    "waveform": {
+                        "type": "string",
+                        "description": "Audio: a JSON list of 1-100 integers 0-255",
+                    },
+                    "poster": {
+                        "type": "string",
+                        "format": "binary",
+                        "description": "Video: a poster frame image (up to 512 KB)",
+                    },
+                },
             }
         }
     },
@@ -56,8 +71,10 @@ def _refusal(exc: ShomikError, reusable: bool) -> JSONResponse:
 async def upload(
     request: Request, user: CurrentUser, services: ServicesDep
 ) -> UploadOut | JSONResponse:
-    """Upload one file (multipart field `file`): PNG, JPEG, GIF, WebP, PDF, DOC, DOCX or plain
-    text, up to 10 MB. Images are re-encoded without metadata and get a thumbnail."""
+    """Upload one file (multipart field `file`): PNG, JPEG, GIF, WebP, Ogg/WebM audio, MP4/WebM
+    video, PDF, DOC, DOCX or plain text, up to 10 MB. Images are re-encoded without metadata
+    and get a thumbnail; a video's `poster` image becomes its thumbnail; audio with a
+    `durationMs` (and a `waveform`) is a voice message."""
     settings = services.settings
     try:
         services.limiter.hit("upload", str(user.id))

@@ -14,11 +14,12 @@ import sqlalchemy as sa
 
 from shomik.db.engine import WriteTx
 from shomik.db.tables import attachments, chat_members, messages
-from shomik.errors import NotFound
+from shomik.errors import Invalid, NotFound
 from shomik.messages.repository import attachment_out
 from shomik.schemas import utcnow
 from shomik.services import Services
-from shomik.uploads.inspect import IMAGE_TYPES, check_type, reencode_image
+from shomik.uploads.inspect import IMAGE_TYPES, VIDEO_TYPES, ImageInfo, check_type, reencode_image
+from shomik.uploads.media import media_info
 from shomik.uploads.schemas import UploadOut
 from shomik.uploads.stream import ReceivedFile
 
@@ -35,6 +36,16 @@ def clean_filename(name: str) -> str:
 
 def thumbnail_path(services: Services, storage_name: str) -> Path:
     return services.settings.uploads_dir / f"{storage_name}.thumb.webp"
+
+
+def _poster(received: ReceivedFile, thumb: Path) -> ImageInfo:
+    """A video's poster frame (drawn by the browser) becomes its thumbnail, re-encoded like
+    any image; its size is the video's."""
+    assert received.poster is not None
+    mime = check_type(received.poster, received.poster_type)
+    if mime not in IMAGE_TYPES:
+        raise Invalid("The poster must be a PNG, JPEG or WebP image.")
+    return reencode_image(received.poster, mime, thumb)
 
 
 async def store(services: Services, user_id: int, received: ReceivedFile) -> UploadOut:
@@ -54,6 +65,12 @@ async def store(services: Services, user_id: int, received: ReceivedFile) -> Upl
                 info.size,
                 info.has_thumbnail,
             )
+        media = media_info(mime, received.fields)
+        if received.poster is not None:
+            if mime not in VIDEO_TYPES:
+                raise Invalid("Only a video has a poster.")
+            poster = await asyncio.to_thread(_poster, received, thumb)
+            width, height, has_thumbnail = poster.width, poster.height, True
         received.path.rename(final)
         async with services.db.write() as tx:
             await tx.conn.execute(
@@ -67,6 +84,8 @@ async def store(services: Services, user_id: int, received: ReceivedFile) -> Upl
                     width=width,
                     height=height,
                     has_thumbnail=has_thumbnail,
+                    duration_ms=media.duration_ms,
+                    waveform=media.waveform,
                     created_at=utcnow(),
                 )
             )
@@ -78,6 +97,10 @@ async def store(services: Services, user_id: int, received: ReceivedFile) -> Upl
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
         raise
+    finally:
+        if received.poster is not None:
+            with contextlib.suppress(FileNotFoundError):
+                received.poster.unlink()
     return UploadOut(**attachment_out(row).model_dump())
 
 

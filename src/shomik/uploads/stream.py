@@ -23,6 +23,11 @@ FRAMING_ALLOWANCE = 16 * 1024
 # connection, and the client able to read the answer: a server that hangs up on unread data
 # resets the connection, and clients that are still sending may never see the answer.
 DRAIN_BYTES = 256 * 1024
+# A video's poster frame (multipart file `poster`): an image, on top of the file's own limit.
+MAX_POSTER_BYTES = 512 * 1024  # the web client sends a JPEG of at most 960 px: ~50-200 KB
+# Small text fields sent with a file (a voice message's `durationMs` and `waveform`).
+TEXT_FIELDS = ("durationMs", "waveform")
+MAX_FIELD_BYTES = 2048
 
 
 @dataclass
@@ -31,6 +36,10 @@ class ReceivedFile:
     filename: str
     declared_type: str
     size: int
+    # The text fields of TEXT_FIELDS that came with it, and the poster file if one did.
+    fields: dict[str, str] = field(default_factory=dict)
+    poster: Path | None = None
+    poster_type: str = ""
 
 
 @dataclass
@@ -42,6 +51,11 @@ class _State:
     headers: dict[bytes, bytes] = field(default_factory=dict)
     writing: IO[bytes] | None = None
     result: ReceivedFile | None = None
+    part: str = ""  # the name of the part being read
+    poster_size: int = 0
+    fields: dict[str, bytearray] = field(default_factory=dict)
+    poster: Path | None = None
+    poster_type: str = ""
     too_large: bool = False
     ended: bool = False  # the closing boundary was seen
 
@@ -61,7 +75,19 @@ class _State:
 
     def on_headers_finished(self) -> None:
         _, params = parse_options_header(self.headers.get(b"content-disposition", b""))
-        if params.get(b"name") != b"file" or self.result is not None:
+        self.part = params.get(b"name", b"").decode("latin-1")
+        declared = self.headers.get(b"content-type", b"application/octet-stream")
+        if self.part in TEXT_FIELDS and self.part not in self.fields:
+            self.fields[self.part] = bytearray()
+            return
+        if self.part == "poster" and self.poster is None:
+            fd, name = tempfile.mkstemp(dir=self.dest_dir, prefix=".upload-")
+            self.writing = os.fdopen(fd, "wb")
+            self.poster = Path(name)
+            self.poster_type = declared.decode("latin-1").lower()
+            return
+        if self.part != "file" or self.result is not None:
+            self.part = ""
             return  # other fields are ignored; only the first `file` counts
         fd, name = tempfile.mkstemp(dir=self.dest_dir, prefix=".upload-")
         self.writing = os.fdopen(fd, "wb")
@@ -70,10 +96,22 @@ class _State:
         # encoding); undo that (the control characters are then dropped with the others).
         for encoded, char in (("%22", '"'), ("%0D", "\r"), ("%0A", "\n")):
             filename = filename.replace(encoded, char)
-        declared = self.headers.get(b"content-type", b"application/octet-stream")
         self.result = ReceivedFile(Path(name), filename, declared.decode("latin-1").lower(), 0)
 
     def on_part_data(self, data: bytes, start: int, end: int) -> None:
+        if self.part in TEXT_FIELDS:
+            text = self.fields[self.part]
+            text += data[start:end]
+            if len(text) > MAX_FIELD_BYTES:
+                raise Invalid(f"The field `{self.part}` is too long.")
+            return
+        if self.part == "poster" and self.writing is not None:
+            self.poster_size += end - start
+            if self.poster_size > MAX_POSTER_BYTES:
+                self.too_large = True
+                return
+            self.writing.write(data[start:end])
+            return
         if self.writing is None or self.result is None:
             return
         self.result.size += end - start
@@ -83,6 +121,7 @@ class _State:
         self.writing.write(data[start:end])
 
     def on_part_end(self) -> None:
+        self.part = ""
         if self.writing is not None:
             self.writing.close()
             self.writing = None
@@ -93,9 +132,10 @@ class _State:
     def discard(self) -> None:
         if self.writing is not None:
             self.writing.close()
-        if self.result is not None:
-            with contextlib.suppress(FileNotFoundError):
-                self.result.path.unlink()
+        for path in (self.result.path if self.result else None, self.poster):
+            if path is not None:
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
 
 
 def limit_text(max_bytes: int) -> str:
@@ -135,7 +175,7 @@ async def receive_file(request: Request, dest_dir: Path, max_bytes: int) -> Rece
     if content_type != b"multipart/form-data" or not boundary:
         error = Invalid("Send the file as multipart/form-data in a field named `file`.")
         raise Refused(error, await drain(request.stream()))
-    limit = max_bytes + FRAMING_ALLOWANCE
+    limit = max_bytes + FRAMING_ALLOWANCE + MAX_POSTER_BYTES
     declared_length = request.headers.get("content-length")
     too_large = f"Files are limited to {limit_text(max_bytes)}."
     if declared_length and declared_length.isdigit() and int(declared_length) > limit:
@@ -171,6 +211,9 @@ async def receive_file(request: Request, dest_dir: Path, max_bytes: int) -> Rece
     except TooLarge as exc:
         state.discard()
         raise Refused(exc, await drain(body)) from exc
+    except Invalid as exc:  # a text field over its size
+        state.discard()
+        raise Refused(exc, await drain(body)) from exc
     except Exception as exc:  # a malformed body, or the client went away
         state.discard()
         error = Invalid("The multipart body could not be read.")
@@ -182,5 +225,9 @@ async def receive_file(request: Request, dest_dir: Path, max_bytes: int) -> Rece
         state.discard()
         raise Invalid("The multipart body ended early.")
     if state.result is None:
+        state.discard()
         raise Invalid("No file: send it in a multipart field named `file`.")
+    state.result.fields = {k: v.decode("utf-8", "replace") for k, v in state.fields.items()}
+    state.result.poster = state.poster
+    state.result.poster_type = state.poster_type
     return state.result

@@ -16,6 +16,8 @@ class Params(Model):
     theme: Theme = "dark"
     message_text_size: int = Field(16, ge=12, le=24)
     language: Language | None = None
+    # False: notifications say "New message", without the sender or the text.
+    push_preview: bool = True
 
 
 class ParamsUpdate(Model):
@@ -23,6 +25,7 @@ class ParamsUpdate(Model):
     message_text_size: int | None = Field(None, ge=12, le=24)
     # Unlike the others, an explicit null is a value here: "follow the browser again".
     language: Language | None = None
+    push_preview: bool | None = None
 
 
 class UserPublic(Model):

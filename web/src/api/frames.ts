@@ -36,6 +36,7 @@ export type AnyCommandFrame =
   | P.CommandMessageEdit
   | P.CommandMessageForward
   | P.CommandMessagePin
+  | P.CommandMessagePreviewRemove
   | P.CommandMessageRead
   | P.CommandMessageSend
   | P.CommandMessageUnpin
@@ -57,6 +58,7 @@ export interface AckFrames {
   'message:edit': P.AckMessageEdit
   'message:forward': P.AckMessageForward
   'message:pin': P.AckMessagePin
+  'message:preview_remove': P.AckMessagePreviewRemove
   'message:read': P.AckMessageRead
   'message:send': P.AckMessageSend
   'message:unpin': P.AckMessageUnpin

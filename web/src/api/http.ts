@@ -85,11 +85,20 @@ export async function fetchBlob(url: string): Promise<Blob> {
 }
 
 /** Upload with progress (fetch has no upload progress): XMLHttpRequest it is. */
+export interface UploadExtra {
+  durationMs?: number
+  waveform?: number[]
+  poster?: Blob
+}
+
 export function uploadFile(
   file: Blob,
   name: string,
   onProgress: (fraction: number) => void,
   signal?: AbortSignal,
+  /** Parts sent with the file: a voice message's `durationMs` and `waveform`, a video's
+   *  `durationMs` and `poster` image. */
+  extra?: UploadExtra,
 ): Promise<Upload> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest()
@@ -119,6 +128,9 @@ export function uploadFile(
     signal?.addEventListener('abort', () => { xhr.abort() })
     const form = new FormData()
     form.append('file', file, name)
+    if (extra?.durationMs !== undefined) form.append('durationMs', String(extra.durationMs))
+    if (extra?.waveform) form.append('waveform', JSON.stringify(extra.waveform))
+    if (extra?.poster) form.append('poster', extra.poster, 'poster.jpg')
     xhr.send(form)
   })
 }

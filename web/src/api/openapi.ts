@@ -325,6 +325,68 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/messages/{message_id}/link-preview/image": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Preview Image
+         * @description The link preview's image: the server's re-encoded copy, never the site's URL.
+         */
+        get: operations["preview_image_api_messages__message_id__link_preview_image_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/push/key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Public Key
+         * @description The VAPID public key to subscribe with (`applicationServerKey`).
+         */
+        get: operations["public_key_api_push_key_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/push/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Subscribe
+         * @description Store this browser's subscription (replacing one with the same endpoint); answers
+         *     with it. Only the known push services' https endpoints are accepted (422 otherwise).
+         */
+        post: operations["subscribe_api_push_subscriptions_post"];
+        /** Unsubscribe */
+        delete: operations["unsubscribe_api_push_subscriptions_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/search": {
         parameters: {
             query?: never;
@@ -359,8 +421,10 @@ export type paths = {
         put?: never;
         /**
          * Upload
-         * @description Upload one file (multipart field `file`): PNG, JPEG, GIF, WebP, PDF, DOC, DOCX or plain
-         *     text, up to 10 MB. Images are re-encoded without metadata and get a thumbnail.
+         * @description Upload one file (multipart field `file`): PNG, JPEG, GIF, WebP, Ogg/WebM audio, MP4/WebM
+         *     video, PDF, DOC, DOCX or plain text, up to 10 MB. Images are re-encoded without metadata
+         *     and get a thumbnail; a video's `poster` image becomes its thumbnail; audio with a
+         *     `durationMs` (and a `waveform`) is a voice message.
          */
         post: operations["upload_api_upload_post"];
         delete?: never;
@@ -447,6 +511,8 @@ export type components = {
     schemas: {
         /** AttachmentOut */
         AttachmentOut: {
+            /** Durationms */
+            durationMs: number | null;
             /** Height */
             height: number | null;
             /** Id */
@@ -461,6 +527,8 @@ export type components = {
             thumbnailUrl: string | null;
             /** Url */
             url: string;
+            /** Waveform */
+            waveform: number[] | null;
             /** Width */
             width: number | null;
         };
@@ -657,6 +725,19 @@ export type components = {
             /** Ttl */
             ttl: number;
         };
+        /** LinkPreview */
+        LinkPreview: {
+            /** Description */
+            description: string;
+            /** Imageurl */
+            imageUrl: string | null;
+            /** Sitename */
+            siteName: string;
+            /** Title */
+            title: string;
+            /** Url */
+            url: string;
+        };
         /** LoginRequest */
         LoginRequest: {
             /** Password */
@@ -699,6 +780,7 @@ export type components = {
             forwardedFrom: components["schemas"]["ForwardedFrom"] | null;
             /** Id */
             id: number;
+            linkPreview: components["schemas"]["LinkPreview"] | null;
             /** Mentions */
             mentions: number[];
             /** Meta */
@@ -722,7 +804,7 @@ export type components = {
              * Type
              * @enum {string}
              */
-            type: "text" | "image" | "file" | "system";
+            type: "text" | "image" | "file" | "voice" | "video" | "system";
         };
         /** MessagePage */
         MessagePage: {
@@ -761,6 +843,11 @@ export type components = {
              */
             messageTextSize: number;
             /**
+             * Pushpreview
+             * @default true
+             */
+            pushPreview: boolean;
+            /**
              * Theme
              * @default dark
              * @enum {string}
@@ -773,6 +860,8 @@ export type components = {
             language?: ("en" | "ru") | null;
             /** Messagetextsize */
             messageTextSize?: number | null;
+            /** Pushpreview */
+            pushPreview?: boolean | null;
             /** Theme */
             theme?: ("dark" | "light" | "system") | null;
         };
@@ -800,6 +889,11 @@ export type components = {
             type: "private";
             /** Userid */
             userId: number;
+        };
+        /** PushKey */
+        PushKey: {
+            /** Publickey */
+            publicKey: string;
         };
         /** RegisterRequest */
         RegisterRequest: {
@@ -829,7 +923,7 @@ export type components = {
              * Type
              * @enum {string}
              */
-            type: "text" | "image" | "file" | "system";
+            type: "text" | "image" | "file" | "voice" | "video" | "system";
         };
         /** RoleUpdate */
         RoleUpdate: {
@@ -887,6 +981,24 @@ export type components = {
             /** Urls */
             urls: string[];
         };
+        /** SubscriptionIn */
+        SubscriptionIn: {
+            /** Endpoint */
+            endpoint: string;
+            keys: components["schemas"]["SubscriptionKeys"];
+        };
+        /** SubscriptionKeys */
+        SubscriptionKeys: {
+            /** Auth */
+            auth: string;
+            /** P256Dh */
+            p256dh: string;
+        };
+        /** SubscriptionRemove */
+        SubscriptionRemove: {
+            /** Endpoint */
+            endpoint: string;
+        };
         /** TokenResponse */
         TokenResponse: {
             /** Access Token */
@@ -913,6 +1025,8 @@ export type components = {
          * @description The stored file; send its id in `attachmentIds`.
          */
         UploadOut: {
+            /** Durationms */
+            durationMs: number | null;
             /** Height */
             height: number | null;
             /** Id */
@@ -927,6 +1041,8 @@ export type components = {
             thumbnailUrl: string | null;
             /** Url */
             url: string;
+            /** Waveform */
+            waveform: number[] | null;
             /** Width */
             width: number | null;
         };
@@ -2498,6 +2614,308 @@ export interface operations {
             };
         };
     };
+    preview_image_api_messages__message_id__link_preview_image_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                message_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed for your role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Rate limited: see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    public_key_api_push_key_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PushKey"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed for your role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Rate limited: see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    subscribe_api_push_subscriptions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubscriptionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionIn"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed for your role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Rate limited: see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    unsubscribe_api_push_subscriptions_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubscriptionRemove"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed for your role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Rate limited: see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     search_api_search_get: {
         parameters: {
             query: {
@@ -2590,8 +3008,17 @@ export interface operations {
         requestBody: {
             content: {
                 "multipart/form-data": {
+                    /** @description Audio/video length, 1 to 600000 for audio */
+                    durationMs?: number;
                     /** Format: binary */
                     file: string;
+                    /**
+                     * Format: binary
+                     * @description Video: a poster frame image (up to 512 KB)
+                     */
+                    poster?: string;
+                    /** @description Audio: a JSON list of 1-100 integers 0-255 */
+                    waveform?: string;
                 };
             };
         };

@@ -132,6 +132,7 @@ export interface Message {
   editedAt: string | null
   forwardedFrom: ForwardedFrom | null
   id: number
+  linkPreview: LinkPreview | null
   mentions: number[]
   meta: {
     [k: string]: unknown
@@ -144,13 +145,14 @@ export interface Message {
   replyTo: number | null
   senderId: number | null
   seq: number
-  type: 'text' | 'image' | 'file' | 'system'
+  type: 'text' | 'image' | 'file' | 'voice' | 'video' | 'system'
 }
 /**
  * This interface was referenced by `Protocol`'s JSON-Schema
  * via the `definition` "AttachmentOut".
  */
 export interface AttachmentOut {
+  durationMs: number | null
   height: number | null
   id: string
   mime: string
@@ -158,6 +160,7 @@ export interface AttachmentOut {
   size: number
   thumbnailUrl: string | null
   url: string
+  waveform: number[] | null
   width: number | null
 }
 /**
@@ -175,6 +178,17 @@ export interface ForwardedFrom {
 }
 /**
  * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "LinkPreview".
+ */
+export interface LinkPreview {
+  description: string
+  imageUrl: string | null
+  siteName: string
+  title: string
+  url: string
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
  * via the `definition` "ReplyPreview".
  */
 export interface ReplyPreview {
@@ -183,7 +197,7 @@ export interface ReplyPreview {
   id: number
   senderId: number | null
   seq: number
-  type: 'text' | 'image' | 'file' | 'system'
+  type: 'text' | 'image' | 'file' | 'voice' | 'video' | 'system'
 }
 /**
  * This interface was referenced by `Protocol`'s JSON-Schema
@@ -220,6 +234,15 @@ export interface PinUpdated {
   message: Message | null
   messageId: number
   pinned: boolean
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "Ack_message_preview_remove".
+ */
+export interface AckMessagePreviewRemove {
+  data: Message
+  ref: string
+  type: 'ack'
 }
 /**
  * This interface was referenced by `Protocol`'s JSON-Schema
@@ -700,6 +723,22 @@ export interface PinCommand {
 }
 /**
  * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "Command_message_preview_remove".
+ */
+export interface CommandMessagePreviewRemove {
+  data: PreviewRemove
+  ref: string
+  type: 'message:preview_remove'
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "PreviewRemove".
+ */
+export interface PreviewRemove {
+  messageId: number
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
  * via the `definition` "Command_message_read".
  */
 export interface CommandMessageRead {
@@ -1032,6 +1071,7 @@ export interface EventUserUpdated {
 export interface Params {
   language: ('en' | 'ru') | null
   messageTextSize: number
+  pushPreview: boolean
   theme: 'dark' | 'light' | 'system'
 }
 /**

@@ -22,7 +22,7 @@ const message = (seq: number, senderId: number, clientId: string | null = null):
   ({
     id: 100 + seq, chatId: 1, seq, senderId, type: 'text', content: `m${seq}`, createdAt: '2026-01-01T10:00:00Z',
     attachments: [], reactions: {}, readBy: [], replyTo: null, replyPreview: null, clientId,
-    meta: null, editedAt: null, deletedAt: null, forwardedFrom: null, mentions: [],
+    meta: null, editedAt: null, deletedAt: null, forwardedFrom: null, mentions: [], linkPreview: null,
   })
 
 function dispatch(handlers: Handlers, event: ServerEvent): void {
@@ -32,7 +32,7 @@ function dispatch(handlers: Handlers, event: ServerEvent): void {
 beforeEach(() => {
   localStorage.clear()
   setActivePinia(createPinia())
-  useAuthStore().setUser({ id: 1, username: 'u1', displayName: 'U1', avatarUrl: null, status: 'online', lastSeen: null, params: { theme: 'dark', messageTextSize: 16, language: null } })
+  useAuthStore().setUser({ id: 1, username: 'u1', displayName: 'U1', avatarUrl: null, status: 'online', lastSeen: null, params: { theme: 'dark', messageTextSize: 16, language: null, pushPreview: true } })
   useChatsStore().upsert(chat())
 })
 

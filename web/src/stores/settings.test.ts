@@ -38,7 +38,7 @@ describe('settings store', () => {
     expect(document.documentElement.dataset.theme).toBe('dark')
     expect(document.documentElement.style.getPropertyValue('--message-font-size')).toBe('16px')
 
-    fetchMock.mockResolvedValue(answer(me({ theme: 'light', messageTextSize: 20, language: null })))
+    fetchMock.mockResolvedValue(answer(me({ theme: 'light', messageTextSize: 20, language: null, pushPreview: true })))
     const saving = settings.update({ theme: 'light', messageTextSize: 20 })
     // Before the server has answered: the change is on screen already.
     await nextTick()
@@ -50,7 +50,7 @@ describe('settings store', () => {
   it('saves the change to the server through PATCH /api/users/me', async () => {
     const auth = useAuthStore()
     const settings = useSettingsStore()
-    const saved = me({ theme: 'light', messageTextSize: 16, language: null })
+    const saved = me({ theme: 'light', messageTextSize: 16, language: null, pushPreview: true })
     fetchMock.mockResolvedValue(answer(saved))
 
     await settings.update({ theme: 'light' })
@@ -79,7 +79,7 @@ describe('settings store', () => {
   it("takes the server's params when the signed-in user changes", async () => {
     const auth = useAuthStore()
     const settings = useSettingsStore()
-    auth.setUser(me({ theme: 'light', messageTextSize: 22, language: null }))
+    auth.setUser(me({ theme: 'light', messageTextSize: 22, language: null, pushPreview: true }))
     await nextTick()
     expect(settings.theme).toBe('light')
     expect(settings.textSize).toBe(22)
@@ -95,14 +95,14 @@ describe('settings store', () => {
       addEventListener: () => undefined,
       removeEventListener: () => undefined,
     }))
-    fetchMock.mockResolvedValue(answer(me({ theme: 'system', messageTextSize: 16, language: null })))
+    fetchMock.mockResolvedValue(answer(me({ theme: 'system', messageTextSize: 16, language: null, pushPreview: true })))
     await settings.update({ theme: 'system' })
     expect(document.documentElement.dataset.theme).toBe('light')
   })
 
   it('switches the language at once, saves it, and null follows the browser again', async () => {
     const settings = useSettingsStore()
-    fetchMock.mockResolvedValue(answer(me({ theme: 'dark', messageTextSize: 16, language: 'ru' })))
+    fetchMock.mockResolvedValue(answer(me({ theme: 'dark', messageTextSize: 16, language: 'ru', pushPreview: true })))
     const saving = settings.update({ language: 'ru' })
     await nextTick()
     expect(i18n.global.locale.value).toBe('ru')
@@ -112,7 +112,7 @@ describe('settings store', () => {
     expect(JSON.parse(typeof init?.body === 'string' ? init.body : '')).toEqual({ params: { language: 'ru' } })
 
     vi.stubGlobal('navigator', { languages: ['en-GB', 'en'] })
-    fetchMock.mockResolvedValue(answer(me({ theme: 'dark', messageTextSize: 16, language: null })))
+    fetchMock.mockResolvedValue(answer(me({ theme: 'dark', messageTextSize: 16, language: null, pushPreview: true })))
     await settings.update({ language: null })
     const second = fetchMock.mock.calls[1]?.[1]?.body
     expect(JSON.parse(typeof second === 'string' ? second : '')).toEqual({ params: { language: null } })
@@ -122,7 +122,7 @@ describe('settings store', () => {
   it("takes the language from the user's params on another device", async () => {
     const auth = useAuthStore()
     useSettingsStore()
-    auth.setUser(me({ theme: 'dark', messageTextSize: 16, language: 'ru' }))
+    auth.setUser(me({ theme: 'dark', messageTextSize: 16, language: 'ru', pushPreview: true }))
     await nextTick()
     expect(i18n.global.locale.value).toBe('ru')
   })

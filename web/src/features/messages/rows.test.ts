@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import type { Message } from '@/api/types'
+import type { Attachment, Message } from '@/api/types'
 import type { OutboxItem } from '@/stores/outbox'
-import { buildRows } from './rows'
+import { buildRows, echo as echoOf } from './rows'
 
 const msg = (seq: number, day: number, extra: Partial<Message> = {}): Message =>
   ({
     id: seq, chatId: 1, seq, senderId: 2, type: 'text', content: `m${seq}`,
     createdAt: `2026-03-${String(day).padStart(2, '0')}T12:00:00`, attachments: [], reactions: {}, readBy: [],
-    replyTo: null, replyPreview: null, clientId: null, meta: null, editedAt: null, deletedAt: null, forwardedFrom: null, mentions: [], ...extra,
+    replyTo: null, replyPreview: null, clientId: null, meta: null, editedAt: null, deletedAt: null, forwardedFrom: null, mentions: [], linkPreview: null, ...extra,
   })
 const pending = (clientId: string): OutboxItem => ({
   clientId, chatId: 1, content: 'hi', replyTo: null, attachments: [], createdAt: '2026-03-02T13:00:00',
@@ -41,5 +41,17 @@ describe('buildRows', () => {
     expect(messages).toHaveLength(2)
     expect(messages[1]?.key).toBe(echo?.key)
     expect(messages[1]?.kind === 'message' && messages[1].pending).toBe(null)
+  })
+
+  it('gives an echo the type the server will give it', () => {
+    const file = (mime: string, durationMs: number | null = null): Attachment => ({
+      id: mime, url: '/f', name: 'f', mime, size: 1, width: null, height: null, thumbnailUrl: null, durationMs, waveform: null,
+    })
+    const typeOf = (attachments: Attachment[]): string => echoOf({ ...pending('y'), attachments }, 1).type
+    expect(typeOf([file('audio/webm', 3000)])).toBe('voice')
+    expect(typeOf([file('audio/ogg')])).toBe('file') // no recorded length: a file
+    expect(typeOf([file('video/mp4'), file('video/webm')])).toBe('video')
+    expect(typeOf([file('video/mp4'), file('application/pdf')])).toBe('file')
+    expect(typeOf([])).toBe('text')
   })
 })

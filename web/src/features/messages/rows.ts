@@ -1,6 +1,6 @@
 // The timeline as rows: date separators between days, messages, then the local echoes of
 // what is still in the outbox (those the server has not stored yet).
-import type { Message } from '@/api/types'
+import type { Attachment, Message } from '@/api/types'
 import type { OutboxItem } from '@/stores/outbox'
 import { dayKey, dayLabel } from '@/lib/format'
 
@@ -21,6 +21,15 @@ export type Row =
       lastInRun: boolean
     }
 
+/** What the server will call a message of these (non-image) attachments: see
+ *  messages.service `_type_of`. */
+function attachmentType(attachments: readonly Attachment[]): 'voice' | 'video' | 'file' {
+  if (attachments.every((a) => /^video\/(mp4|webm)$/.test(a.mime))) return 'video'
+  const [first] = attachments
+  if (attachments.length === 1 && first?.mime.startsWith('audio/') && first.durationMs !== null) return 'voice'
+  return 'file'
+}
+
 export function echo(item: OutboxItem, me: number): Message {
   const image = item.attachments.length > 0 && item.attachments.every((a) => a.mime.startsWith('image/'))
   return {
@@ -28,7 +37,7 @@ export function echo(item: OutboxItem, me: number): Message {
     chatId: item.chatId,
     seq: Number.MAX_SAFE_INTEGER,
     senderId: me,
-    type: item.attachments.length === 0 ? 'text' : image ? 'image' : 'file',
+    type: item.attachments.length === 0 ? 'text' : image ? 'image' : attachmentType(item.attachments),
     content: item.content,
     createdAt: item.createdAt,
     attachments: item.attachments,
@@ -42,6 +51,7 @@ export function echo(item: OutboxItem, me: number): Message {
     deletedAt: null,
     forwardedFrom: null,
     mentions: [],
+    linkPreview: null,
   }
 }
 

@@ -10,7 +10,7 @@ function note(content: string, meta: Record<string, unknown>): Message {
   return {
     id: 1, chatId: 5, seq: 1, senderId: 1, type: 'system', content, createdAt: '2026-11-24T09:00:00Z',
     attachments: [], reactions: {}, readBy: [], replyTo: null, replyPreview: null, clientId: null,
-    meta, editedAt: null, deletedAt: null, forwardedFrom: null, mentions: [],
+    meta, editedAt: null, deletedAt: null, forwardedFrom: null, mentions: [], linkPreview: null,
   }
 }
 
@@ -36,6 +36,10 @@ describe('system messages in the interface language', () => {
       .toBe('Bob покинул(а) группу')
     expect(systemText(note('Alice pinned «Hello there»', { event: 'message_pinned', actorId: 1, messageId: 9 })))
       .toBe('Alice закрепил(а) «Hello there»')
+    expect(systemText(note('Alice pinned a voice message', { event: 'message_pinned', actorId: 1, messageId: 9 })))
+      .toBe('Alice закрепил(а) голосовое сообщение')
+    expect(systemText(note('Alice pinned a video', { event: 'message_pinned', actorId: 1, messageId: 9 })))
+      .toBe('Alice закрепил(а) видео')
     expect(systemText(note('Missed video call', { event: 'call', actorId: 1, call: { media: 'video', outcome: 'missed' } })))
       .toBe('Пропущенный видеозвонок')
     expect(systemText(note('Audio call, 1:05', { event: 'call', actorId: 1, call: { media: 'audio', outcome: 'answered', durationSeconds: 65 } })))

@@ -38,6 +38,8 @@ function pinText(actor: string, content: string): string | null {
   if (quote) return t('system.pinnedQuote', { actor, text: quote[1] ?? '' })
   if (content.endsWith(' a photo')) return t('system.pinnedPhoto', { actor })
   if (content.endsWith(' a file')) return t('system.pinnedFile', { actor })
+  if (content.endsWith(' a voice message')) return t('system.pinnedVoice', { actor })
+  if (content.endsWith(' a video')) return t('system.pinnedVideo', { actor })
   return t('system.pinnedMessage', { actor })
 }
 

@@ -36,6 +36,8 @@ export function chime(): void {
 export function preview(message: Pick<Message, 'type' | 'content' | 'attachments'>): string {
   if (message.content) return message.content
   if (message.type === 'image') return `🖼 ${t('messages.photo')}`
+  if (message.type === 'voice') return `🎤 ${t('voice.voiceMessage')}`
+  if (message.type === 'video') return `🎬 ${t('voice.video')}`
   const file = message.attachments[0]
   return file ? `📎 ${file.name}` : ''
 }

@@ -18,7 +18,7 @@ function message(over: Partial<Message> = {}): Message {
   return {
     id: 41, chatId: 7, seq: 3, senderId: 2, type: 'text', content: 'are you coming?\nsecond line',
     replyTo: null, replyPreview: null, attachments: [], reactions: {}, readBy: [], clientId: null,
-    meta: null, createdAt: '2026-01-01T10:00:00Z', editedAt: null, deletedAt: null, forwardedFrom: null, mentions: [], ...over,
+    meta: null, createdAt: '2026-01-01T10:00:00Z', editedAt: null, deletedAt: null, forwardedFrom: null, mentions: [], linkPreview: null, ...over,
   }
 }
 
@@ -52,7 +52,7 @@ describe('Composer', () => {
     const w = mountComposer()
     expect(w.get('label').text()).toBe('Message')
     expect(w.get('label').attributes('for')).toBe(textarea(w).id)
-    for (const name of ['Send', 'Attach file', 'Emoji']) expect(w.find(`button[aria-label="${name}"]`).exists()).toBe(true)
+    for (const name of ['Record a voice message', 'Attach file', 'Emoji']) expect(w.find(`button[aria-label="${name}"]`).exists()).toBe(true)
   })
 
   it('sends on Enter with the blank lines around trimmed, then clears and keeps focus', async () => {
@@ -74,12 +74,15 @@ describe('Composer', () => {
     expect(useOutboxStore().items).toHaveLength(0)
   })
 
-  it('disables Send when there is nothing to send', async () => {
+  it('offers the microphone instead of Send while there is nothing to send', async () => {
     const w = mountComposer()
-    expect(sendButton(w).disabled).toBe(true)
+    const mic = 'button[aria-label="Record a voice message"]'
+    expect(w.find(mic).exists()).toBe(true)
+    expect(w.find('button[aria-label="Send"]').exists()).toBe(false)
     await w.get('textarea').setValue('  \n ')
-    expect(sendButton(w).disabled).toBe(true)
+    expect(w.find(mic).exists()).toBe(true)
     await w.get('textarea').setValue('hi')
+    expect(w.find(mic).exists()).toBe(false)
     expect(sendButton(w).disabled).toBe(false)
   })
 

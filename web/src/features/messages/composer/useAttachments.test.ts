@@ -24,7 +24,7 @@ function file(name: string, size: number, type = 'application/pdf'): File {
 }
 
 function uploaded(name: string): Upload {
-  return { id: `id-${name}`, url: `/api/files/id-${name}`, name, mime: 'application/pdf', size: 10, width: null, height: null, thumbnailUrl: null }
+  return { id: `id-${name}`, url: `/api/files/id-${name}`, name, mime: 'application/pdf', size: 10, width: null, height: null, thumbnailUrl: null, durationMs: null, waveform: null }
 }
 
 const flush = (): Promise<void> => new Promise((r) => setTimeout(r, 0))

@@ -2,7 +2,7 @@
 // (like Telegram), so that pressing Send only sends ids; images are compressed first.
 // The list lives in the composer store: uploads survive a look at another chat.
 import { computed, ref, type ComputedRef, type Ref } from 'vue'
-import { errorText, uploadFile } from '@/api/http'
+import { errorText, uploadFile, type UploadExtra } from '@/api/http'
 import type { Attachment, Upload } from '@/api/types'
 import { fileSize } from '@/lib/format'
 import { uuid } from '@/lib/uuid'
@@ -22,6 +22,17 @@ export interface AttachDeps {
   upload: typeof uploadFile
   prepare: (file: File, signal: AbortSignal) => Promise<Blob>
   objectUrl: (blob: Blob) => string
+  /** A video's poster frame and length (drawn in the browser); the default loads on demand. */
+  video?: (blob: Blob) => Promise<UploadExtra>
+}
+
+// Videos the server plays inline: they get a poster and a length with the upload.
+const INLINE_VIDEO = /^video\/(mp4|webm)$/
+
+async function videoExtra(blob: Blob): Promise<UploadExtra> {
+  const { videoFacts } = await import('../video/poster')
+  const { poster, durationMs } = await videoFacts(blob)
+  return { ...(poster ? { poster } : {}), ...(durationMs ? { durationMs } : {}) }
 }
 
 const defaultDeps: AttachDeps = {
@@ -68,9 +79,12 @@ async function run(item: PendingAttachment, deps: AttachDeps): Promise<void> {
       item.name = renamed(item.name, item.blob.type)
     }
     if (signal.aborted) return
+    const extra = INLINE_VIDEO.test(item.mime) ? await (deps.video ?? videoExtra)(item.blob) : undefined
+    // Removed while the poster was drawn (the signal is read afresh: it may have changed).
+    if (item.controller.signal.aborted) return
     item.status = 'uploading'
     item.progress = 0
-    item.result = await deps.upload(item.blob, item.name, (p) => { item.progress = p }, signal)
+    item.result = await deps.upload(item.blob, item.name, (p) => { item.progress = p }, signal, extra)
     item.progress = 1
     item.status = 'done'
   } catch (e) {
@@ -82,8 +96,8 @@ async function run(item: PendingAttachment, deps: AttachDeps): Promise<void> {
 }
 
 export function toAttachment(upload: Upload): Attachment {
-  const { id, url, name, mime, size, width, height, thumbnailUrl } = upload
-  return { id, url, name, mime, size, width, height, thumbnailUrl }
+  const { id, url, name, mime, size, width, height, thumbnailUrl, durationMs, waveform } = upload
+  return { id, url, name, mime, size, width, height, thumbnailUrl, durationMs, waveform }
 }
 
 export interface Attachments {

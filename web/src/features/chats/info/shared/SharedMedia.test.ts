@@ -22,7 +22,7 @@ function file(id: string, name: string, mime: string, size = 2048): Attachment {
   const image = mime.startsWith('image/')
   return {
     id, name, mime, size, url: `/api/files/${id}`, width: image ? 64 : null, height: image ? 48 : null,
-    thumbnailUrl: image ? `/api/files/${id}/thumbnail` : null,
+    thumbnailUrl: image ? `/api/files/${id}/thumbnail` : null, durationMs: null, waveform: null,
   }
 }
 
@@ -30,7 +30,7 @@ function message(seq: number, content: string, attachments: Attachment[] = []): 
   return {
     id: 100 + seq, chatId: 5, seq, senderId: 2, type: attachments.length ? 'file' : 'text', content, replyTo: null,
     replyPreview: null, attachments, reactions: {}, readBy: [], clientId: null, meta: null,
-    createdAt: '2026-01-01T10:00:00Z', editedAt: null, deletedAt: null, forwardedFrom: null, mentions: [],
+    createdAt: '2026-01-01T10:00:00Z', editedAt: null, deletedAt: null, forwardedFrom: null, mentions: [], linkPreview: null,
   }
 }
 

@@ -1,0 +1,44 @@
+"""Connection caps: a per-account cap on open sockets and a cap on sockets that have not
+authenticated yet, so one script cannot hold the process's file descriptors."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
+
+from tests.harness import ServerProcess, Ws, open_ws, register
+
+
+async def test_one_account_may_hold_only_so_many_sockets(make_server: Any) -> None:
+    server: ServerProcess = make_server(env={"SHOMIK_WS_MAX_PER_USER": "2"})
+    alice, bob = await register(server), await register(server)
+    first, second = await alice.ws(), await alice.ws()
+    third = await open_ws(server, alice.token, expect_ready=False)
+    code, reason = await asyncio.wait_for(third.closed, 5)
+    assert (code, reason) == (4429, "too many connections")
+    assert third.of_type("ready") == []
+    assert (await bob.ws()).of_type("ready")  # others are not affected
+    await second.close()
+    await asyncio.sleep(0.2)
+    again = await alice.ws()  # a place came free
+    assert again.of_type("ready") and first.of_type("ready")
+    await alice.aclose()
+    await bob.aclose()
+
+
+async def test_unauthenticated_sockets_are_capped(make_server: Any) -> None:
+    server: ServerProcess = make_server(env={"SHOMIK_WS_MAX_UNAUTHENTICATED": "2"})
+    alice = await register(server)
+    silent = [Ws(await connect(server.ws_url)) for _ in range(2)]
+    with pytest.raises(InvalidStatus) as refused:
+        await connect(server.ws_url)
+    assert refused.value.response.status_code == 403
+    for ws in silent:
+        await ws.close()
+    await asyncio.sleep(0.2)
+    assert (await alice.ws()).of_type("ready")  # places free again once those are gone
+    await alice.aclose()
