@@ -36,7 +36,11 @@ async def services(
     url = ""
     if request.param == "postgres":
         url = request.getfixturevalue("pg_database")
-    settings = Settings(data_dir=tmp_path, database_url=url, secret_key="k" * 32)
+    # No link previews: their background fetches would query the database while a page is
+    # being counted (they are counted where they run: tests/previews).
+    settings = Settings(
+        data_dir=tmp_path, database_url=url, secret_key="k" * 32, link_previews=False
+    )
     await asyncio.to_thread(upgrade, settings)
     built = build_services(settings)
     yield built
