@@ -29,6 +29,7 @@ from shomik.middleware import CapBody, CloseOnRefusedBody, RefuseNul
 from shomik.presence.service import reset_all
 from shomik.presence.tracker import PresenceTracker
 from shomik.presence.typing import TypingTracker
+from shomik.previews import cleanup as previews_cleanup
 from shomik.previews.router import router as previews_router
 from shomik.previews.service import Previewer
 from shomik.push.router import router as push_router
@@ -77,6 +78,7 @@ async def _housekeeping(services: Services) -> None:
             async with services.db.write() as tx:
                 await events.prune(tx, services.settings.event_retention)
             await uploads_cleanup.sweep(services)
+            await previews_cleanup.sweep(services)
         except Exception:
             log.exception("housekeeping failed")
         await asyncio.sleep(HOUSEKEEPING_EVERY_SECONDS)

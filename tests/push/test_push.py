@@ -8,8 +8,11 @@ import asyncio
 import time
 from typing import Any
 
-from tests.harness import User
+import httpx
+
+from tests.harness import ServerProcess, User
 from tests.push.pushservice import Browser, PushService, b64url, b64url_decode
+from tests.uploads.files import image
 
 
 async def subscribe(user: User, browser: Browser) -> None:
@@ -59,6 +62,7 @@ async def test_offline_member_gets_an_encrypted_signed_push(
         "body": "Lunch at noon?",
         "tag": f"chat-{chat['id']}",
         "url": f"/chat/{chat['id']}",
+        "icon": None,  # Alice has no picture
     }
     # Not decryptable by anyone else: another browser's keys fail.
     other = push_service.browser()
@@ -119,7 +123,39 @@ async def test_push_preview_off_hides_sender_and_text(
     await alice.send(chat["id"], "a secret")
     payload = await only_push(push_service, browser)
     assert payload["body"] == "New message" and payload["title"] == "Shomik"
-    assert "a secret" not in str(payload)
+    assert "a secret" not in str(payload) and payload["icon"] is None
+
+
+async def test_the_senders_picture_is_a_capability_url_the_worker_can_fetch(
+    people: Any, push_service: PushService, push_server: ServerProcess
+) -> None:
+    """The service worker has no token: the sender's avatar comes at /api/avatars/{id},
+    served without one while it is an avatar, and a 404 for anything else."""
+    alice, bob = await people(2)
+    chat = await alice.private_chat(bob)
+    photo = await alice.http.post(
+        "/api/upload", files={"file": ("me.png", image("PNG", (200, 200)), "image/png")}
+    )
+    avatar_id = photo.json()["id"]
+    r = await alice.http.patch("/api/users/me", json={"avatarId": avatar_id})
+    assert r.status_code == 200, r.text
+    browser = push_service.browser()
+    await subscribe(bob, browser)
+    await alice.send(chat["id"], "see my face")
+    payload = await only_push(push_service, browser)
+    assert payload["icon"] == f"/api/avatars/{avatar_id}"
+    async with httpx.AsyncClient(base_url=push_server.url) as anon:
+        r = await anon.get(payload["icon"])
+        assert r.status_code == 200 and r.headers["content-type"] == "image/webp"
+        # Not a way into other files: a sent photo's id is a 404 here.
+        other = await alice.http.post(
+            "/api/upload", files={"file": ("p.png", image("PNG"), "image/png")}
+        )
+        await alice.send(chat["id"], "", attachmentIds=[other.json()["id"]])
+        assert (await anon.get(f"/api/avatars/{other.json()['id']}")).status_code == 404
+        # Nor once it is no longer an avatar.
+        await alice.http.patch("/api/users/me", json={"avatarId": None})
+        assert (await anon.get(payload["icon"])).status_code == 404
 
 
 async def test_gone_subscription_is_deleted(people: Any, push_service: PushService) -> None:

@@ -1,6 +1,6 @@
 // Web Push in the service worker (imported by the generated worker: vite.config.ts
 // workbox.importScripts). The server sends a small JSON payload, encrypted for this browser
-// (src/shomik/push/service.py): {kind, chatId, title, body, tag, url}.
+// (src/shomik/push/service.py): {kind, chatId, title, body, tag, url, icon}.
 /* global self, clients */
 
 self.addEventListener('push', (event) => {
@@ -17,7 +17,8 @@ self.addEventListener('push', (event) => {
     // makes it sound again), so a burst of messages is one notification, not fifty.
     tag: typeof data.tag === 'string' ? data.tag : 'shomik',
     renotify: true,
-    icon: '/icons/icon-192.png',
+    // The sender's picture (a public avatar URL of this server), else the app's icon.
+    icon: typeof data.icon === 'string' && data.icon.startsWith('/api/avatars/') ? data.icon : '/icons/icon-192.png',
     badge: '/icons/icon-192.png',
     // A ringing call stays until it is answered or dismissed.
     requireInteraction: data.kind === 'call',

@@ -54,3 +54,17 @@ async def put(conn: Conn, message_id: int, value: dict[str, Any] | None) -> None
         .where(messages.c.id == message_id)
         .values(link_preview=value if value is not None else sa.null())
     )
+
+
+async def image_names_in_use(conn: Conn) -> set[str]:
+    """Every preview image a cached preview or a message's card still names. A scan of the
+    messages that have a card (housekeeping, hourly), not of every message."""
+    names: set[str] = set()
+    cached = sa.select(link_previews.c.data).where(link_previews.c.data.is_not(None))
+    shown = sa.select(messages.c.link_preview).where(messages.c.link_preview.is_not(None))
+    for query in (cached, shown):
+        for (data,) in (await conn.execute(query)).all():
+            image = data.get("image") if isinstance(data, dict) else None
+            if isinstance(image, dict) and isinstance(image.get("name"), str):
+                names.add(image["name"])
+    return names

@@ -104,3 +104,9 @@ async def chat_info(conn: Conn, chat_id: int) -> ChatInfo | None:
 async def display_name(conn: Conn, user_id: int) -> str:
     query = sa.select(users.c.display_name).where(users.c.id == user_id)
     return str((await conn.execute(query)).scalar_one_or_none() or "")
+
+
+async def avatar_id(conn: Conn, user_id: int) -> str | None:
+    query = sa.select(users.c.avatar_id).where(users.c.id == user_id)
+    found = (await conn.execute(query)).scalar_one_or_none()
+    return str(found) if found else None

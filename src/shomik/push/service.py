@@ -20,6 +20,7 @@ from shomik.push.schemas import SubscriptionIn
 from shomik.push.sender import Push, PushSender, Urgency
 from shomik.schemas import as_utc, utcnow
 from shomik.services import Services
+from shomik.uploads.avatars import public_avatar_url
 
 # A day: a message older than that is better read in the app than announced.
 MESSAGE_TTL = 24 * 3600
@@ -95,6 +96,7 @@ async def _push_message(services: Services, message: Message) -> None:
         subs = await repo.of_users(conn, [r.user_id for r in recipients])
         chat = await repo.chat_info(conn, message.chat_id)
         author = await repo.display_name(conn, message.sender_id)
+        avatar = await repo.avatar_id(conn, message.sender_id)
     if chat is None:
         return
     private = chat.type == "private"
@@ -112,6 +114,9 @@ async def _push_message(services: Services, message: Message) -> None:
             "body": text[:MAX_TEXT] if preview else "New message",
             "tag": f"chat-{message.chat_id}",
             "url": f"/chat/{message.chat_id}",
+            # The sender's picture, at the avatar's capability URL (no token needed: the
+            # service worker has none); none when the preview is hidden.
+            "icon": public_avatar_url(avatar) if preview and avatar else None,
         }
         urgency: Urgency = "high" if private or mentioned else "normal"
         push = Push(orjson.dumps(payload), MESSAGE_TTL, urgency, f"chat-{message.chat_id}")
@@ -144,6 +149,7 @@ async def _push_call(
     async with services.db.read() as conn:
         subs = await repo.of_users(conn, user_ids)
         caller = await repo.display_name(conn, caller_id)
+        avatar = await repo.avatar_id(conn, caller_id)
     payload = {
         "kind": "call",
         "chatId": chat_id,
@@ -151,6 +157,7 @@ async def _push_call(
         "body": "Incoming video call" if video else "Incoming call",
         "tag": f"call-{chat_id}",
         "url": f"/chat/{chat_id}",
+        "icon": public_avatar_url(avatar) if avatar else None,
     }
     ttl = int(services.settings.call_ring_seconds)
     for sub in subs:

@@ -34,3 +34,11 @@ async def release_avatar(tx: WriteTx, attachment_id: str | None) -> None:
         await tx.conn.execute(
             sa.update(attachments).where(attachments.c.id == attachment_id).values(is_avatar=False)
         )
+
+
+def public_avatar_url(attachment_id: str) -> str:
+    """Where an avatar's thumbnail is served without a token (GET /api/avatars/{id}): for a
+    notification the service worker shows, which has no token. The id is 128 random bits,
+    so the URL is a capability: only those given it (contacts, through a push) can fetch
+    it, and only while it is someone's avatar."""
+    return f"/api/avatars/{attachment_id}"

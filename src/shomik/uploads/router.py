@@ -100,6 +100,24 @@ async def download(file_id: str, user: CurrentUser, services: ServicesDep) -> Fi
     )
 
 
+@router.get("/api/avatars/{file_id}", response_class=FileResponse)
+async def public_avatar(file_id: str, services: ServicesDep) -> FileResponse:
+    """An avatar's thumbnail without a token, while it is someone's avatar (for the
+    notifications the service worker shows); anything else is the 404 of a missing file."""
+    row = await service.avatar(services, file_id)
+    path = (
+        service.thumbnail_path(services, row.storage_name)
+        if row.has_thumbnail
+        else services.settings.uploads_dir / row.storage_name
+    )
+    return FileResponse(
+        path,
+        media_type="image/webp" if row.has_thumbnail else row.mime,
+        content_disposition_type="inline",
+        headers=SAFE_HEADERS,
+    )
+
+
 @router.get("/api/files/{file_id}/thumbnail", response_class=FileResponse)
 async def thumbnail(file_id: str, user: CurrentUser, services: ServicesDep) -> FileResponse:
     row = await service.readable(services, user.id, file_id)

@@ -146,3 +146,14 @@ async def copy_rows(tx: WriteTx, message_id: int, user_id: int) -> list[str]:
         await tx.conn.execute(sa.insert(attachments).values(**values))
         ids.append(new_id)
     return ids
+
+
+async def avatar(services: Services, file_id: str) -> Any:
+    """The attachment row if it is someone's (or a group's) avatar now; else a 404."""
+    async with services.db.read() as conn:
+        row = (
+            await conn.execute(sa.select(attachments).where(attachments.c.id == file_id))
+        ).first()
+    if row is None or not row.is_avatar:
+        raise NotFound("File not found.")
+    return row
