@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shomik import __version__
+from shomik.apidocs import add_api_docs
 from shomik.auth.passwords import Passwords
 from shomik.auth.router import router as auth_router
 from shomik.auth.tokens import Tokens
@@ -120,6 +121,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Shomik",
         version=__version__,
         lifespan=lifespan,
+        # FastAPI's pages load scripts from a CDN: shomik.apidocs serves its own, if enabled.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
     )
 
     @app.exception_handler(ShomikError)
@@ -158,6 +163,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(router, responses=ERROR_RESPONSES)
     app.add_api_websocket_route("/ws", websocket_endpoint)
+    add_api_docs(app, settings.api_docs)
     # The web client answers what no route matched. As the router's default rather than a
     # Mount("/"), which would match everything: a wrong method on an API route keeps its 405.
     app.router.default = web_client(settings.web_dir, app.router.not_found)

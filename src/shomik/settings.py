@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # The built web client (index.html, assets/); None serves the API alone.
     web_dir: Path | None = Field(default_factory=_default_web_dir)
+    # The interactive API reference at /docs and the spec at /openapi.json (src/shomik/
+    # apidocs.py). Off by default: a public map of the API on the origin of the session.
+    api_docs: bool = False
 
     token_ttl_seconds: int = 7 * 24 * 3600  # the article's 7 days
     argon2_time_cost: int = 3

@@ -307,3 +307,19 @@ async def test_a_slow_push_service_never_delays_sending(
     assert time.monotonic() - started < 2.0  # the pushes wait in the background
     pushes = await push_service.wait_for(browser, 5, timeout=20)
     assert sorted(p.payload(browser)["body"] for p in pushes) == [f"quick {n}" for n in range(5)]
+
+
+async def test_notification_words_follow_the_recipients_language(
+    people: Any, push_service: PushService
+) -> None:
+    alice, bob = await people(2)
+    chat = await alice.private_chat(bob)
+    r = await bob.http.patch(
+        "/api/users/me", json={"params": {"language": "ru", "pushPreview": False}}
+    )
+    assert r.status_code == 200, r.text
+    browser = push_service.browser()
+    await subscribe(bob, browser)
+    await alice.send(chat["id"], "секрет")
+    payload = await only_push(push_service, browser)
+    assert payload["body"] == "Новое сообщение" and "секрет" not in str(payload)

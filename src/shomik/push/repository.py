@@ -110,3 +110,10 @@ async def avatar_id(conn: Conn, user_id: int) -> str | None:
     query = sa.select(users.c.avatar_id).where(users.c.id == user_id)
     found = (await conn.execute(query)).scalar_one_or_none()
     return str(found) if found else None
+
+
+async def params_of(conn: Conn, user_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    if not user_ids:
+        return {}
+    query = sa.select(users.c.id, users.c.params).where(users.c.id.in_(user_ids))
+    return {row.id: dict(row.params or {}) for row in (await conn.execute(query)).all()}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import binascii
 from datetime import datetime
+from typing import Any
 
 import orjson
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -27,12 +28,35 @@ MESSAGE_TTL = 24 * 3600
 # Push payloads are at most ~4 KB after encryption (RFC 8291 4); a notification shows
 # far less than this anyway.
 MAX_TEXT = 300
-PLACEHOLDERS = {
-    "image": "Photo",
-    "file": "File",
-    "voice": "Voice message",
-    "video": "Video",
+# The words a notification needs, in the recipient's language (`params.language`; "follow
+# the browser" is unknown to the server: English then).
+WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "image": "Photo",
+        "file": "File",
+        "voice": "Voice message",
+        "video": "Video",
+        "text": "Message",
+        "hidden": "New message",
+        "call": "Incoming call",
+        "video_call": "Incoming video call",
+    },
+    "ru": {
+        "image": "Фото",
+        "file": "Файл",
+        "voice": "Голосовое сообщение",
+        "video": "Видео",
+        "text": "Сообщение",
+        "hidden": "Новое сообщение",
+        "call": "Входящий звонок",
+        "video_call": "Входящий видеозвонок",
+    },
 }
+
+
+def words(params: dict[str, Any] | None) -> dict[str, str]:
+    language = (params or {}).get("language")
+    return WORDS.get(language if isinstance(language, str) else "en", WORDS["en"])
 
 
 async def subscribe(services: Services, user_id: int, data: SubscriptionIn) -> None:
@@ -101,17 +125,18 @@ async def _push_message(services: Services, message: Message) -> None:
         return
     private = chat.type == "private"
     title = author if private or not chat.name else f"{author} · {chat.name}"
-    text = message.content.strip() or PLACEHOLDERS.get(message.type, "Message")
-    previews = {r.user_id: r.params.get("pushPreview", True) is not False for r in recipients}
+    params = {r.user_id: r.params for r in recipients}
     for sub in subs:
         mentioned = sub.user_id in message.mentions
-        preview = previews.get(sub.user_id, True)
+        said = words(params.get(sub.user_id))
+        preview = params.get(sub.user_id, {}).get("pushPreview", True) is not False
+        text = message.content.strip() or said.get(message.type, said["text"])
         payload = {
             "kind": "message",
             "chatId": message.chat_id,
             "messageId": message.id,
             "title": title if preview else "Shomik",
-            "body": text[:MAX_TEXT] if preview else "New message",
+            "body": text[:MAX_TEXT] if preview else said["hidden"],
             "tag": f"chat-{message.chat_id}",
             "url": f"/chat/{message.chat_id}",
             # The sender's picture, at the avatar's capability URL (no token needed: the
@@ -150,18 +175,21 @@ async def _push_call(
         subs = await repo.of_users(conn, user_ids)
         caller = await repo.display_name(conn, caller_id)
         avatar = await repo.avatar_id(conn, caller_id)
-    payload = {
-        "kind": "call",
-        "chatId": chat_id,
-        "title": caller,
-        "body": "Incoming video call" if video else "Incoming call",
-        "tag": f"call-{chat_id}",
-        "url": f"/chat/{chat_id}",
-        "icon": public_avatar_url(avatar) if avatar else None,
-    }
+        params = await repo.params_of(conn, user_ids)
     ttl = int(services.settings.call_ring_seconds)
     for sub in subs:
-        services.push.deliver(sub, Push(orjson.dumps(payload), ttl, "high", f"call-{chat_id}"))
+        said = words(params.get(sub.user_id))
+        payload = {
+            "kind": "call",
+            "chatId": chat_id,
+            "title": caller,
+            "body": said["video_call"] if video else said["call"],
+            "tag": f"call-{chat_id}",
+            "url": f"/chat/{chat_id}",
+            "icon": public_avatar_url(avatar) if avatar else None,
+        }
+        push = Push(orjson.dumps(payload), ttl, "high", f"call-{chat_id}")
+        services.push.deliver(sub, push)
 
 
 def push_sender(services: Services) -> PushSender:
