@@ -3,27 +3,27 @@ served only with SHOMIK_API_DOCS=true.
 
 FastAPI's own pages load Swagger UI and ReDoc from a CDN, without integrity checks, on the
 origin that keeps the session token: a compromised CDN would run script with the user's
-session. Here Swagger UI comes from the `swagger-ui-bundle` package, the page has no inline
-script, and it is sent with the web client's CSP (`script-src 'self'`). ReDoc has no local
-build to serve, so `/redoc` is not served at all.
+session. Here Swagger UI is served from the files of the `fastapi-offline` package, the
+page has no inline script, and it goes out with the web client's CSP (`script-src 'self'`).
+`/redoc` is not served: one reference is enough.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import fastapi_offline
 from fastapi import FastAPI
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
-from swagger_ui_bundle import swagger_ui_path
 
 from shomik.web import CSP, MEDIA_TYPES, PAGE_HEADERS, REVALIDATE
 
-SWAGGER_UI = Path(str(swagger_ui_path))
-# The only files the page needs: the package's own index.html (inline script) and its
-# initializer (the Petstore demo) are not served.
-ASSETS = frozenset({"swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png"})
+# Swagger UI 5 (OpenAPI 3.1, which FastAPI writes) as files: fastapi-offline's own pages,
+# like FastAPI's, have inline script, so only its static folder is used.
+SWAGGER_UI = Path(fastapi_offline.__file__).parent / "static"
+ASSETS = frozenset({"swagger-ui-bundle.js", "swagger-ui.css", "favicon.png"})
 HEADERS = {"Cache-Control": REVALIDATE, "Content-Security-Policy": CSP, **PAGE_HEADERS}
 
 PAGE = """<!doctype html>
@@ -31,7 +31,7 @@ PAGE = """<!doctype html>
 <head>
 <meta charset="utf-8">
 <title>Shomik API</title>
-<link rel="icon" type="image/png" href="/docs/assets/favicon-32x32.png">
+<link rel="icon" type="image/png" href="/docs/assets/favicon.png">
 <link rel="stylesheet" href="/docs/assets/swagger-ui.css">
 </head>
 <body>

@@ -42,6 +42,7 @@ from shomik.realtime.hub import Hub
 from shomik.services import Services
 from shomik.settings import Settings
 from shomik.uploads import cleanup as uploads_cleanup
+from shomik.uploads.decodes import DecodeGate
 from shomik.uploads.router import router as uploads_router
 from shomik.users.router import router as users_router
 from shomik.web import web_client
@@ -58,6 +59,9 @@ def build_services(settings: Settings) -> Services:
             return await chats_repo.member_ids(conn, chat_id)
 
     hub = Hub(load_members)
+    decodes = DecodeGate(
+        settings.decode_memory_mb * 1024 * 1024, settings.decode_concurrency, settings.decode_queue
+    )
     return Services(
         settings=settings,
         db=db,
@@ -68,7 +72,8 @@ def build_services(settings: Settings) -> Services:
         typing=TypingTracker(hub, settings.typing_ttl_seconds),
         presence=PresenceTracker(),
         calls=CallRegistry(),
-        previews=Previewer(settings),
+        previews=Previewer(settings, decodes=decodes),
+        decodes=decodes,
     )
 
 

@@ -68,6 +68,17 @@ class RateLimited(ShomikError):
         self.retry_after = retry_after
 
 
+class Busy(ShomikError):
+    """A shared resource (image decoding) is at capacity: the request may be sent again."""
+
+    status = 503
+    code = "busy"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message, retryAfter=retry_after)
+        self.retry_after = retry_after
+
+
 class ErrorDetail(BaseModel):
     model_config = ConfigDict(extra="allow")
     code: str

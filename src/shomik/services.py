@@ -15,6 +15,7 @@ from shomik.push.sender import PushSender
 from shomik.ratelimit import RateLimiter
 from shomik.realtime.hub import Hub
 from shomik.settings import Settings
+from shomik.uploads.decodes import DecodeGate
 
 
 @dataclass
@@ -29,5 +30,6 @@ class Services:
     presence: PresenceTracker
     calls: CallRegistry
     previews: Previewer
+    decodes: DecodeGate
     # Built at start-up (app.py lifespan); None where no app runs, e.g. in scripts.
     push: PushSender | None = None

@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     argon2_parallelism: int = 4
 
     max_upload_bytes: int = 10 * 1024 * 1024
+    # Image decoding (uploads and link-preview images), process-wide: at most this many at
+    # once, within this much decoded-pixel memory (one 40 MP image takes 160 MB: it then
+    # decodes alone), with this many more waiting; beyond that, 503 `busy`.
+    decode_concurrency: int = Field(2, ge=1)
+    decode_memory_mb: int = Field(200, ge=1)
+    decode_queue: int = Field(8, ge=0)
     max_group_members: int = 1000
 
     # Link previews: the server fetches the first http(s) link of a message (an outbound

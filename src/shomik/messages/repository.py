@@ -131,7 +131,7 @@ def _shared_filter(kind: str) -> sa.ColumnElement[bool]:
     send (an image sent "as a file" is a file, as in Telegram); a link is an http(s) URL in
     the text, matched case-insensitively on both engines (PostgreSQL's LIKE is not)."""
     if kind == "media":
-        return messages.c.type == "image"
+        return messages.c.type.in_(("image", "video"))
     if kind == "files":
         return messages.c.type == "file"
     text = sa.func.lower(messages.c.content)

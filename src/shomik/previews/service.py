@@ -28,7 +28,8 @@ from shomik.previews.schemas import REMOVED
 from shomik.realtime.events import Audience, emit
 from shomik.schemas import as_utc, utcnow
 from shomik.settings import Settings
-from shomik.uploads.inspect import IMAGE_TYPES, check_type, reencode_image
+from shomik.uploads.decodes import DecodeGate
+from shomik.uploads.inspect import IMAGE_TYPES, check_type, decode_cost, reencode_image
 
 if TYPE_CHECKING:  # Services holds a Previewer
     from shomik.services import Services
@@ -73,8 +74,19 @@ class Previewer:
     """The background fetches of one app: bounded, deduplicated per URL, cancelled at
     shutdown."""
 
-    def __init__(self, settings: Settings, fetcher: Fetcher | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        fetcher: Fetcher | None = None,
+        decodes: DecodeGate | None = None,
+    ) -> None:
         self.settings = settings
+        # Shared with uploads (app.py): a preview image is decoded within the same bounds.
+        self.decodes = decodes or DecodeGate(
+            settings.decode_memory_mb * 1024 * 1024,
+            settings.decode_concurrency,
+            settings.decode_queue,
+        )
         self.enabled = settings.link_previews
         self.fetcher = fetcher or Fetcher(parse_allow_hosts(settings.link_preview_allow_hosts))
         self._slots = asyncio.Semaphore(CONCURRENCY)
@@ -170,7 +182,8 @@ class Previewer:
             mime = await asyncio.to_thread(check_type, path, fetched.content_type)
             if mime not in IMAGE_TYPES:
                 raise ValueError(f"{mime} is not an image")
-            await asyncio.to_thread(reencode_image, path, mime, thumb)
+            cost = await asyncio.to_thread(decode_cost, path, mime)
+            await self.decodes.run(cost, reencode_image, path, mime, thumb)
         except Exception as exc:
             log.info("preview image %s refused: %s", url, exc)
             with contextlib.suppress(FileNotFoundError):

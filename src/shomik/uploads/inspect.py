@@ -136,29 +136,70 @@ class ImageInfo:
     has_thumbnail: bool
 
 
+# Bytes a pixel takes once Pillow has decoded it, by mode (what is not listed takes 4).
+MODE_BYTES = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16B": 2, "I;16L": 2, "LA": 4, "PA": 4}
+# Modes whose thumbnail is made from the image as it is; any other is converted whole first.
+THUMB_IN_PLACE = ("RGB", "L")
+EXIF_ORIENTATION = 0x0112
+
+
+def _check_size(img: Image.Image) -> int:
+    if img.width * img.height > MAX_PIXELS:
+        raise Invalid("The image has too many pixels.")
+    n_frames = int(getattr(img, "n_frames", 1))
+    too_long = n_frames > MAX_FRAMES
+    if too_long or n_frames * img.width * img.height > MAX_ANIMATION_PIXELS:
+        raise Invalid("The animation has too many frames for its size.")
+    return n_frames
+
+
+def decode_cost(path: Path, mime: str) -> int:
+    """The memory `reencode_image` will need, from the header alone (nothing is decoded):
+    what decoding waits for in uploads/decodes.py. Too many pixels is refused here."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path, formats=[IMAGE_TYPES[mime]]) as img:
+                n_frames = _check_size(img)
+                pixels = img.width * img.height
+                if n_frames > 1:  # every frame is kept (RGB(A) after the first), plus the thumbnail
+                    return (n_frames + 2) * pixels * 4
+                cost = pixels * MODE_BYTES.get(img.mode, 4)
+                if img.getexif().get(EXIF_ORIENTATION, 1) != 1:
+                    cost *= 2  # turning the pixels makes a copy
+                if img.mode not in THUMB_IN_PLACE:
+                    cost += pixels * 4  # the converted copy the thumbnail is made from
+                return cost
+    except Invalid:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise Invalid("The image has too many pixels.") from exc
+    except Exception as exc:
+        raise Invalid("The image could not be decoded.") from exc
+
+
 def reencode_image(path: Path, mime: str, thumbnail_path: Path) -> ImageInfo:
     """Decode and re-encode in place: EXIF (GPS!), XMP, comments and anything appended after
-    the image data are dropped; orientation is applied to the pixels first."""
+    the image data are dropped; orientation is applied to the pixels first. Run it through
+    the DecodeGate with `decode_cost`: one copy of the pixels is held at a time where
+    possible (turned in place, the thumbnail shrunk from the image itself)."""
     fmt = IMAGE_TYPES[mime]
     out = path.with_name(path.name + ".out")
+    still: Image.Image | None = None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path, formats=[fmt]) as img:
-                if img.width * img.height > MAX_PIXELS:
-                    raise Invalid("The image has too many pixels.")
-                n_frames = getattr(img, "n_frames", 1)
-                too_long = n_frames > MAX_FRAMES
-                if too_long or n_frames * img.width * img.height > MAX_ANIMATION_PIXELS:
-                    raise Invalid("The animation has too many frames for its size.")
+                n_frames = _check_size(img)
                 if n_frames > 1:
                     still = _save_animation(img, out, fmt)
                 else:
-                    still = _bare(ImageOps.exif_transpose(img))
+                    img.load()
+                    turned = ImageOps.exif_transpose(img, in_place=True)
+                    still = _bare(img if turned is None else turned)
                     _save_still(still, out, fmt)
-            thumb = still.convert("RGBA" if _has_alpha(still) else "RGB")
-            thumb.thumbnail(THUMBNAIL_BOX)
-            thumb.save(thumbnail_path, format="WEBP", quality=80)
+                width, height = still.size
+                _save_thumbnail(still, thumbnail_path)
         os.replace(out, path)
     except Invalid:
         raise
@@ -167,10 +208,26 @@ def reencode_image(path: Path, mime: str, thumbnail_path: Path) -> ImageInfo:
     except Exception as exc:  # whatever a hostile file makes a decoder raise is the file's fault
         raise Invalid("The image could not be decoded.") from exc
     finally:
+        if still is not None:
+            still.close()  # the pixels go now, not whenever the thread's frame is collected
         with contextlib.suppress(FileNotFoundError):
             out.unlink()
-    width, height = still.size
     return ImageInfo(width, height, path.stat().st_size, True)
+
+
+def _save_thumbnail(still: Image.Image, thumbnail_path: Path) -> None:
+    """Shrinks `still` itself (its pixels are saved already): RGB and L without a copy of
+    the full image; other modes are converted first so that the resampling is not the
+    nearest-pixel one of palettes, and alpha is premultiplied."""
+    alpha = _has_alpha(still)
+    if still.mode in THUMB_IN_PLACE and not alpha:
+        still.thumbnail(THUMBNAIL_BOX)
+        thumb = still.convert("RGB")
+    else:
+        thumb = still.convert("RGBA" if alpha else "RGB")
+        thumb.thumbnail(THUMBNAIL_BOX)
+    thumb.save(thumbnail_path, format="WEBP", quality=80)
+    thumb.close()
 
 
 def _bare(img: Image.Image) -> Image.Image:

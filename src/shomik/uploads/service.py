@@ -18,7 +18,14 @@ from shomik.errors import Invalid, NotFound
 from shomik.messages.repository import attachment_out
 from shomik.schemas import utcnow
 from shomik.services import Services
-from shomik.uploads.inspect import IMAGE_TYPES, VIDEO_TYPES, ImageInfo, check_type, reencode_image
+from shomik.uploads.inspect import (
+    IMAGE_TYPES,
+    VIDEO_TYPES,
+    ImageInfo,
+    check_type,
+    decode_cost,
+    reencode_image,
+)
 from shomik.uploads.media import media_info
 from shomik.uploads.schemas import UploadOut
 from shomik.uploads.stream import ReceivedFile
@@ -38,14 +45,16 @@ def thumbnail_path(services: Services, storage_name: str) -> Path:
     return services.settings.uploads_dir / f"{storage_name}.thumb.webp"
 
 
-def _poster(received: ReceivedFile, thumb: Path) -> ImageInfo:
+async def _poster(services: Services, received: ReceivedFile, thumb: Path) -> ImageInfo:
     """A video's poster frame (drawn by the browser) becomes its thumbnail, re-encoded like
     any image; its size is the video's."""
-    assert received.poster is not None
-    mime = check_type(received.poster, received.poster_type)
+    poster = received.poster
+    assert poster is not None
+    mime = await asyncio.to_thread(check_type, poster, received.poster_type)
     if mime not in IMAGE_TYPES:
         raise Invalid("The poster must be a PNG, JPEG or WebP image.")
-    return reencode_image(received.poster, mime, thumb)
+    cost = await asyncio.to_thread(decode_cost, poster, mime)
+    return await services.decodes.run(cost, reencode_image, poster, mime, thumb)
 
 
 async def store(services: Services, user_id: int, received: ReceivedFile) -> UploadOut:
@@ -58,7 +67,8 @@ async def store(services: Services, user_id: int, received: ReceivedFile) -> Upl
         size = received.size
         has_thumbnail = False
         if mime in IMAGE_TYPES:
-            info = await asyncio.to_thread(reencode_image, received.path, mime, thumb)
+            cost = await asyncio.to_thread(decode_cost, received.path, mime)
+            info = await services.decodes.run(cost, reencode_image, received.path, mime, thumb)
             width, height, size, has_thumbnail = (
                 info.width,
                 info.height,
@@ -69,7 +79,7 @@ async def store(services: Services, user_id: int, received: ReceivedFile) -> Upl
         if received.poster is not None:
             if mime not in VIDEO_TYPES:
                 raise Invalid("Only a video has a poster.")
-            poster = await asyncio.to_thread(_poster, received, thumb)
+            poster = await _poster(services, received, thumb)
             width, height, has_thumbnail = poster.width, poster.height, True
         received.path.rename(final)
         async with services.db.write() as tx:

@@ -423,6 +423,7 @@ const en = {
     noResults: 'No results',
   },
   panels: {
+    openVideo: 'Play the video {name} in the chat',
     shared: 'Shared in this chat',
     media: 'Media',
     files: 'Files',

@@ -425,6 +425,7 @@ const ru: Messages = {
     noResults: 'Нет результатов',
   },
   panels: {
+    openVideo: 'Воспроизвести видео {name} в чате',
     shared: 'Общее в этом чате',
     media: 'Медиа',
     files: 'Файлы',
