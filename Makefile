@@ -36,7 +36,8 @@ $(WEB_BUILD): $(WEB_DEPS) $(WEB_SOURCES)
 	cd web && npm run --silent build
 
 run: install
-	$(BIN)/shomik serve --host 127.0.0.1 --port 8000 --data-dir ./data
+	# The API reference (/docs, /openapi.json) is for local development: off by default.
+	SHOMIK_API_DOCS=true $(BIN)/shomik serve --host 127.0.0.1 --port 8000 --data-dir ./data
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks

@@ -13,9 +13,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from PIL import Image
 
+from shomik.errors import Busy
+from shomik.uploads.decodes import DecodeGate
 from tests.harness import ServerProcess
 from tests.uploads.client import assert_error, upload, uploaded
 
@@ -78,6 +81,8 @@ async def test_a_burst_of_40_mp_pngs_stays_within_300_mb(
     assert server.proc is not None
     pid = server.proc.pid
     people = await users(BURST, on=server)
+    for person in people:  # the last of the line waits for 9 decodes of ~1-2 s each
+        person.http.timeout = httpx.Timeout(90)
     # Warm up the upload path with a small image, then let the server settle.
     await uploaded(people[0], _small_png(), "warm.png", "image/png")
     await asyncio.sleep(0.5)
@@ -109,3 +114,43 @@ def _small_png() -> bytes:
     buf = io.BytesIO()
     Image.new("RGB", (64, 48), (200, 30, 30)).save(buf, format="PNG")
     return buf.getvalue()
+
+
+async def test_the_gate_runs_within_its_budget_and_refuses_past_its_queue() -> None:
+    gate = DecodeGate(budget_bytes=100, concurrency=2, queue=2)
+    release = threading.Event()
+    running: list[str] = []
+    peak = 0
+
+    def decode(name: str) -> str:
+        nonlocal peak
+        running.append(name)
+        peak = max(peak, len(running))
+        release.wait(5)
+        running.remove(name)
+        return name
+
+    # 60 + 60 is over the budget of 100: the second waits although a thread is free; an
+    # image over the whole budget (500) still runs, alone, in its turn.
+    tasks = [
+        asyncio.create_task(gate.run(cost, decode, name))
+        for name, cost in (("a", 60), ("b", 60), ("huge", 500))
+    ]
+    await asyncio.sleep(0.1)
+    assert running == ["a"]
+    with pytest.raises(Busy) as refused:
+        await gate.run(1, decode, "d")
+    assert refused.value.status == 503 and refused.value.code == "busy"
+    assert refused.value.retry_after >= 1
+    release.set()
+    assert await asyncio.gather(*tasks) == ["a", "b", "huge"]
+    assert peak == 1
+    # Two small ones share the budget; a waiter that gives up leaves the line.
+    release.clear()
+    small = [asyncio.create_task(gate.run(10, decode, n)) for n in ("s1", "s2", "s3")]
+    await asyncio.sleep(0.1)
+    assert sorted(running) == ["s1", "s2"]
+    small[2].cancel()
+    release.set()
+    assert await asyncio.gather(*small[:2]) == ["s1", "s2"]
+    assert (gate._running, gate._used, len(gate._waiters)) == (0, 0, 0)

@@ -153,6 +153,19 @@ def _check_size(img: Image.Image) -> int:
     return n_frames
 
 
+def _orientation(img: Image.Image) -> int:
+    """From the header only: a PNG's getexif() decodes the whole image to look for an eXIf
+    chunk after the pixels (one found only there costs a brief second copy)."""
+    if img.format != "PNG":
+        return int(img.getexif().get(EXIF_ORIENTATION, 1))
+    raw = img.info.get("exif")
+    if not isinstance(raw, bytes):
+        return 1
+    exif = Image.Exif()
+    exif.load(raw)
+    return int(exif.get(EXIF_ORIENTATION, 1))
+
+
 def decode_cost(path: Path, mime: str) -> int:
     """The memory `reencode_image` will need, from the header alone (nothing is decoded):
     what decoding waits for in uploads/decodes.py. Too many pixels is refused here."""
@@ -165,7 +178,7 @@ def decode_cost(path: Path, mime: str) -> int:
                 if n_frames > 1:  # every frame is kept (RGB(A) after the first), plus the thumbnail
                     return (n_frames + 2) * pixels * 4
                 cost = pixels * MODE_BYTES.get(img.mode, 4)
-                if img.getexif().get(EXIF_ORIENTATION, 1) != 1:
+                if _orientation(img) != 1:
                     cost *= 2  # turning the pixels makes a copy
                 if img.mode not in THUMB_IN_PLACE:
                     cost += pixels * 4  # the converted copy the thumbnail is made from

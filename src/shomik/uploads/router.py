@@ -66,6 +66,7 @@ def _refusal(exc: ShomikError, reusable: bool) -> JSONResponse:
         415: {"description": "Not allowed"},
         422: {"description": "Malformed body, or an image that cannot be decoded"},
         429: {"description": "Too many uploads"},
+        503: {"description": "Busy decoding images (code `busy`): send again after Retry-After"},
     },
 )
 async def upload(
