@@ -21,6 +21,7 @@ from shomik.db.tables import (
 )
 from shomik.messages.schemas import AttachmentOut, Message, ReplyPreview
 from shomik.previews.schemas import to_public as preview_of
+from shomik.schemas import utcnow
 
 PREVIEW_CHARS = 200
 
@@ -224,3 +225,21 @@ async def reactions_of(conn: Conn, message_id: int) -> dict[str, list[int]]:
     for row in (await conn.execute(query)).all():
         result.setdefault(row.emoji, []).append(row.user_id)
     return result
+
+
+async def add_reaction(conn: Conn, message_id: int, user_id: int, emoji: str) -> None:
+    await conn.execute(
+        sa.insert(reactions).values(
+            message_id=message_id, user_id=user_id, emoji=emoji, created_at=utcnow()
+        )
+    )
+
+
+async def remove_reaction(conn: Conn, message_id: int, user_id: int, emoji: str) -> None:
+    await conn.execute(
+        sa.delete(reactions).where(
+            reactions.c.message_id == message_id,
+            reactions.c.user_id == user_id,
+            reactions.c.emoji == emoji,
+        )
+    )

@@ -6,14 +6,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import emoji
-import sqlalchemy as sa
 
 from shomik.chats import listing
 from shomik.chats import repository as chats_repo
 from shomik.chats import settings as chat_settings
 from shomik.chats.events import CHAT_NEW
 from shomik.db.engine import WriteTx
-from shomik.db.tables import attachments, reactions
 from shomik.errors import Conflict, Invalid, NotFound
 from shomik.messages import mentions
 from shomik.messages import repository as repo
@@ -31,6 +29,7 @@ from shomik.push import service as push
 from shomik.realtime.events import Audience, emit
 from shomik.schemas import utcnow
 from shomik.services import Services
+from shomik.uploads import repository as uploads_repo
 from shomik.uploads.inspect import AUDIO_TYPES, IMAGE_TYPES, VIDEO_TYPES
 
 MAX_DISTINCT_REACTIONS = 20
@@ -85,11 +84,7 @@ async def insert_message(
         await tx.conn.execute(repo.MARK_READ, params)
     files = []
     if attachment_ids:
-        await tx.conn.execute(
-            sa.update(attachments)
-            .where(attachments.c.id.in_(attachment_ids))
-            .values(message_id=message_id)
-        )
+        await uploads_repo.attach(tx.conn, attachment_ids, message_id)
         files = await repo.attachments_of(tx.conn, message_id)
     message = Message(
         id=message_id,
@@ -145,7 +140,7 @@ async def _check_attachments(tx: WriteTx, user_id: int, ids: list[str]) -> str:
     """The attachments must be this user's, unsent; returns the message type they imply."""
     if len(set(ids)) != len(ids):
         raise Invalid("An attachment is listed twice.")
-    rows = (await tx.conn.execute(sa.select(attachments).where(attachments.c.id.in_(ids)))).all()
+    rows = await uploads_repo.get_many(tx.conn, ids)
     found = {r.id: r for r in rows}
     for attachment_id in ids:
         row = found.get(attachment_id)
@@ -255,19 +250,9 @@ async def react(
         if add and not has:
             if value not in current and len(current) >= MAX_DISTINCT_REACTIONS:
                 raise Invalid("This message has too many different reactions.")
-            await tx.conn.execute(
-                sa.insert(reactions).values(
-                    message_id=message_id, user_id=user_id, emoji=value, created_at=utcnow()
-                )
-            )
+            await repo.add_reaction(tx.conn, message_id, user_id, value)
         elif not add and has:
-            await tx.conn.execute(
-                sa.delete(reactions).where(
-                    reactions.c.message_id == message_id,
-                    reactions.c.user_id == user_id,
-                    reactions.c.emoji == value,
-                )
-            )
+            await repo.remove_reaction(tx.conn, message_id, user_id, value)
         else:  # nothing changed: acknowledge, emit nothing
             return ReactionUpdated(chat_id=row.chat_id, message_id=message_id, reactions=current)
         event = ReactionUpdated(

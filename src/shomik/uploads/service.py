@@ -10,14 +10,14 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-
+from shomik.chats import repository as chats_repo
 from shomik.db.engine import WriteTx
-from shomik.db.tables import attachments, chat_members, messages
 from shomik.errors import Invalid, NotFound
+from shomik.messages import repository as messages_repo
 from shomik.messages.repository import attachment_out
 from shomik.schemas import utcnow
 from shomik.services import Services
+from shomik.uploads import repository as repo
 from shomik.uploads.inspect import (
     IMAGE_TYPES,
     VIDEO_TYPES,
@@ -83,25 +83,23 @@ async def store(services: Services, user_id: int, received: ReceivedFile) -> Upl
             width, height, has_thumbnail = poster.width, poster.height, True
         received.path.rename(final)
         async with services.db.write() as tx:
-            await tx.conn.execute(
-                sa.insert(attachments).values(
-                    id=file_id,
-                    uploader_id=user_id,
-                    storage_name=file_id,
-                    name=clean_filename(received.filename),
-                    mime=mime,
-                    size=size,
-                    width=width,
-                    height=height,
-                    has_thumbnail=has_thumbnail,
-                    duration_ms=media.duration_ms,
-                    waveform=media.waveform,
-                    created_at=utcnow(),
-                )
+            await repo.insert(
+                tx.conn,
+                id=file_id,
+                uploader_id=user_id,
+                storage_name=file_id,
+                name=clean_filename(received.filename),
+                mime=mime,
+                size=size,
+                width=width,
+                height=height,
+                has_thumbnail=has_thumbnail,
+                duration_ms=media.duration_ms,
+                waveform=media.waveform,
+                created_at=utcnow(),
             )
-            row = (
-                await tx.conn.execute(sa.select(attachments).where(attachments.c.id == file_id))
-            ).one()
+            row = await repo.get(tx.conn, file_id)
+            assert row is not None
     except BaseException:
         for path in (received.path, final, thumb):
             with contextlib.suppress(FileNotFoundError):
@@ -118,20 +116,15 @@ async def readable(services: Services, user_id: int, file_id: str) -> Any:
     """The attachment row if this user may read it: its uploader, anyone for avatars, or a
     member of the chat it was sent to. Everyone else gets the same 404."""
     async with services.db.read() as conn:
-        row = (
-            await conn.execute(sa.select(attachments).where(attachments.c.id == file_id))
-        ).first()
+        row = await repo.get(conn, file_id)
         if row is None:
             raise NotFound("File not found.")
         if row.uploader_id == user_id or row.is_avatar:
             return row
         if row.message_id is not None:
-            query = (
-                sa.select(chat_members.c.user_id)
-                .join(messages, messages.c.chat_id == chat_members.c.chat_id)
-                .where(messages.c.id == row.message_id, chat_members.c.user_id == user_id)
-            )
-            if (await conn.execute(query)).first() is not None:
+            message = await messages_repo.get(conn, row.message_id)
+            member = message and await chats_repo.membership(conn, message.chat_id, user_id)
+            if member is not None:
                 return row
     raise NotFound("File not found.")
 
@@ -140,30 +133,13 @@ async def copy_rows(tx: WriteTx, message_id: int, user_id: int) -> list[str]:
     """New attachment rows (new ids, the forwarder as uploader) over the same stored files
     as a message's attachments, for a forwarded copy: no upload, and the copy's access and
     life no longer depend on the original's. Returns the new ids, unsent yet."""
-    query = sa.select(attachments).where(attachments.c.message_id == message_id)
-    rows = (await tx.conn.execute(query.order_by(attachments.c.created_at))).all()
-    ids = []
-    for row in rows:
-        new_id = secrets.token_urlsafe(16)
-        values = {
-            **row._mapping,
-            "id": new_id,
-            "uploader_id": user_id,
-            "message_id": None,
-            "is_avatar": False,
-            "created_at": utcnow(),
-        }
-        await tx.conn.execute(sa.insert(attachments).values(**values))
-        ids.append(new_id)
-    return ids
+    return await repo.copy_for(tx.conn, message_id, user_id)
 
 
 async def avatar(services: Services, file_id: str) -> Any:
     """The attachment row if it is someone's (or a group's) avatar now; else a 404."""
     async with services.db.read() as conn:
-        row = (
-            await conn.execute(sa.select(attachments).where(attachments.c.id == file_id))
-        ).first()
+        row = await repo.get(conn, file_id)
     if row is None or not row.is_avatar:
         raise NotFound("File not found.")
     return row
