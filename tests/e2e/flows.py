@@ -33,13 +33,21 @@ async def log_in(page: Page, username: str) -> None:
     await expect(page.get_by_role("navigation", name="Chat list")).to_be_visible()
 
 
-async def signed_in_as(page: Page, user: User, path: str = "/") -> None:
+async def signed_in_as(
+    page: Page, user: User, path: str = "/", *, push_prompt: bool = False
+) -> None:
     """Opens the app already signed in as a user registered over REST (the stored session
-    a reload would find), for tests whose subject is not the sign-up form."""
+    a reload would find), for tests whose subject is not the sign-up form. The "Enable
+    notifications" banner is taken as dismissed unless `push_prompt`: it appears 1.5 s in and
+    moves the chat list down, which a drag or a click then would miss."""
+    dismissed = (
+        "" if push_prompt else " localStorage.setItem('shomik.pushPromptDismissed', 'true');"
+    )
     await page.add_init_script(
         f"if (!sessionStorage.getItem('e2e-seeded')) {{"
         f" localStorage.setItem('shomik.token', {json.dumps(json.dumps(user.token))});"
         f" localStorage.setItem('shomik.user', {json.dumps(json.dumps(user.me))});"
+        f"{dismissed}"
         f" sessionStorage.setItem('e2e-seeded', '1') }}"
     )
     await page.goto(path)

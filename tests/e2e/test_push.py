@@ -104,7 +104,7 @@ async def test_enable_push_then_a_message_shows_a_notification_that_opens_the_ch
     client = await new_context(base_url=push_server.url, permissions=["notifications"])
     await client.context.add_init_script(FAKE_SUBSCRIBE % json.dumps(browser.subscription()))
     page = await client.new_page()
-    await signed_in_as(page, bob)
+    await signed_in_as(page, bob, push_prompt=True)
 
     # The prompt comes a moment after the chat list, and subscribes from a click.
     prompt = page.get_by_role("region", name="Get notified when Shomik is closed")

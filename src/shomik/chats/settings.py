@@ -70,8 +70,11 @@ async def reorder_pinned(services: Services, user_id: int, chat_ids: list[int]) 
         if len(set(chat_ids)) != len(chat_ids) or set(chat_ids) != pinned:
             raise Invalid("List exactly the chats that are pinned now, each once.")
         base = utcnow()
-        for index, chat_id in enumerate(chat_ids):
-            # A millisecond apart: the order is the timestamps' order.
+        # A millisecond apart: the order is the timestamps' order. Announced bottom first:
+        # each chat:settings moves one chat behind the others, so a device that applies
+        # them one by one (its own order already shown with earlier times) never shows an
+        # order that is neither the old one nor the new one.
+        for index, chat_id in reversed(list(enumerate(chat_ids))):
             at = base + timedelta(milliseconds=index)
             await repo.update_member(tx.conn, chat_id, user_id, pinned_at=at)
             await _announce(tx, services, chat_id, user_id)

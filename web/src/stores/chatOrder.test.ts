@@ -43,14 +43,29 @@ describe('chat list order', () => {
   })
 
   it('gives reordered pinned chats increasing pinnedAt values, so the sort follows', () => {
-    const times = pinnedTimes([4, 3], Date.parse('2026-06-01T00:00:00Z'))
+    const current = ['2026-06-01T00:00:00.000Z', '2026-06-01T00:00:05.000Z']
+    const times = pinnedTimes([4, 3], current)
     const reordered = [pinnedEarly, pinnedLate].map((c) =>
       ({ ...c, settings: { ...c.settings, pinnedAt: times.get(c.id) ?? null } }))
     expect(reordered.sort(compareChats).map((c) => c.id)).toEqual([4, 3])
-    const swapped = pinnedTimes([3, 4], Date.parse('2026-06-01T00:00:00Z'))
+    const swapped = pinnedTimes([3, 4], current)
     const again = [pinnedEarly, pinnedLate].map((c) =>
       ({ ...c, settings: { ...c.settings, pinnedAt: swapped.get(c.id) ?? null } }))
     expect(again.sort(compareChats).map((c) => c.id)).toEqual([3, 4])
+  })
+
+  it('keeps the new order while the server times arrive one by one, bottom first', () => {
+    // Shown at once: times before every present one. The server's are later than all.
+    const order = [3, 1, 2]
+    const shown = pinnedTimes(order, ['2026-06-01T00:00:01Z', '2026-06-01T00:00:02Z', '2026-06-01T00:00:03Z'])
+    const server = new Map(order.map((id, i) => [id, new Date(Date.parse('2026-06-01T00:01:00Z') + i).toISOString()]))
+    const times = new Map(shown)
+    const sorted = (): number[] => [...times.entries()].sort((a, b) => a[1].localeCompare(b[1])).map(([id]) => id)
+    expect(sorted()).toEqual(order)
+    for (const id of [...order].reverse()) {
+      times.set(id, server.get(id) ?? '')
+      expect(sorted()).toEqual(order)
+    }
   })
 })
 

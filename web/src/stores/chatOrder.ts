@@ -54,8 +54,12 @@ export function movePinned(pinnedIds: number[], id: number, to: number): number[
   return [...rest.slice(0, at), id, ...rest.slice(at)]
 }
 
-/** The pinnedAt values that put the pinned chats in this order (as the server does: a
- *  millisecond apart), applied at once while the request is under way. */
-export function pinnedTimes(ids: number[], base = Date.now()): Map<number, string> {
+/** The pinnedAt values that put the pinned chats in this order at once, while the request
+ *  is under way: just before the earliest of their present times, so every time the server
+ *  then gives (later than all of those) sorts after them. The server announces the new
+ *  times bottom first, so the list keeps this order as they arrive one by one. */
+export function pinnedTimes(ids: number[], current: readonly (string | null)[] = []): Map<number, string> {
+  const known = current.filter((t): t is string => t !== null).map((t) => Date.parse(t))
+  const base = (known.length > 0 ? Math.min(...known) : Date.now()) - ids.length
   return new Map(ids.map((id, i) => [id, new Date(base + i).toISOString()]))
 }

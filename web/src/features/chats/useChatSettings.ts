@@ -50,7 +50,7 @@ export function useChatSettings() {
   /** Put the pinned chats in this order: shown at once, then said to the server (which
    *  tells the other devices); on a refusal the list goes back to the server's order. */
   async function reorder(ids: number[]): Promise<void> {
-    const times = pinnedTimes(ids)
+    const times = pinnedTimes(ids, ids.map((id) => chats.byId.get(id)?.settings.pinnedAt ?? null))
     for (const [id, pinnedAt] of times) {
       const chat = chats.byId.get(id)
       if (chat) chats.applySettings({ chatId: id, settings: { ...chat.settings, pinnedAt } })
