@@ -13,10 +13,9 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from tests.engines import ENGINES, engine_server
 from tests.harness import ServerProcess, User, WsError, register
 from tests.previews.site import DESCRIPTION, IMAGE_SIZE, SECRET, SITE_NAME, TITLE, LocalSite
-
-ENGINES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 @pytest.fixture(scope="module", params=ENGINES)
@@ -24,12 +23,8 @@ def preview_server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, site: LocalSite
 ) -> Iterator[ServerProcess]:
     env = {"SHOMIK_LINK_PREVIEW_ALLOW_HOSTS": site.host}
-    if request.param == "postgres":
-        env["SHOMIK_DATABASE_URL"] = request.getfixturevalue("pg_database")
-    proc = ServerProcess(Path(tmp_path_factory.mktemp(f"previews-{request.param}")), env=env)
-    proc.start()
-    yield proc
-    proc.stop()
+    with engine_server(request, tmp_path_factory, env) as proc:
+        yield proc
 
 
 @pytest.fixture

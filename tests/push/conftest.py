@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.harness import ServerProcess, User, free_port, register
+from tests.engines import ENGINES, engine_server, people_on
+from tests.harness import ServerProcess, free_port
 from tests.push.pushservice import PushService
-
-ENGINES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 @pytest.fixture(scope="module")
@@ -35,23 +33,11 @@ def push_server(
         "SHOMIK_PUSH_EXTRA_HOSTS": f"127.0.0.1:{push_port}",
         "SHOMIK_PUSH_ALLOW_HTTP": "true",
     }
-    if request.param == "postgres":
-        env["SHOMIK_DATABASE_URL"] = request.getfixturevalue("pg_database")
-    proc = ServerProcess(Path(tmp_path_factory.mktemp(request.param)), env=env)
-    proc.start()
-    yield proc
-    proc.stop()
+    with engine_server(request, tmp_path_factory, env) as proc:
+        yield proc
 
 
 @pytest.fixture
 async def people(push_server: ServerProcess) -> AsyncIterator[Any]:
-    made: list[User] = []
-
-    async def make(n: int) -> list[User]:
-        batch = [await register(push_server) for _ in range(n)]
-        made.extend(batch)
-        return batch
-
-    yield make
-    for user in made:
-        await user.aclose()
+    async with people_on(push_server) as make:
+        yield make

@@ -57,6 +57,10 @@ async function frames() {
 export type AnyServerEvent =
 ${union(of('Event_'))}
 
+/** The call events (ephemeral, for the call store). */
+export type AnyCallEvent =
+${union(of('Event_call_'))}
+
 /** Every command a client may send. */
 export type AnyCommandFrame =
 ${union(commands)}

@@ -24,6 +24,16 @@ export type AnyServerEvent =
   | P.EventUserStatus
   | P.EventUserUpdated
 
+/** The call events (ephemeral, for the call store). */
+export type AnyCallEvent =
+  | P.EventCallAccepted
+  | P.EventCallDeclined
+  | P.EventCallEnded
+  | P.EventCallIncoming
+  | P.EventCallParticipantJoined
+  | P.EventCallParticipantLeft
+  | P.EventCallSignal
+
 /** Every command a client may send. */
 export type AnyCommandFrame =
   | P.CommandCallAccept

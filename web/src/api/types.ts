@@ -2,7 +2,7 @@
 // protocol.ts). Nothing here is written by hand but the aliases.
 import type { components, operations } from './openapi'
 import type * as P from './protocol'
-import type { AckFrames, AnyCommandFrame, AnyServerEvent } from './frames'
+import type { AckFrames, AnyCallEvent, AnyCommandFrame, AnyServerEvent } from './frames'
 
 type S = components['schemas']
 export type Chat = S['Chat']
@@ -55,14 +55,7 @@ export type EventType = ServerEvent['type']
 export type EventOf<T extends EventType> = Extract<ServerEvent, { type: T }>
 
 // The call events, also named on their own for the call store (features/calls/store.ts).
-export type CallEvent =
-  | P.EventCallAccepted
-  | P.EventCallDeclined
-  | P.EventCallEnded
-  | P.EventCallIncoming
-  | P.EventCallParticipantJoined
-  | P.EventCallParticipantLeft
-  | P.EventCallSignal
+export type CallEvent = AnyCallEvent
 export type CallEventType = CallEvent['type']
 export type CallEventOf<T extends CallEventType> = Extract<CallEvent, { type: T }>
 export type Call = P.Call
