@@ -69,7 +69,6 @@ class Sampler:
         self._thread.join()
 
 
-@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs /proc")
 async def test_a_burst_of_40_mp_pngs_stays_within_300_mb(
     users: Any, make_server: Callable[..., ServerProcess], tmp_path_factory: pytest.TempPathFactory
 ) -> None:
