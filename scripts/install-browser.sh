@@ -1,9 +1,11 @@
 #!/bin/sh
-# Installs Debian's Chromium for the browser end-to-end tests (tests/e2e), and coturn for the
-# call tests (tests/e2e/calls start their own turnserver on loopback). Playwright's own
-# browser download cannot be used: CI starts from a fresh machine that reaches only the
-# package registries, so the browser comes from Debian. Idempotent: does nothing once
-# /usr/bin/chromium and /usr/bin/turnserver exist.
+# Installs Debian's Chromium for the browser end-to-end tests (tests/e2e), coturn for the
+# call tests (tests/e2e/calls start their own turnserver on loopback), and nginx and Redis
+# for the cluster tests (tests/cluster start their own nginx and redis-server on free ports,
+# in front of several `shomik serve` processes). Playwright's own browser download cannot
+# be used: CI starts from a fresh machine that reaches only the package registries, so the
+# browser comes from Debian. Idempotent: does nothing once /usr/bin/chromium,
+# /usr/bin/turnserver, /usr/sbin/nginx and /usr/bin/redis-server exist.
 set -eu
 
 PACKAGES=""
@@ -14,6 +16,12 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 if [ ! -x /usr/bin/turnserver ]; then
     PACKAGES="$PACKAGES coturn"
+fi
+if [ ! -x /usr/sbin/nginx ]; then
+    PACKAGES="$PACKAGES nginx"
+fi
+if [ ! -x /usr/bin/redis-server ]; then
+    PACKAGES="$PACKAGES redis-server"
 fi
 if [ -z "$PACKAGES" ]; then
     exit 0
@@ -28,7 +36,7 @@ else
     exit 1
 fi
 
-echo "Installing$PACKAGES from Debian's packages (for the browser and call tests)..."
+echo "Installing$PACKAGES from Debian's packages (for the browser, call and cluster tests)..."
 $SUDO apt-get update -qq
 # shellcheck disable=SC2086  # a list of package names
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
@@ -45,6 +53,33 @@ case "$PACKAGES" in
         fi
     fi
     /usr/bin/turnserver --version 2>/dev/null || /usr/bin/turnserver -h 2>&1 | head -n 1
+    ;;
+esac
+case "$PACKAGES" in
+*nginx*)
+    # The tests run their own nginx (their own configuration on free ports, a temporary
+    # prefix): Debian's service, with its default site on port 80, must not run. Disabled,
+    # stopped if it started, and the default site unlinked.
+    if command -v systemctl >/dev/null 2>&1; then
+        $SUDO systemctl disable nginx >/dev/null 2>&1 || true
+        if [ -d /run/systemd/system ]; then
+            $SUDO systemctl stop nginx || true
+        fi
+    fi
+    if [ ! -d /run/systemd/system ] && [ -x /etc/init.d/nginx ]; then
+        # Without systemd the package's init script starts it unless policy-rc.d says no.
+        $SUDO /etc/init.d/nginx stop >/dev/null 2>&1 || true
+    fi
+    $SUDO rm -f /etc/nginx/sites-enabled/default
+    /usr/sbin/nginx -v
+    ;;
+esac
+case "$PACKAGES" in
+*redis-server*)
+    # The cluster tests start their own redis-server on a free port; Debian's service on
+    # 6379, which `SHOMIK_REDIS_URL=redis://127.0.0.1:6379/0` and the benchmarks may use, is
+    # left running.
+    /usr/bin/redis-server --version
     ;;
 esac
 case "$PACKAGES" in

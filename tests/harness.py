@@ -9,6 +9,7 @@ import itertools
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -17,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import orjson
 from websockets.asyncio.client import ClientConnection, connect
@@ -69,7 +71,7 @@ class ServerProcess:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60  # generous: a loaded 2-core CI machine
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited: {self.log_path.read_text()[-3000:]}")
@@ -96,6 +98,43 @@ class ServerProcess:
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    async def execute_sql(self, sql: str) -> None:
+        """A statement on the server's database behind its back, as another process (or an
+        operator) would run it."""
+        url = self.env.get("SHOMIK_DATABASE_URL")
+        if url:
+            conn = await asyncpg.connect(url.replace("+asyncpg", ""), timeout=5)
+            try:
+                await conn.execute(sql)
+            finally:
+                await conn.close()
+            return
+
+        def run() -> None:
+            with contextlib.closing(sqlite3.connect(self.data_dir / "shomik.db")) as db:
+                db.execute("PRAGMA busy_timeout = 5000")
+                db.execute(sql)
+                db.commit()
+
+        await asyncio.to_thread(run)
+
+    async def cli(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        """`shomik ARGS --data-dir <this server's>` with this server's settings, as an
+        operator runs it beside the server."""
+        proc = await asyncio.create_subprocess_exec(
+            SHOMIK,
+            *args,
+            "--data-dir",
+            str(self.data_dir),
+            env=self.env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        out, err = await proc.communicate(stdin.encode() if stdin is not None else b"")
+        assert proc.returncode is not None
+        return subprocess.CompletedProcess(args, proc.returncode, out.decode(), err.decode())
 
 
 class WsError(Exception):
@@ -205,8 +244,13 @@ class User:
         self.token = token
         self.http.headers["Authorization"] = f"Bearer {token}"
 
-    async def ws(self, since: int | None = None, headers: dict[str, str] | None = None) -> Ws:
-        ws = await open_ws(self.server, self.token, since=since, headers=headers)
+    async def ws(
+        self,
+        since: int | None = None,
+        headers: dict[str, str] | None = None,
+        epoch: str | None = None,
+    ) -> Ws:
+        ws = await open_ws(self.server, self.token, since=since, headers=headers, epoch=epoch)
         self.sockets.append(ws)
         return ws
 
@@ -241,12 +285,15 @@ async def open_ws(
     since: int | None = None,
     headers: dict[str, str] | None = None,
     expect_ready: bool = True,
+    epoch: str | None = None,
 ) -> Ws:
     conn = await connect(server.ws_url, additional_headers=headers or {}, max_size=2**22)
     ws = Ws(conn)
     auth: dict[str, Any] = {"type": "auth", "token": token}
     if since is not None:
         auth["since"] = since
+    if epoch is not None:
+        auth["epoch"] = epoch
     await ws.send_raw(auth)
     if expect_ready:
         await ws.expect("ready")

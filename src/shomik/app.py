@@ -6,27 +6,49 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
+import secrets
+import socket
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shomik import __version__
 from shomik.apidocs import add_api_docs
+from shomik.auth import session_watch
 from shomik.auth.passwords import Passwords
 from shomik.auth.router import router as auth_router
+from shomik.auth.router import sessions_router
 from shomik.auth.tokens import Tokens
+from shomik.auth.twofactor.router import router as twofactor_router
+from shomik.calls import front as calls_front
 from shomik.calls.router import router as calls_router
 from shomik.calls.state import CallRegistry
 from shomik.chats import repository as chats_repo
+from shomik.chats.invites_router import router as invites_router
 from shomik.chats.router import router as chats_router
+from shomik.cluster.redis_bus import RedisBus
 from shomik.db.engine import Database, make_engine
-from shomik.errors import ERROR_RESPONSES, ShomikError, invalid_message
+from shomik.errors import (
+    ERROR_RESPONSES,
+    Invalid,
+    ShomikError,
+    Unavailable,
+    database_down,
+    invalid_message,
+)
 from shomik.messages.router import router as messages_router
 from shomik.messages.search_router import router as search_router
+from shomik.metrics.registry import Metrics
+from shomik.metrics.router import router as metrics_router
 from shomik.middleware import CapBody, CloseOnRefusedBody, RefuseNul
+from shomik.presence.cluster import ClusterPresence
+from shomik.presence.service import refresh as presence_refresh
 from shomik.presence.service import reset_all
 from shomik.presence.tracker import PresenceTracker
 from shomik.presence.typing import TypingTracker
@@ -37,6 +59,7 @@ from shomik.push.router import router as push_router
 from shomik.push.service import push_sender
 from shomik.ratelimit import RateLimiter
 from shomik.realtime import events
+from shomik.realtime.epoch import HighWater
 from shomik.realtime.gateway import websocket_endpoint
 from shomik.realtime.hub import Hub
 from shomik.services import Services
@@ -58,7 +81,9 @@ def build_services(settings: Settings) -> Services:
         async with db.read() as conn:
             return await chats_repo.member_ids(conn, chat_id)
 
-    hub = Hub(load_members)
+    metrics = Metrics()
+    hub = Hub(load_members, metrics)
+    metrics.watch(hub.connection_count, db.engine)
     decodes = DecodeGate(
         settings.decode_memory_mb * 1024 * 1024, settings.decode_concurrency, settings.decode_queue
     )
@@ -74,6 +99,7 @@ def build_services(settings: Settings) -> Services:
         calls=CallRegistry(),
         previews=Previewer(settings, decodes=decodes),
         decodes=decodes,
+        metrics=metrics,
     )
 
 
@@ -88,6 +114,19 @@ async def _housekeeping(services: Services) -> None:
         except Exception:
             log.exception("housekeeping failed")
         await asyncio.sleep(HOUSEKEEPING_EVERY_SECONDS)
+
+
+def cluster_bus(services: Services) -> RedisBus | None:
+    """Several processes: the Redis bus (PostgreSQL is required, as they share the log)."""
+    settings = services.settings
+    if not settings.redis_url:
+        return None
+    if settings.is_sqlite:
+        raise RuntimeError("SHOMIK_REDIS_URL needs PostgreSQL (SHOMIK_DATABASE_URL).")
+    process_id = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+    return RedisBus(
+        services.hub, settings.redis_url, services.db, settings.redis_prefix, process_id
+    )
 
 
 def _error_response(exc: ShomikError) -> JSONResponse:
@@ -107,10 +146,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = build_services(settings)
         app.state.services = services
-        await reset_all(services)
+        bus = cluster_bus(services)
+        if bus is None:
+            await reset_all(services)  # one process: no one is connected yet
+        else:
+            services.hub.bus = bus
+            bus.publish_lag = services.metrics.broker_publish_lag()
+            calls_front.serve(services)  # before start: requests may come at once
+            await bus.start()
+            cluster = ClusterPresence(settings.redis_url, settings.redis_prefix, bus.process_id)
+            services.presence.cluster = cluster
+            await cluster.start(lambda user_id: presence_refresh(services, user_id))
+        high_water = HighWater(services.db, settings.data_dir)
+        await high_water.start()  # a new epoch if the database was restored
         services.push = push_sender(services)
         services.push.start()
         pruner = asyncio.create_task(_housekeeping(services))
+        watchers = [
+            asyncio.create_task(high_water.run()),
+            asyncio.create_task(session_watch.watch(services)),
+        ]
         # What start-up built lives as long as the process: keep it out of every future
         # full collection, which with hundreds of sockets otherwise pauses for ~50-100 ms.
         gc.freeze()
@@ -118,8 +173,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             pruner.cancel()
+            for task in watchers:
+                task.cancel()
+            await high_water.stop()
             await services.previews.close()
             await services.push.stop()
+            if services.presence.cluster is not None:
+                await services.presence.cluster.stop()
+            if bus is not None:
+                await bus.stop()
             await services.db.dispose()
 
     app = FastAPI(
@@ -136,6 +198,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def on_domain_error(_request: Request, exc: ShomikError) -> JSONResponse:
         return _error_response(exc)
 
+    async def on_unreachable(_request: Request, exc: Exception) -> JSONResponse:
+        if not database_down(exc):
+            raise exc  # a bug: the server error middleware answers 500 and logs it
+        log.warning("request refused: the database is unreachable")
+        return _error_response(Unavailable())
+
+    for unreachable in (DBAPIError, PoolTimeout, OSError):
+        app.add_exception_handler(unreachable, on_unreachable)
+
     @app.exception_handler(RequestValidationError)
     async def on_invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         details = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
@@ -144,6 +215,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            # FastAPI's only 400: a JSON body it could not decode (not UTF-8, nested too
+            # deep). Broken JSON is already a 422 `invalid`; so is this, as documented.
+            return _error_response(Invalid("The request body is not valid UTF-8 JSON."))
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         body = {"code": code, "message": str(exc.detail)}
         return JSONResponse({"error": body}, status_code=exc.status_code, headers=exc.headers)
@@ -157,14 +232,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(CapBody)
     for router in (
         auth_router,
+        sessions_router,
         users_router,
+        twofactor_router,
         chats_router,
+        invites_router,
         messages_router,
         search_router,
         previews_router,
         uploads_router,
         calls_router,
         push_router,
+        metrics_router,
     ):
         app.include_router(router, responses=ERROR_RESPONSES)
     app.add_api_websocket_route("/ws", websocket_endpoint)

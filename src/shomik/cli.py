@@ -1,4 +1,4 @@
-"""`shomik serve | migrate | schema`."""
+"""`shomik serve | migrate | admin | backup | schema`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import logging
 import os
 from pathlib import Path
 
+from shomik.admin.cli import add_commands as add_admin_commands
 from shomik.settings import Settings
 
 
@@ -79,6 +80,7 @@ def main(argv: list[str] | None = None) -> None:
         p.add_argument("--port", type=int)
         p.add_argument("--data-dir", type=Path)
         p.set_defaults(func=func)
+    add_admin_commands(sub)
     p = sub.add_parser("schema", help="write openapi.json and protocol.json")
     p.add_argument("--out", default="schema")
     p.set_defaults(func=schema)

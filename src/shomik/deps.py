@@ -7,7 +7,8 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from shomik.auth.service import authenticate
+from shomik.auth.devices import device_name
+from shomik.auth.sessions import Device, authenticate
 from shomik.errors import Unauthorized
 from shomik.services import Services
 
@@ -39,3 +40,10 @@ def client_ip(request: Request) -> str:
 
 
 ClientIp = Annotated[str, Depends(client_ip)]
+
+
+def client_device(request: Request, ip: ClientIp) -> Device:
+    return Device(name=device_name(request.headers.get("user-agent")), ip=ip)
+
+
+ClientDevice = Annotated[Device, Depends(client_device)]

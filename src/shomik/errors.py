@@ -79,6 +79,32 @@ class Busy(ShomikError):
         self.retry_after = retry_after
 
 
+class Unavailable(ShomikError):
+    """The database cannot be reached: nothing was done (and nothing acknowledged)."""
+
+    status = 503
+    code = "unavailable"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The server cannot reach its database just now. Nothing was saved: try again.",
+            retryAfter=5,
+        )
+
+
+def database_down(exc: BaseException) -> bool:
+    """An error that means "no database connection" rather than a bug: a refused or broken
+    connection, or a pool that cannot get one (PostgreSQL stopped, network cut)."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    if isinstance(exc, OperationalError | InterfaceError | PoolTimeout):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, OSError | ConnectionError)
+
+
 class ErrorDetail(BaseModel):
     model_config = ConfigDict(extra="allow")
     code: str

@@ -1,23 +1,27 @@
-"""Rate limits (the `limits` library, moving windows in memory) for login, registration,
-sending and uploads. A refusal carries the seconds to wait."""
+"""Rate limits (the `limits` library's moving windows) for login, registration, sending,
+uploads, commands. In memory for one process; in Redis for several (SHOMIK_REDIS_URL), so a
+limit is the cluster's, not N times it. A refusal carries the seconds to wait."""
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 
 from limits import RateLimitItem, parse
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
 
 from shomik.errors import RateLimited
 from shomik.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 class RateLimiter:
     def __init__(self, settings: Settings) -> None:
         self.enabled = settings.rate_limits_enabled
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self._limiter = MovingWindowRateLimiter(_storage(settings))
         self._items: dict[str, RateLimitItem] = {
             "login": parse(settings.rate_login),
             "login_account": parse(settings.rate_login_account),
@@ -29,12 +33,29 @@ class RateLimiter:
             "ice_servers": parse(settings.rate_ice_servers),
         }
 
-    def hit(self, action: str, key: str, message: str | None = None) -> None:
+    async def hit(self, action: str, key: str, message: str | None = None) -> None:
         """Count one attempt; raise RateLimited (with `message`, if given) if the window is
         full."""
         if not self.enabled:
             return
         item = self._items[action]
-        if not self._limiter.hit(item, action, key):
-            reset_at = self._limiter.get_window_stats(item, action, key).reset_time
+        try:
+            allowed = await self._limiter.hit(item, action, key)
+        except Exception:
+            # Redis away (several processes): let it through rather than refuse everything;
+            # the limits are back with Redis.
+            log.warning("rate limit storage unreachable: %s not counted", action)
+            return
+        if not allowed:
+            reset_at = (await self._limiter.get_window_stats(item, action, key)).reset_time
             raise RateLimited(max(1, math.ceil(reset_at - time.time())), message)
+
+
+def _storage(settings: Settings) -> Storage:
+    if settings.redis_url and not settings.is_sqlite:
+        # limits' async Redis storage, on the redis-py asyncio client (not coredis).
+        url = "async+" + settings.redis_url
+        return RedisStorage(
+            url, implementation="redispy", key_prefix=f"{settings.redis_prefix}:limits"
+        )
+    return MemoryStorage()

@@ -6,7 +6,14 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_validator,
+)
 from pydantic.alias_generators import to_camel
 
 
@@ -24,8 +31,21 @@ def _iso(value: datetime) -> str:
 MAX_ID = 2**63 - 1
 Id = Annotated[int, Field(strict=True, ge=1, le=MAX_ID)]
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+# A session's id: 22 URL-safe characters (secrets.token_urlsafe(16)).
+SessionId = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]
 
 UtcDatetime = Annotated[datetime, PlainSerializer(_iso, return_type=str)]
+
+
+def _not_a_number(value: Any) -> Any:
+    if isinstance(value, int | float):
+        raise ValueError("must be a date and time in ISO 8601, such as 2030-01-31T12:00:00Z")
+    return value
+
+
+# A date and time a client sends: the ISO 8601 text the schema says, never a number (which
+# pydantic would read as seconds since 1970: `0` would mute a chat until 1970).
+InputDatetime = Annotated[datetime, BeforeValidator(_not_a_number)]
 
 
 class Model(BaseModel):

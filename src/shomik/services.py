@@ -8,6 +8,7 @@ from shomik.auth.passwords import Passwords
 from shomik.auth.tokens import Tokens
 from shomik.calls.state import CallRegistry
 from shomik.db.engine import Database
+from shomik.metrics.registry import Metrics
 from shomik.presence.tracker import PresenceTracker
 from shomik.presence.typing import TypingTracker
 from shomik.previews.service import Previewer
@@ -31,5 +32,6 @@ class Services:
     calls: CallRegistry
     previews: Previewer
     decodes: DecodeGate
+    metrics: Metrics
     # Built at start-up (app.py lifespan); None where no app runs, e.g. in scripts.
     push: PushSender | None = None

@@ -32,6 +32,12 @@ class Settings(BaseSettings):
     # NORMAL in WAL mode survives a killed process (the WAL is in the OS page cache);
     # FULL also survives power loss at the cost of an fsync per commit.
     sqlite_synchronous: Literal["NORMAL", "FULL"] = "NORMAL"
+    # Several processes (PostgreSQL only): their bus, presence and rate limits in Redis,
+    # e.g. redis://127.0.0.1:6379/0. Empty: one process, all of that in memory.
+    redis_url: str = ""
+    # The prefix of every Redis key and channel: several Shomik installations may share one
+    # Redis.
+    redis_prefix: str = "shomik"
     # Empty means: generated once into `<data_dir>/secret_key`.
     secret_key: str = ""
     # Empty means: only the server's own origin may open a WebSocket.
@@ -41,6 +47,8 @@ class Settings(BaseSettings):
     # The interactive API reference at /docs and the spec at /openapi.json (src/shomik/
     # apidocs.py). Off by default: a public map of the API on the origin of the session.
     api_docs: bool = False
+    # GET /metrics answers only with `Authorization: Bearer <this>`; empty: 404, no metrics.
+    metrics_token: str = ""
 
     token_ttl_seconds: int = 7 * 24 * 3600  # the article's 7 days
     argon2_time_cost: int = 3
@@ -192,6 +200,14 @@ class Settings(BaseSettings):
             raise ValueError("SHOMIK_SECRET_KEY must be at least 32 bytes (RFC 7518 3.2)")
         return value
 
+    @field_validator("metrics_token")
+    @classmethod
+    def _metrics_token_long_enough(cls, value: str) -> str:
+        # Short tokens are guessable over the network; a scrape config holds any length.
+        if value and len(value) < 16:
+            raise ValueError("SHOMIK_METRICS_TOKEN must be at least 16 characters")
+        return value
+
     @cached_property
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -201,6 +217,11 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def clustered(self) -> bool:
+        """Several processes share the database: writes take the cluster-wide lock."""
+        return bool(self.redis_url) and not self.is_sqlite
 
     @property
     def uploads_dir(self) -> Path:

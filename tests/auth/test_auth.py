@@ -159,9 +159,11 @@ async def test_login_and_register_are_rate_limited(make_server: Any) -> None:
 
 
 async def test_forged_expired_and_unsigned_tokens_are_refused(users: Any) -> None:
-    (alice,) = await users(1)
+    alice, bob = await users(2)
     now = int(time.time())
-    claims = {"sub": str(alice.id), "ver": 0, "iat": now, "exp": now + 60}
+    sid = jwt.decode(alice.token, options={"verify_signature": False})["sid"]
+    bob_sid = jwt.decode(bob.token, options={"verify_signature": False})["sid"]
+    claims = {"sub": str(alice.id), "sid": sid, "iat": now, "exp": now + 60}
     forged = [
         jwt.encode(claims, "another-secret-key-of-at-least-32-bytes", algorithm="HS256"),
         jwt.encode({**claims, "iat": now - 100, "exp": now - 10}, SECRET, algorithm="HS256"),
@@ -169,6 +171,10 @@ async def test_forged_expired_and_unsigned_tokens_are_refused(users: Any) -> Non
         jwt.encode(claims, None, algorithm="none"),  # type: ignore[arg-type]
         jwt.encode({k: v for k, v in claims.items() if k != "exp"}, SECRET, algorithm="HS256"),
         alice.token[:-4] + "AAAA",
+        # Signed, but naming no session, or another user's session.
+        jwt.encode({**claims, "sid": "nosuchsession"}, SECRET, algorithm="HS256"),
+        jwt.encode({**claims, "sid": bob_sid}, SECRET, algorithm="HS256"),
+        jwt.encode({k: v for k, v in claims.items() if k != "sid"}, SECRET, algorithm="HS256"),
     ]
     for token in forged:
         r = await alice.http.get("/api/users/me", headers={"Authorization": f"Bearer {token}"})
@@ -184,7 +190,7 @@ async def test_every_api_route_but_auth_and_health_requires_a_token(server: Serv
     async with httpx.AsyncClient(base_url=server.url) as http:
         checked = 0
         for path, methods in spec["paths"].items():
-            if path.startswith("/api/auth/") and not path.endswith("logout-all"):
+            if path.startswith("/api/auth/") and not path.endswith(("logout-all", "logout")):
                 continue
             if path == "/api/health":
                 continue
@@ -196,6 +202,7 @@ async def test_every_api_route_but_auth_and_health_requires_a_token(server: Serv
                     path.replace("{chat_id}", "1")
                     .replace("{user_id}", "1")
                     .replace("{file_id}", "x")
+                    .replace("{session_id}", "x")
                 )
                 r = await http.request(method.upper(), url)
                 assert r.status_code == 401, (method, path, r.status_code)

@@ -90,6 +90,12 @@ CASES: list[tuple[str, str, Any]] = [
     ("PATCH", f"/api/chats/{{chat}}/members/{HUGE}", {"role": "admin"}),
     ("PATCH", "/api/chats/{chat}/members/-7", {"role": "admin"}),
     ("PATCH", "/api/chats/{chat}/members/9000004", {"role": "admin"}),
+    # Found by schemathesis (tests/fuzz): a number is no yes/no nor a date (`0` was 1970).
+    ("PATCH", "/api/chats/{chat}/settings", {"markedUnread": 1}),
+    ("PATCH", "/api/chats/{chat}/settings", {"archived": "true"}),
+    ("PATCH", "/api/chats/{chat}/settings", {"pinned": 1}),
+    ("PATCH", "/api/chats/{chat}/settings", {"mutedUntil": 4102444800}),
+    ("PATCH", "/api/chats/{chat}/settings", {"mutedUntil": 0}),
 ]
 
 

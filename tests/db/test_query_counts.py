@@ -16,6 +16,7 @@ from sqlalchemy import event
 from shomik.app import build_services
 from shomik.auth import service as auth
 from shomik.auth.schemas import RegisterRequest
+from shomik.auth.sessions import Device
 from shomik.chats import service as chats
 from shomik.chats.schemas import GroupChatCreate
 from shomik.db.migrate import upgrade
@@ -60,7 +61,9 @@ class QueryCounter:
 
 async def _user(services: Services) -> int:
     name = f"q{uuid.uuid4().hex[:10]}"
-    token = await auth.register(services, RegisterRequest(username=name, password=PASSWORD))
+    token = await auth.register(
+        services, RegisterRequest(username=name, password=PASSWORD), Device("test", "127.0.0.1")
+    )
     return token.user.id
 
 

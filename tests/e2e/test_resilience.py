@@ -7,9 +7,11 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import shutil
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlparse
 
@@ -185,6 +187,46 @@ async def test_both_sides_catch_up_after_a_server_restart(
     assert_only_network_errors(a, b)
 
 
+async def test_a_restored_backup_replaces_what_the_screens_show(
+    own_server: ServerProcess, new_context: NewContext, people: People, tmp_path: Path
+) -> None:
+    """The database goes back to a backup while both pages stay open; by the time Bob's page
+    comes back the restored log has issued his last seq again, to other events. His `since`
+    would resume past them: the new epoch makes both pages load the restored state."""
+    server = own_server
+    chat, a, b = await chat_of_two(new_context, server, people)
+    bob_sockets: list[WebSocket] = []
+    b.page.on("websocket", lambda ws: bob_sockets.append(ws))
+    await send(a.page, "kept")
+    for side in (a, b):
+        await expect_messages(side.page, ["kept"])
+    backup = tmp_path / "backup.db"
+    assert (await server.cli("backup", str(backup))).returncode == 0
+    for text in ("lost 1", "lost 2"):
+        await a.user.send(chat, text)
+    for side in (a, b):
+        await expect_messages(side.page, ["kept", "lost 1", "lost 2"])
+
+    await asyncio.to_thread(server.stop)
+    for suffix in ("", "-wal", "-shm"):
+        (server.data_dir / f"shomik.db{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(backup, server.data_dir / "shomik.db")
+    # As above: Bob's next try is seconds away when the server is back.
+    await wait_until(lambda: len(bob_sockets) >= 2, 15, "two reconnect attempts")
+    await asyncio.to_thread(server.start)
+    tries = len(bob_sockets)
+    # More events than the lost part of the log held (2 messages and the reads of them).
+    restored = [f"after the restore {n}" for n in range(1, 11)]
+    for text in restored:
+        await a.user.send(chat, text)
+    assert len(bob_sockets) == tries, "Bob reconnected before the log passed his position"
+
+    for side in (a, b):
+        await expect(status_line(side.page)).to_have_count(0, timeout=RECONNECT_MS)
+        await expect_messages(side.page, ["kept", *restored], RECONNECT_MS)
+    assert_only_network_errors(a, b)
+
+
 async def test_messages_written_while_the_server_is_down_are_sent_once_it_is_back(
     own_server: ServerProcess, new_context: NewContext, people: People
 ) -> None:
@@ -259,7 +301,8 @@ async def test_a_short_network_drop_resumes_without_refetching(
     await expect_messages(page, ["before the drop"])
     await expect(status_line(page)).to_have_count(0)
     assert len(sockets) == 1
-    assert json.loads(sockets[0][0]) == {"type": "auth", "token": bob.token, "since": None}
+    first = {"type": "auth", "token": bob.token, "since": None, "epoch": None}
+    assert json.loads(sockets[0][0]) == first
 
     await client.context.set_offline(True)
     await expect(status_line(page)).to_have_text("Waiting for network…")
@@ -275,6 +318,7 @@ async def test_a_short_network_drop_resumes_without_refetching(
     auth = json.loads(sockets[1][0])
     assert auth["type"] == "auth"
     assert isinstance(auth["since"], int) and auth["since"] > 0, auth
+    assert isinstance(auth["epoch"], str) and auth["epoch"], auth
     refetched = [
         r.url
         for r in requests[seen:]

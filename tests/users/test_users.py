@@ -45,6 +45,11 @@ async def test_bad_settings_are_refused_and_change_nothing(users: Any) -> None:
         {"params": {"language": "de"}},
         {"params": {"language": "RU"}},
         {"params": {"language": 1}},
+        # Found by schemathesis (tests/fuzz): not coerced to 18 or False, refused.
+        {"params": {"messageTextSize": "18"}},
+        {"params": {"messageTextSize": 18.0}},
+        {"params": {"pushPreview": 0}},
+        {"params": {"pushPreview": "false"}},
         {"displayName": ""},
         {"displayName": "x" * 65},
         {"avatarId": "not-mine"},

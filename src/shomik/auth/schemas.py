@@ -6,7 +6,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from shomik.schemas import Model
+from shomik.auth.twofactor.schemas import OneTimeCode
+from shomik.schemas import Model, UtcDatetime
 from shomik.users.schemas import UserMe
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.]{3,32}$"
@@ -37,6 +38,8 @@ class RegisterRequest(Model):
 class LoginRequest(Model):
     username: str = Field(max_length=64)
     password: str = Field(max_length=256)
+    # Asked for (401 `totp_required`) when the account has two-step verification on.
+    code: OneTimeCode | None = None
 
 
 class TokenResponse(BaseModel):
@@ -45,3 +48,15 @@ class TokenResponse(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"  # noqa: S105  # a scheme name, not a secret
     user: UserMe
+
+
+class SessionOut(Model):
+    """One signed-in device, as Settings → Active sessions lists it."""
+
+    id: str
+    device: str
+    ip: str
+    created_at: UtcDatetime
+    last_active_at: UtcDatetime
+    # The session the request came through.
+    current: bool

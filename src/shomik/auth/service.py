@@ -1,4 +1,4 @@
-"""Registration, login and revocation."""
+"""Registration, sign-in and sign-out, password change."""
 
 from __future__ import annotations
 
@@ -6,95 +6,93 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from shomik.auth import sessions
 from shomik.auth.passwords import check_strength
 from shomik.auth.schemas import LoginRequest, RegisterRequest, TokenResponse
+from shomik.auth.sessions import Device
+from shomik.auth.twofactor import service as twofactor
+from shomik.db.engine import WriteTx
 from shomik.errors import Conflict, Forbidden, Unauthorized
-from shomik.push import service as push
-from shomik.realtime.connection import CLOSE_UNAUTHORIZED
 from shomik.schemas import utcnow
 from shomik.services import Services
 from shomik.users import repository as users_repo
 from shomik.users.schemas import Params
 
 BAD_LOGIN = "Invalid username or password."
+DEACTIVATED = "This account has been deactivated. Ask the server's administrator."
 
 
-def _token_response(services: Services, row: Any) -> TokenResponse:
-    token = services.tokens.issue(row.id, row.token_version)
+async def _signed_in(
+    tx: WriteTx, services: Services, user_id: int, device: Device
+) -> TokenResponse:
+    token = await sessions.start(tx, services, user_id, device)
+    row = await users_repo.get(tx.conn, user_id)
     return TokenResponse(access_token=token, user=users_repo.to_me(row))
 
 
-async def register(services: Services, data: RegisterRequest) -> TokenResponse:
+async def create_account(tx: WriteTx, data: RegisterRequest, password_hash: str) -> int:
+    """The user's row (sign-up, `shomik admin create-user`); Conflict if the name is taken.
+    The caller checked the password's strength and hashed it."""
+    if await users_repo.get_by_username(tx.conn, data.username) is not None:
+        raise Conflict("This username is taken.", code="username_taken")
+    return await users_repo.insert(
+        tx.conn,
+        username=data.username,
+        username_lower=data.username.lower(),
+        display_name=(data.display_name or data.username).strip() or data.username,
+        password_hash=password_hash,
+        status="offline",
+        params=Params().model_dump(by_alias=True),
+        created_at=utcnow(),
+    )
+
+
+async def register(services: Services, data: RegisterRequest, device: Device) -> TokenResponse:
     check_strength(data.password, data.username)
     password_hash = await services.passwords.hash(data.password)
     try:
         async with services.db.write() as tx:
-            if await users_repo.get_by_username(tx.conn, data.username) is not None:
-                raise Conflict("This username is taken.", code="username_taken")
-            user_id = await users_repo.insert(
-                tx.conn,
-                username=data.username,
-                username_lower=data.username.lower(),
-                display_name=(data.display_name or data.username).strip() or data.username,
-                password_hash=password_hash,
-                status="offline",
-                params=Params().model_dump(by_alias=True),
-                token_version=0,
-                created_at=utcnow(),
-            )
-            row = await users_repo.get(tx.conn, user_id)
+            user_id = await create_account(tx, data, password_hash)
+            return await _signed_in(tx, services, user_id, device)
     except IntegrityError as exc:  # lost a race with another registration
         raise Conflict("This username is taken.", code="username_taken") from exc
-    return _token_response(services, row)
 
 
-async def login(services: Services, data: LoginRequest) -> TokenResponse:
+async def login(services: Services, data: LoginRequest, device: Device) -> TokenResponse:
     async with services.db.read() as conn:
         row = await users_repo.get_by_username(conn, data.username)
     # Unknown user and wrong password: one message, one hash verification's worth of time.
     ok = await services.passwords.verify(row.password_hash if row else None, data.password)
     if not ok or row is None:
         raise Unauthorized(BAD_LOGIN, code="bad_credentials")
-    return _token_response(services, row)
-
-
-async def authenticate(services: Services, token: str) -> Any:
-    """The user row behind a token, or Unauthorized (bad, expired or revoked)."""
-    claims = services.tokens.decode(token)
-    async with services.db.read() as conn:
-        row = await users_repo.get(conn, claims.user_id)
-    if row is None or row.token_version != claims.version:
-        raise Unauthorized("Invalid or expired token.")
-    return row
-
-
-async def revoke_all(
-    services: Services, user_id: int, new_password_hash: str | None = None
-) -> TokenResponse:
-    """Invalidate every token issued so far (in the same transaction as a password change),
-    close open sockets, and hand back a new token."""
+    if row.deactivated_at is not None:
+        # Said plainly, as Synapse, Zulip and Mattermost do, but only to someone who knows
+        # the password: to anyone else a deactivated account looks like any other.
+        raise Forbidden(DEACTIVATED, code="account_deactivated")
+    await twofactor.check_sign_in(services, row, data.code)
     async with services.db.write() as tx:
-        row = await users_repo.get(tx.conn, user_id)
-        assert row is not None
-        values: dict[str, Any] = {"token_version": row.token_version + 1}
-        if new_password_hash is not None:
-            values["password_hash"] = new_password_hash
-        await users_repo.update(tx.conn, user_id, **values)
-        await push.forget_user(tx, user_id)
-        row = await users_repo.get(tx.conn, user_id)
-    services.hub.disconnect_user(user_id, CLOSE_UNAUTHORIZED, "token revoked")
-    return _token_response(services, row)
+        return await _signed_in(tx, services, row.id, device)
+
+
+async def logout_all(services: Services, user_id: int, device: Device) -> TokenResponse:
+    """End every session (open sockets close with 4401) and sign this device in afresh."""
+    async with services.db.write() as tx:
+        await sessions.end_all_in(tx, services, user_id)
+        return await _signed_in(tx, services, user_id, device)
 
 
 async def change_password(
-    services: Services, user_id: int, current: str, new: str
+    services: Services, user: Any, current: str, new: str, device: Device
 ) -> TokenResponse:
-    async with services.db.read() as conn:
-        row = await users_repo.get(conn, user_id)
-    assert row is not None
-    services.limiter.hit("login", f"user:{user_id}")  # the current password is guessable here
-    if not await services.passwords.verify(row.password_hash, current):
+    """A new password ends every session, this one included (a thief's too), and signs
+    this device in again in the same transaction."""
+    await services.limiter.hit("login", f"user:{user.id}")  # the current password is guessable here
+    if not await services.passwords.verify(user.password_hash, current):
         # 403, not 401: the session is fine, the proof is not.
         raise Forbidden("The current password is wrong.", code="bad_credentials")
-    check_strength(new, row.username)
-    return await revoke_all(services, user_id, await services.passwords.hash(new))
+    check_strength(new, user.username)
+    password_hash = await services.passwords.hash(new)
+    async with services.db.write() as tx:
+        await users_repo.update(tx.conn, user.id, password_hash=password_hash)
+        await sessions.end_all_in(tx, services, user.id)
+        return await _signed_in(tx, services, user.id, device)

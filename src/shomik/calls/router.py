@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from shomik.calls import service, turn
+from shomik.calls import front, turn
 from shomik.calls.schemas import CallList, IceServers, StunServer, TurnServer
 from shomik.deps import CurrentUser, ServicesDep
 
@@ -15,7 +15,7 @@ router = APIRouter(prefix="/api/calls", tags=["calls"])
 async def ice_servers(user: CurrentUser, services: ServicesDep) -> IceServers:
     """STUN and TURN servers for a call; the TURN credentials expire after `ttl` seconds,
     so fetch them right before each call."""
-    services.limiter.hit("ice_servers", str(user.id))
+    await services.limiter.hit("ice_servers", str(user.id))
     settings = services.settings
     servers: list[StunServer | TurnServer] = []
     if settings.stun_urls:
@@ -35,4 +35,4 @@ async def ice_servers(user: CurrentUser, services: ServicesDep) -> IceServers:
 @router.get("")
 async def live_calls(user: CurrentUser, services: ServicesDep) -> CallList:
     """Calls going on now in your chats: to show "join", or to rejoin after a reload."""
-    return CallList(calls=await service.live_calls(services, user.id))
+    return CallList(calls=await front.live_calls(services, user.id))

@@ -30,23 +30,25 @@ from shomik.calls.schemas import (
     EndReason,
     Media,
 )
-from shomik.calls.state import Call, CallState
+from shomik.calls.state import Call, CallState, ConnRef
 from shomik.chats import repository as chats_repo
 from shomik.chats.service import system_message
 from shomik.errors import Conflict, Forbidden, Invalid, NotFound
 from shomik.messages.service import reveal_private
+from shomik.privacy import repository as privacy_repo
 from shomik.push import service as push
-from shomik.realtime.connection import Connection
-from shomik.realtime.events import emit_ephemeral, emit_to_connection
-from shomik.realtime.kinds import EventKind
+from shomik.realtime.events import emit_ephemeral
+from shomik.realtime.kinds import EventKind, frame
 from shomik.schemas import utcnow
 from shomik.services import Services
+from shomik.users import repository as users_repo
 
 log = logging.getLogger(__name__)
 
 
 async def _members(services: Services, call: Call) -> frozenset[int]:
-    return await services.hub.members.get(call.chat_id)
+    """The chat's members who may know of the call."""
+    return await services.hub.members.get(call.chat_id) - call.unreached
 
 
 async def _find(services: Services, user_id: int, call_id: str) -> Call:
@@ -66,12 +68,19 @@ async def _announce(
 
 
 async def start(
-    services: Services, user_id: int, conn: Connection | None, chat_id: int, media: Media
+    services: Services, user_id: int, conn: ConnRef | None, chat_id: int, media: Media
 ) -> CallOut:
     async with services.db.read() as db:
         await chats_repo.require_member(db, chat_id, user_id)
         chat = await chats_repo.get(db, chat_id)
+        peer = await privacy_repo.private_peer(db, chat_id, user_id)
+        if peer is not None and peer.blocked_by_me:
+            callee = await users_repo.get(db, peer.user_id)
+            name = callee.display_name if callee is not None else "this user"
+            raise Forbidden(f"Unblock {name} to call them.", code="blocked")
     assert chat is not None
+    # Blocked by the callee: the call is theirs to never hear of (privacy/withhold.py).
+    unreached = frozenset({peer.user_id}) if peer is not None and peer.blocks_me else frozenset()
     others = await services.hub.members.get(chat_id) - {user_id}
     if not others:
         raise Invalid("There is nobody else in this chat to call.")
@@ -96,10 +105,11 @@ async def start(
         is_group=is_group,
         max_participants=settings.call_max_participants if is_group else 2,
         started_at=utcnow(),
+        unreached=unreached,
     )
     calls.add(call)
     calls.join(call, user_id, conn)
-    if not is_group and next(iter(others)) in calls.by_user:
+    if not is_group and not unreached and next(iter(others)) in calls.by_user:
         # The callee is talking to someone else: they are not rung, the caller hears busy.
         await _end(services, call, "busy", only_to=frozenset({user_id}))
         return call.out()
@@ -107,6 +117,8 @@ async def start(
     call.ring_timer = loop.call_later(
         settings.call_ring_seconds, lambda: calls.spawn(_ring_expired(services, call))
     )
+    if unreached:
+        return call.out()  # rings on, unheard, until it is missed
     if not is_group:
         # Rung in a chat never written in: the callee is told of the chat first, so the
         # ringing screen can name the caller.
@@ -122,14 +134,14 @@ async def _ring_expired(services: Services, call: Call) -> None:
         await _end(services, call, "missed")
 
 
-async def admit(services: Services, user_id: int, conn: Connection | None, call_id: str) -> CallOut:
+async def admit(services: Services, user_id: int, conn: ConnRef | None, call_id: str) -> CallOut:
     """call:accept and call:join: put the user (this socket) into the call. The first one
     in answers it (ringing -> active); the same user again from a new socket rejoins."""
     call = await _find(services, user_id, call_id)
     calls = services.calls
     current = call.participants.get(user_id)
     if current is not None:
-        if current.conn is conn:
+        if current.conn == conn:
             return call.out()  # a repeat: nothing changed
         if current.grace is not None:
             current.grace.cancel()
@@ -177,7 +189,8 @@ async def decline(services: Services, user_id: int, call_id: str) -> CallOut:
 async def leave(services: Services, user_id: int, call_id: str) -> CallOut:
     call = services.calls.by_id.get(call_id)
     if call is None or user_id not in call.participants:
-        # A participant may always leave, even one just removed from the chat.
+        # A participant may always leave (no membership read needed); anyone else is told
+        # as little as an outsider.
         call = await _find(services, user_id, call_id)
     if user_id not in call.participants:
         raise Conflict("You are not in this call.", code="not_participant")
@@ -185,8 +198,40 @@ async def leave(services: Services, user_id: int, call_id: str) -> CallOut:
     return call.out()
 
 
+def member_left_chat(services: Services, chat_id: int, user_id: int) -> None:
+    """A member left or was removed from a group (called after the commit, the member cache
+    already invalidated): they are out of its call at once, as if they had hung up, so they
+    neither hear nor signal in a call of a chat they can no longer read.
+
+    It runs inside the membership change's after-commit, where the write lock is held: the
+    removal itself happens here, synchronously, so from now on their signals are refused;
+    what needs the database (an ended call's system message) follows in a task."""
+    calls = services.calls
+    call = calls.by_chat.get(chat_id)
+    if call is None:
+        return
+    call.declined.discard(user_id)
+    if user_id in call.participants:
+        calls.leave(call, user_id)
+        calls.spawn(_after_leaving(services, call, user_id, "hangup"))
+    elif call.state is CallState.RINGING and call.is_group:
+        # They may have been the last one still rung: then nobody is left to answer.
+        calls.spawn(_end_if_everyone_declined(services, call))
+
+
 async def _remove(services: Services, call: Call, user_id: int, reason: EndReason) -> None:
     services.calls.leave(call, user_id)
+    await _after_leaving(services, call, user_id, reason)
+
+
+async def _end_if_everyone_declined(services: Services, call: Call) -> None:
+    members = await _members(services, call)
+    if call.state is CallState.RINGING and members - {call.initiator_id} <= call.declined:
+        await _end(services, call, "declined")
+
+
+async def _after_leaving(services: Services, call: Call, user_id: int, reason: EndReason) -> None:
+    """user_id is out of the call's participants: end the call or tell the others."""
     if call.state is CallState.RINGING:  # only the caller is in a ringing call
         await _end(services, call, "cancelled" if reason == "hangup" else reason)
     elif not call.is_group or not call.participants:
@@ -196,15 +241,14 @@ async def _remove(services: Services, call: Call, user_id: int, reason: EndReaso
         await _announce(services, call, CALL_PARTICIPANT_LEFT, user_id)
 
 
-async def signal(
-    services: Services, user_id: int, conn: Connection | None, data: CallSignal
-) -> bool:
+async def signal(services: Services, user_id: int, conn: ConnRef | None, data: CallSignal) -> bool:
     """Relay an SDP or candidate from one participant's call socket to another's. The same
     refusal for an unknown call and for a non-participant: it reveals nothing."""
-    services.limiter.hit("call_signal", f"{user_id}:{id(conn)}")
+    socket = f"{conn.process_id}/{conn.cid}" if conn is not None else "none"
+    await services.limiter.hit("call_signal", f"{user_id}:{socket}")
     call = services.calls.by_id.get(data.call_id)
     sender = call.participants.get(user_id) if call is not None else None
-    if call is None or sender is None or sender.conn is not conn:
+    if call is None or sender is None or sender.conn != conn:
         raise Forbidden(
             "Only the participants of a call can signal in it, from the socket that joined.",
             code="not_participant",
@@ -217,18 +261,20 @@ async def signal(
     if target.conn is None:
         return False  # reloading, within the grace period: they renegotiate on rejoin
     event = CallSignalled(call_id=call.id, from_=user_id, data=data.data)
-    emit_to_connection(target.conn, CALL_SIGNAL, event)
+    services.metrics.event(CALL_SIGNAL.name)
+    text = frame(CALL_SIGNAL.name, event.model_dump_json(by_alias=True))
+    services.hub.bus.to_connection(target.conn.process_id, target.conn.cid, text)
     return True
 
 
-def connection_closed(services: Services, conn: Connection) -> None:
+def connection_closed(services: Services, conn: ConnRef) -> None:
     """The gateway calls this for every socket that closes. If it was a participant's call
     socket, the participant keeps their place for the grace period (a page reload), then
     is removed."""
     calls = services.calls
     call = calls.by_user.get(conn.user_id)
     participant = call.participants.get(conn.user_id) if call is not None else None
-    if call is None or participant is None or participant.conn is not conn:
+    if call is None or participant is None or participant.conn != conn:
         return
     participant.conn = None
 

@@ -1,8 +1,8 @@
 """The call state machine and the in-memory registry of calls.
 
 RINGING -> ACTIVE -> ENDED, or RINGING -> ENDED; nothing goes back and an illegal move
-raises. Calls live in this process's memory only: signaling is best effort and a restart
-ends every call (docs/calls.md says where a shared store would plug in for scale-out).
+raises. Calls live in the memory of one process (in a cluster, the calls leader: see
+calls/front.py): signaling is best effort and a restart of that process ends its calls.
 """
 
 from __future__ import annotations
@@ -17,7 +17,17 @@ from typing import Any
 
 from shomik.calls.schemas import Call as CallOut
 from shomik.calls.schemas import EndReason, Media
-from shomik.realtime.connection import Connection
+
+
+@dataclass(frozen=True)
+class ConnRef:
+    """A socket, by name: the process that holds it and its id there. Calls keep names,
+    not sockets, so that the process holding the calls (calls/front.py) can be another
+    than the one holding a participant's socket."""
+
+    process_id: str
+    cid: int
+    user_id: int
 
 
 class CallState(enum.Enum):
@@ -41,7 +51,7 @@ class IllegalTransition(RuntimeError):
 class Participant:
     # The one socket that joined: signals go to it alone, so a second tab of the same user
     # neither answers offers meant for the call tab nor keeps a dead call alive.
-    conn: Connection | None
+    conn: ConnRef | None
     # Armed while `conn` is gone: the participant is removed when it fires (the grace).
     grace: asyncio.TimerHandle | None = None
 
@@ -62,6 +72,9 @@ class Call:
     ended_at: datetime | None = None
     end_reason: EndReason | None = None
     ring_timer: asyncio.TimerHandle | None = None
+    # Members who never hear of this call: the callee of a caller they blocked. It rings
+    # on the caller's side until it is missed, as an unanswered call does.
+    unreached: frozenset[int] = frozenset()
 
     def move(self, to: CallState) -> None:
         if to not in _NEXT[self.state]:
@@ -117,7 +130,7 @@ class CallRegistry:
         self.by_id[call.id] = call
         self.by_chat[call.chat_id] = call
 
-    def join(self, call: Call, user_id: int, conn: Connection | None) -> None:
+    def join(self, call: Call, user_id: int, conn: ConnRef | None) -> None:
         call.participants[user_id] = Participant(conn)
         self.by_user[user_id] = call
 

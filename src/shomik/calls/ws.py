@@ -2,35 +2,42 @@
 
 from __future__ import annotations
 
-from shomik.calls import service
+from shomik.calls import front
+from shomik.calls.front import ref
 from shomik.calls.schemas import CallRef, CallReply, CallSignal, CallStart, SignalAck
 from shomik.realtime.commands import Command, Context
 
 
 async def start(ctx: Context, data: CallStart) -> CallReply:
-    call = await service.start(ctx.services, ctx.user_id, ctx.conn, data.chat_id, data.media)
+    call = await front.start(
+        ctx.services, ctx.user_id, ref(ctx.services, ctx.conn), data.chat_id, data.media
+    )
     return CallReply(call=call)
 
 
 async def accept(ctx: Context, data: CallRef) -> CallReply:
-    return CallReply(call=await service.admit(ctx.services, ctx.user_id, ctx.conn, data.call_id))
+    return CallReply(
+        call=await front.admit(ctx.services, ctx.user_id, ref(ctx.services, ctx.conn), data.call_id)
+    )
 
 
 async def join(ctx: Context, data: CallRef) -> CallReply:
-    return CallReply(call=await service.admit(ctx.services, ctx.user_id, ctx.conn, data.call_id))
+    return CallReply(
+        call=await front.admit(ctx.services, ctx.user_id, ref(ctx.services, ctx.conn), data.call_id)
+    )
 
 
 async def decline(ctx: Context, data: CallRef) -> CallReply:
-    return CallReply(call=await service.decline(ctx.services, ctx.user_id, data.call_id))
+    return CallReply(call=await front.decline(ctx.services, ctx.user_id, data.call_id))
 
 
 async def signal(ctx: Context, data: CallSignal) -> SignalAck:
-    delivered = await service.signal(ctx.services, ctx.user_id, ctx.conn, data)
+    delivered = await front.signal(ctx.services, ctx.user_id, ref(ctx.services, ctx.conn), data)
     return SignalAck(delivered=delivered)
 
 
 async def end(ctx: Context, data: CallRef) -> CallReply:
-    return CallReply(call=await service.leave(ctx.services, ctx.user_id, data.call_id))
+    return CallReply(call=await front.leave(ctx.services, ctx.user_id, data.call_id))
 
 
 COMMANDS = (

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from shomik.chats.invite_schemas import Invite, InviteRemoved
 from shomik.chats.schemas import Chat, ChatInfo, ChatRemoved, ChatSettingsChanged
 from shomik.realtime.kinds import EventKind
 
@@ -16,4 +17,17 @@ CHAT_SETTINGS = EventKind(
     durable=True,
     doc="Your own settings of a chat changed (mute, archive, pin, marked unread), on any of "
     "your devices.",
+)
+CHAT_INVITED = EventKind(
+    "chat:invited",
+    Invite,
+    durable=True,
+    doc="You were invited to a group (you let no one add you): accept or decline it.",
+)
+CHAT_INVITE_REMOVED = EventKind(
+    "chat:invite_removed",
+    InviteRemoved,
+    durable=True,
+    doc="An invitation of yours is gone: accepted or declined (on any of your devices), or "
+    "no longer valid (its inviter left the group).",
 )

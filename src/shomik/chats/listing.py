@@ -42,13 +42,14 @@ async def list_for(conn: Conn, user_id: int, chat_id: int | None = None) -> list
     if chat_id is not None:
         query = query.where(chats.c.id == chat_id)
     else:
-        # A private chat nobody wrote in yet is listed only for those who opened it.
-        query = query.where(sa.or_(m.c.listed, chats.c.last_seq > 0))
+        # A private chat nobody wrote in yet is listed only for those who opened it. Not
+        # written in means: no message this user may see (a blocked sender's are hidden).
+        query = query.where(sa.or_(m.c.listed, shown.c.id.is_not(None)))
     rows = (await conn.execute(query)).all()
     if not rows:
         return []
     ids = [r.id for r in rows]
-    members = await members_of(conn, ids)
+    members = await members_of(conn, ids, user_id)
     unread = await _unread_counts(conn, user_id, ids)
     mentioned = await _unread_mentions(conn, user_id, ids)
 
@@ -56,7 +57,7 @@ async def list_for(conn: Conn, user_id: int, chat_id: int | None = None) -> list
     pinned_q = (
         sa.select(messages)
         .join(pins, pins.c.message_id == messages.c.id)
-        .where(pins.c.chat_id.in_(ids))
+        .where(pins.c.chat_id.in_(ids), visible_to(user_id))
         .order_by(pins.c.pinned_at)
     )
     pinned_rows = list((await conn.execute(pinned_q)).all())

@@ -4,13 +4,19 @@ that also writes a `system` message and the events members need.
 Who may do what: admins (the owner included) add members, promote members and remove
 members; only the owner removes or demotes an admin; no one removes or demotes the owner;
 anyone may leave. The owner's leaving hands the group on, so a group always has an owner.
+Whoever is no longer a member is out of the group's call at once (calls/service.py).
+People whose privacy lets no one add them are invited instead, and join if they accept
+(chats/invites.py).
 """
 
 from __future__ import annotations
 
-from shomik.chats import listing
+from shomik.calls import front as calls
+from shomik.chats import invites, listing
+from shomik.chats import invites_repository as invites_repo
 from shomik.chats import repository as repo
 from shomik.chats.events import CHAT_REMOVED
+from shomik.chats.invite_schemas import ChatWithInvites
 from shomik.chats.schemas import Chat, ChatRemoved
 from shomik.chats.service import (
     ADMINS,
@@ -23,17 +29,24 @@ from shomik.chats.service import (
     require_users,
     system_message,
 )
-from shomik.errors import Forbidden, Invalid, NotFound
+from shomik.db.engine import WriteTx
+from shomik.errors import Conflict, Forbidden, Invalid, NotFound
 from shomik.realtime.events import Audience, emit
 from shomik.services import Services
 
 
-async def add_members(services: Services, user_id: int, chat_id: int, user_ids: list[int]) -> Chat:
+async def add_members(
+    services: Services, user_id: int, chat_id: int, user_ids: list[int]
+) -> ChatWithInvites:
+    """Add people; those whose privacy lets no one add them are invited instead
+    (chats/invites.py), and the answer names them."""
     async with services.db.write() as tx:
         chat, _ = await group_for_admin(tx, chat_id, user_id)
         current = await repo.member_ids(tx.conn, chat_id)
-        new = [uid for uid in dict.fromkeys(user_ids) if uid not in current]
-        users = await require_users(tx, [user_id, *new])
+        wanted = [uid for uid in dict.fromkeys(user_ids) if uid not in current]
+        users = await require_users(tx, [user_id, *wanted])
+        screened = await invites.screen(tx, user_id, users, wanted)
+        new = screened.added
         if len(current) + len(new) > services.settings.max_group_members:
             raise Invalid(f"A group has at most {services.settings.max_group_members} members.")
         if new:
@@ -50,8 +63,50 @@ async def add_members(services: Services, user_id: int, chat_id: int, user_ids: 
                 {"event": "members_added", "userIds": new},
             )
             await announce_updated(tx, services, chat_id)
+        await invites.invite(tx, services, chat, user_id, screened)
         (result,) = await listing.list_for(tx.conn, user_id, chat_id)
-    return result
+    return ChatWithInvites(**dict(result), invited_user_ids=screened.invited)
+
+
+async def accept_invite(services: Services, user_id: int, chat_id: int) -> Chat:
+    """Join a group one was invited to, as a member the inviter added would. Refused once
+    the inviter is no longer a member."""
+    async with services.db.write() as tx:
+        found = await invites_repo.get(tx.conn, chat_id, user_id)
+        if found is None:
+            raise NotFound("You have no invitation to this chat.")
+        if await repo.membership(tx.conn, chat_id, user_id) is None:
+            if not found.valid:
+                raise Conflict(
+                    "This invitation is no longer valid: whoever sent it left the group.",
+                    code="invite_expired",
+                )
+            await _join(tx, services, chat_id, user_id)
+        gone = await invites_repo.delete(tx.conn, chat_id, [user_id])
+        await invites.remove(tx, services, chat_id, gone)
+        (chat,) = await listing.list_for(tx.conn, user_id, chat_id)
+    return chat
+
+
+async def _join(tx: WriteTx, services: Services, chat_id: int, user_id: int) -> None:
+    chat = await repo.get(tx.conn, chat_id)
+    assert chat is not None
+    limit = services.settings.max_group_members
+    if len(await repo.member_ids(tx.conn, chat_id)) + 1 > limit:
+        raise Invalid(f"A group has at most {limit} members.")
+    users = await require_users(tx, [user_id])
+    await add_member_rows(tx, services, chat, [user_id])
+    # chat:new first: the newcomer's first event of the chat is the chat itself.
+    await announce_new(tx, services, chat_id, [user_id])
+    await system_message(
+        tx,
+        services,
+        chat_id,
+        user_id,
+        f"{display_name(users, user_id)} joined the group",
+        {"event": "member_joined"},
+    )
+    await announce_updated(tx, services, chat_id)
 
 
 async def remove_member(services: Services, user_id: int, chat_id: int, target_id: int) -> None:
@@ -75,6 +130,7 @@ async def remove_member(services: Services, user_id: int, chat_id: int, target_i
         users = await require_users(tx, [user_id, target_id])
         await repo.delete_member(tx.conn, chat_id, target_id)
         invalidate_members_after_commit(tx, services, chat_id)
+        await invites.inviter_left(tx, services, chat_id, target_id)
         if target.role == "owner":
             await repo.hand_over(tx.conn, chat_id)
         if target_id == user_id:
@@ -104,6 +160,13 @@ async def remove_member(services: Services, user_id: int, chat_id: int, target_i
             await services.typing.stop(chat_id, target_id)
 
         tx.after_commit(stop_typing)
+
+        async def out_of_call() -> None:
+            calls.member_left_chat(services, chat_id, target_id)
+
+        # After the member cache's invalidation (registered above): the others' events about
+        # the call go to the members as they are now.
+        tx.after_commit(out_of_call)
 
 
 async def set_role(

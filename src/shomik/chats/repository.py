@@ -12,6 +12,7 @@ from shomik.chats.schemas import ChatInfo, Member
 from shomik.db.engine import Conn
 from shomik.db.tables import chat_members, chats, users
 from shomik.errors import NotFound
+from shomik.privacy import visibility
 from shomik.schemas import utcnow
 from shomik.users.repository import avatar_url, to_public
 
@@ -71,16 +72,30 @@ async def by_private_key(conn: Conn, key: str) -> Any | None:
     return (await conn.execute(sa.select(chats).where(chats.c.private_key == key))).first()
 
 
-async def members_of(conn: Conn, chat_ids: Sequence[int]) -> dict[int, list[Member]]:
+async def members_of(
+    conn: Conn, chat_ids: Sequence[int], viewer_id: int | None
+) -> dict[int, list[Member]]:
+    """The members of chats `viewer_id` is in, with the presence that viewer may see; with
+    no viewer, as every member of the chat may see it (a payload for all of them)."""
     query = (
         sa.select(chat_members, users)
         .join(users, users.c.id == chat_members.c.user_id)
         .where(chat_members.c.chat_id.in_(chat_ids))
         .order_by(chat_members.c.joined_at, chat_members.c.user_id)
     )
+    rows = (await conn.execute(query)).all()
+    if viewer_id is not None:
+        hidden_everywhere = await visibility.hidden_from(conn, viewer_id, rows, share_a_chat=True)
+        hidden: dict[int, set[int]] = defaultdict(lambda: hidden_everywhere)
+    else:
+        by_chat: dict[int, list[Any]] = defaultdict(list)
+        for row in rows:
+            by_chat[row.chat_id].append(row)
+        hidden = defaultdict(set, await visibility.hidden_in_chats(conn, by_chat))
     result: dict[int, list[Member]] = defaultdict(list)
-    for row in (await conn.execute(query)).all():
-        user = to_public(row)  # the joined row carries the users columns
+    for row in rows:
+        # The joined row carries the users columns.
+        user = to_public(row, row.user_id in hidden[row.chat_id])
         result[row.chat_id].append(
             Member(user=user, role=row.role, last_read_seq=row.last_read_seq)
         )
@@ -99,10 +114,11 @@ def _info(row: Any, members: list[Member]) -> ChatInfo:
 
 
 async def info(conn: Conn, chat_id: int) -> ChatInfo:
+    """What every member sees alike (`chat:updated`): presence as all of them may see it."""
     row = await get(conn, chat_id)
     if row is None:
         raise NotFound("Chat not found.")
-    return _info(row, (await members_of(conn, [chat_id]))[chat_id])
+    return _info(row, (await members_of(conn, [chat_id], None))[chat_id])
 
 
 # --- Writes of the chats domain (callers hold the write transaction) ---

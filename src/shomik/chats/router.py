@@ -6,6 +6,7 @@ from fastapi import APIRouter, Body, Response, status
 
 from shomik.chats import membership, service
 from shomik.chats import settings as chat_settings
+from shomik.chats.invite_schemas import ChatWithInvites
 from shomik.chats.schemas import (
     Chat,
     ChatCreate,
@@ -32,20 +33,22 @@ async def list_chats(user: CurrentUser, services: ServicesDep) -> ChatList:
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    responses={200: {"model": Chat, "description": "The private chat already existed."}},
+    responses={200: {"model": ChatWithInvites, "description": "The private chat already existed."}},
 )
 async def create_chat(
     data: Annotated[ChatCreate, Body()],
     user: CurrentUser,
     services: ServicesDep,
     response: Response,
-) -> Chat:
+) -> ChatWithInvites:
+    """A group (`invitedUserIds`: who was asked to join instead of added, as their privacy
+    settings want) or a private chat (`invitedUserIds` empty)."""
     if isinstance(data, GroupChatCreate):
         return await service.create_group(services, user.id, data)
     chat, created = await service.create_private(services, user.id, data)
     if not created:
         response.status_code = status.HTTP_200_OK
-    return chat
+    return ChatWithInvites(**dict(chat), invited_user_ids=[])
 
 
 @router.put("/pinned", status_code=status.HTTP_204_NO_CONTENT)
@@ -79,7 +82,8 @@ async def update_chat(
 @router.post("/{chat_id}/members")
 async def add_members(
     chat_id: PathId, data: MembersAdd, user: CurrentUser, services: ServicesDep
-) -> Chat:
+) -> ChatWithInvites:
+    """Add members (admins); `invitedUserIds`: who was asked to join instead."""
     return await membership.add_members(services, user.id, chat_id, data.user_ids)
 
 

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from shomik.messages.schemas import Message
-from shomik.schemas import Id, Model, UtcDatetime
+from shomik.schemas import Id, InputDatetime, Model, UtcDatetime
 from shomik.users.schemas import UserPublic
 
 ChatType = Literal["private", "group"]
@@ -62,10 +62,11 @@ class Chat(ChatInfo):
 class ChatSettingsUpdate(Model):
     """Any subset; an absent field is left as it is."""
 
-    muted_until: UtcDatetime | None = None
-    archived: bool | None = None
-    pinned: bool | None = None
-    marked_unread: bool | None = None
+    muted_until: InputDatetime | None = None
+    # Strict: `0` or "yes" is no answer to a yes/no question (the schema says boolean).
+    archived: bool | None = Field(None, strict=True)
+    pinned: bool | None = Field(None, strict=True)
+    marked_unread: bool | None = Field(None, strict=True)
 
 
 class PinnedChatsOrder(Model):

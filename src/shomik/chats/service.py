@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from shomik.chats import listing
+from shomik.chats import invites, listing
 from shomik.chats import repository as repo
 from shomik.chats.events import CHAT_NEW, CHAT_UPDATED
+from shomik.chats.invite_schemas import ChatWithInvites
 from shomik.chats.schemas import (
     Chat,
     ChatUpdate,
@@ -17,6 +18,7 @@ from shomik.chats.schemas import (
 from shomik.db.engine import WriteTx
 from shomik.errors import Forbidden, Invalid
 from shomik.messages.service import insert_message
+from shomik.privacy import withhold
 from shomik.realtime import events
 from shomik.realtime.events import Audience, emit
 from shomik.schemas import utcnow
@@ -65,7 +67,7 @@ async def add_member_rows(
 
 def invalidate_members_after_commit(tx: WriteTx, services: Services, chat_id: int) -> None:
     async def invalidate() -> None:
-        services.hub.members.invalidate(chat_id)
+        await services.hub.bus.invalidate_members(chat_id)
 
     # Registered before the events' publication, so fan-out sees the new membership.
     tx.after_commit(invalidate)
@@ -73,10 +75,14 @@ def invalidate_members_after_commit(tx: WriteTx, services: Services, chat_id: in
 
 async def announce_new(tx: WriteTx, services: Services, chat_id: int, user_ids: list[int]) -> None:
     """`chat:new` for each new member. The chat is loaded once: what differs between
-    members is only their unread count, derived from the read positions it carries."""
+    members is only their unread count, derived from the read positions it carries, and
+    the presence they may see, shown as all of them may see it (privacy/visibility.py)."""
     if not user_ids:
         return
     (base,) = await listing.list_for(tx.conn, user_ids[0], chat_id)
+    if len(user_ids) > 1:
+        members = (await repo.members_of(tx.conn, [chat_id], None))[chat_id]
+        base = base.model_copy(update={"members": members})
     read_through = {m.user.id: m.last_read_seq for m in base.members}
     for uid in user_ids:
         unread = max(0, base.last_seq - read_through[uid])
@@ -131,7 +137,9 @@ def display_name(users: dict[int, Any], user_id: int) -> str:
     return str(users[user_id].display_name)
 
 
-async def create_group(services: Services, user_id: int, data: GroupChatCreate) -> Chat:
+async def create_group(services: Services, user_id: int, data: GroupChatCreate) -> ChatWithInvites:
+    """A group of the creator (its owner) and the people they add; those whose privacy
+    lets no one add them are invited instead (chats/invites.py), and the answer names them."""
     others = [uid for uid in dict.fromkeys(data.participant_ids) if uid != user_id]
     if len(others) + 1 > services.settings.max_group_members:
         raise Invalid(f"A group has at most {services.settings.max_group_members} members.")
@@ -140,21 +148,24 @@ async def create_group(services: Services, user_id: int, data: GroupChatCreate) 
         raise Invalid("A group needs a name.")
     async with services.db.write() as tx:
         users = await require_users(tx, [user_id, *others])
+        screened = await invites.screen(tx, user_id, users, others)
         chat_id = await _insert_chat(tx, type_="group", name=name, by=user_id)
         row = await repo.get(tx.conn, chat_id)
-        await add_member_rows(tx, services, row, [user_id, *others], owner=user_id)
+        members = [user_id, *screened.added]
+        await add_member_rows(tx, services, row, members, owner=user_id)
         # chat:new first: a chat's events never precede the chat itself.
-        await announce_new(tx, services, chat_id, [user_id, *others])
+        await announce_new(tx, services, chat_id, members)
         await system_message(
             tx,
             services,
             chat_id,
             user_id,
             f"{display_name(users, user_id)} created the group «{name}»",
-            {"event": "group_created", "userIds": others},
+            {"event": "group_created", "userIds": screened.added},
         )
+        await invites.invite(tx, services, row, user_id, screened)
         (chat,) = await listing.list_for(tx.conn, user_id, chat_id)
-    return chat
+    return ChatWithInvites(**dict(chat), invited_user_ids=screened.invited)
 
 
 async def system_message(
@@ -162,7 +173,9 @@ async def system_message(
 ) -> None:
     """A `system` message about what `actor_id` did. One's own action is no news to
     oneself: the actor's read position moves onto it (before it is stored, so that its
-    `readBy` says so too). Writes are serialized, so the next seq is certainly its own."""
+    `readBy` says so too). Writes are serialized, so the next seq is certainly its own.
+    What a blocked user does in the private chat of the one who blocked them (a pin, a
+    call no one answered) is withheld from the blocker like their messages."""
     await repo.read_through_next(tx.conn, chat_id, actor_id)
     await insert_message(
         tx,
@@ -172,6 +185,7 @@ async def system_message(
         type_="system",
         content=text,
         meta={"actorId": actor_id, **meta},
+        withheld=await withhold.of_author(tx.conn, chat_id, actor_id),
     )
 
 

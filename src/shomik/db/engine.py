@@ -88,6 +88,11 @@ def _make_inline_writer(settings: Settings) -> Engine:
 
 AfterCommit = Callable[[], Awaitable[None]]
 
+# The cluster's write lock (PostgreSQL advisory lock key: "shomik" in ASCII).
+_CLUSTER_LOCK_KEY = 0x73686F6D696B
+_LOCK = sa.text(f"SELECT pg_advisory_lock({_CLUSTER_LOCK_KEY})")
+_UNLOCK = sa.text(f"SELECT pg_advisory_unlock({_CLUSTER_LOCK_KEY})")
+
 
 class WriteTx:
     """One write transaction; callbacks registered here run after the commit."""
@@ -107,6 +112,7 @@ class Database:
         self.writer: Engine | None = None
         self._writer_conn: Connection | None = None
         self._checkpointer: asyncio.Task[None] | None = None
+        self.clustered = settings is not None and settings.clustered
         if settings is not None and settings.is_sqlite:
             self.writer = _make_inline_writer(settings)
 
@@ -127,12 +133,41 @@ class Database:
                 with self._writer_conn.begin():
                     tx = WriteTx(InlineConn(self._writer_conn))
                     yield tx
+            elif self.clustered:
+                async with self._cluster_write() as tx:
+                    yield tx
+                return
             else:
                 async with self.engine.begin() as conn:
                     tx = WriteTx(conn)
                     yield tx
             for callback in tx._after:
                 await callback()
+
+    @asynccontextmanager
+    async def _cluster_write(self) -> AsyncIterator[WriteTx]:
+        """Several processes: a session-level advisory lock, taken before the transaction
+        and released only after its after-commit callbacks have published its events, makes
+        commit-and-publish one step cluster-wide (cluster/redis_bus.py). Ids of concurrent
+        writers can then never commit, or be published, out of order. The lock dies with
+        the connection if the process does."""
+        async with self.engine.connect() as conn:
+            await conn.execute(_LOCK)
+            await conn.commit()  # a session lock: it outlives this autobegun transaction
+            try:
+                async with conn.begin():
+                    tx = WriteTx(conn)
+                    yield tx
+                for callback in tx._after:
+                    await callback()
+            finally:
+                try:
+                    await conn.execute(_UNLOCK)
+                    await conn.commit()
+                except Exception:
+                    # Never back to the pool still holding the lock: closing it frees it.
+                    await conn.invalidate()
+                    raise
 
     async def _checkpoint_forever(self) -> None:
         assert self.writer is not None

@@ -35,9 +35,24 @@ users = sa.Table(
     sa.Column("status", sa.String(8), nullable=False, server_default="offline"),
     sa.Column("last_seen", Timestamp, nullable=True),
     sa.Column("params", sa.JSON, nullable=False),
-    # Bumped by logout-all and password change: tokens carry it and older ones are refused.
-    sa.Column("token_version", sa.Integer, nullable=False, server_default="0"),
+    # Privacy (PATCH /api/users/me/privacy): who sees the live status and last-seen time
+    # ("everybody" | "chats" | "nobody"), who may add the user to groups ("everybody" |
+    # "nobody": the others send an invite instead).
+    sa.Column("last_seen_privacy", sa.String(16), nullable=False, server_default="chats"),
+    sa.Column("group_adds", sa.String(16), nullable=False, server_default="everybody"),
+    # Two-step verification (RFC 6238 TOTP): the confirmed secret, a secret being set up
+    # (until a first code proves the authenticator has it), and the sha256 hashes of the
+    # unused one-time recovery codes.
+    sa.Column("totp_secret", sa.String(64), nullable=True),
+    sa.Column("totp_pending", sa.String(64), nullable=True),
+    sa.Column("recovery_codes", sa.JSON, nullable=True),
+    # The RFC 6238 time step (unix time // 30) of the last code accepted: a code is good
+    # once, so one seen over a shoulder or a wire cannot sign in again within its window.
+    sa.Column("totp_last_step", sa.BigInteger, nullable=True),
     sa.Column("created_at", Timestamp, nullable=False),
+    # Set by `shomik admin deactivate`: the account can no longer sign in; its row stays so
+    # its messages keep their sender.
+    sa.Column("deactivated_at", Timestamp, nullable=True),
     sqlite_autoincrement=True,
 )
 
@@ -144,6 +159,9 @@ push_subscriptions = sa.Table(
     sa.Column("p256dh", sa.String(128), nullable=False),
     sa.Column("auth", sa.String(64), nullable=False),
     sa.Column("created_at", Timestamp, nullable=False),
+    # The session that subscribed: ending it (log out, "Terminate") stops this browser's
+    # notifications too.
+    sa.Column("session_id", sa.String(32), nullable=True),
     sa.Index(None, "user_id"),
     sqlite_autoincrement=True,
 )
@@ -223,6 +241,45 @@ events = sa.Table(
     sa.Index(None, "chat_id", "id"),
     sa.Index(None, "user_id", "id"),
     sqlite_autoincrement=True,
+)
+
+# One row per signed-in device: tokens name their session (`sid`), and a token is good only
+# while its row exists. Ending a session deletes the row. Ids are random, never reused.
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("user_id", BigId, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    # "Chrome 156, Linux", from the User-Agent at sign-in (empty without one).
+    sa.Column("device", sa.String(128), nullable=False),
+    sa.Column("ip", sa.String(64), nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("last_active_at", Timestamp, nullable=False),
+    # When its token expires: an expired session is gone, and pruned at the next sign-in.
+    sa.Column("expires_at", Timestamp, nullable=False),
+    sa.Index(None, "user_id"),
+)
+
+# Who blocked whom: the blocked user cannot message or call the blocker, add them to
+# groups or see their status.
+user_blocks = sa.Table(
+    "user_blocks",
+    metadata,
+    sa.Column("blocker_id", BigId, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("blocked_id", BigId, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Index(None, "blocked_id"),
+)
+
+# Invitations to a group, for people who do not let others add them (group_adds "nobody").
+chat_invites = sa.Table(
+    "chat_invites",
+    metadata,
+    sa.Column("chat_id", BigId, sa.ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("user_id", BigId, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("invited_by", BigId, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Index(None, "user_id"),
 )
 
 # Small key/value facts about the server's state (e.g. how far the event log was pruned).

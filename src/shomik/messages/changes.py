@@ -19,6 +19,7 @@ from typing import Any
 from shomik.chats import repository as chats_repo
 from shomik.db.engine import WriteTx
 from shomik.errors import Forbidden, Invalid, NotFound
+from shomik.messages import audience
 from shomik.messages import changes_repository as store
 from shomik.messages import mentions as mentions_mod
 from shomik.messages import repository as repo
@@ -60,7 +61,9 @@ async def edit(services: Services, user_id: int, message_id: int, content: str) 
         await previews.on_edit(tx, services, row, content)
         updated = await repo.get(tx.conn, message_id)
         (message,) = await repo.hydrate(tx.conn, [updated])
-        await emit(tx, services.hub, MESSAGE_UPDATED, message, Audience(chat_id=row.chat_id))
+        to = await audience.of_message(tx.conn, row.chat_id, message_id)
+        if to is not None:
+            await emit(tx, services.hub, MESSAGE_UPDATED, message, to)
         return message
 
 
@@ -102,10 +105,20 @@ async def delete(
         if live:
             await _erase(tx, services, user_id, chat_id, [r.id for r in live])
         data = MessagesDeleted(chat_id=chat_id, message_ids=[r.id for r in rows], for_everyone=True)
-        if live:
-            event = data.model_copy(update={"message_ids": [r.id for r in live]})
-            await emit(tx, services.hub, MESSAGE_DELETED, event, Audience(chat_id=chat_id))
+        for to, ids in (await _by_audience(tx, chat_id, [r.id for r in live])).items():
+            event = data.model_copy(update={"message_ids": ids})
+            await emit(tx, services.hub, MESSAGE_DELETED, event, to)
         return data
+
+
+async def _by_audience(tx: WriteTx, chat_id: int, ids: list[int]) -> dict[Audience, list[int]]:
+    """The messages grouped by who is to hear of them (messages/audience.py)."""
+    groups: dict[Audience, list[int]] = {}
+    for message_id in ids:
+        to = await audience.of_message(tx.conn, chat_id, message_id)
+        if to is not None:
+            groups.setdefault(to, []).append(message_id)
+    return groups
 
 
 async def _hide(
@@ -130,7 +143,9 @@ async def _erase(
         unpinned = PinUpdated(
             chat_id=chat_id, message_id=message_id, pinned=False, by=user_id, message=None
         )
-        await emit(tx, services.hub, PIN_UPDATED, unpinned, Audience(chat_id=chat_id))
+        to = await audience.of_message(tx.conn, chat_id, message_id)
+        if to is not None:
+            await emit(tx, services.hub, PIN_UPDATED, unpinned, to)
     orphans = await store.release_files(tx.conn, ids)
     if orphans:
         uploads = services.settings.uploads_dir

@@ -15,7 +15,9 @@ from shomik.errors import Conflict, Invalid, NotFound
 from shomik.messages import changes_repository as store
 from shomik.messages import repository as repo
 from shomik.messages.schemas import ForwardedFrom, Message, MessageForward
-from shomik.messages.service import insert_message
+from shomik.messages.service import check_can_send, insert_message
+from shomik.privacy import repository as privacy_repo
+from shomik.privacy import withhold
 from shomik.services import Services
 from shomik.uploads.service import copy_rows
 from shomik.users import repository as users_repo
@@ -27,7 +29,9 @@ async def forward(services: Services, user_id: int, data: MessageForward) -> lis
         stored = await _stored_copies(tx, user_id, data)
         if stored is not None:
             return stored
-        services.limiter.hit("send", str(user_id))
+        peer = await privacy_repo.private_peer(tx.conn, data.to_chat_id, user_id)
+        await check_can_send(tx, services, data.to_chat_id, peer)
+        await services.limiter.hit("send", str(user_id))
         originals = await _readable(tx, user_id, data.message_ids)
         authors = await _names(tx, {r.sender_id for r in originals if r.sender_id is not None})
         copies = []
@@ -54,6 +58,7 @@ async def forward(services: Services, user_id: int, data: MessageForward) -> lis
                     client_id=f"{data.client_id}:{index}",
                     attachment_ids=files,
                     forwarded_from=origin,
+                    withheld=withhold.from_peer(peer, user_id),
                 )
             )
         return copies

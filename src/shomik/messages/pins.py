@@ -6,11 +6,12 @@ from __future__ import annotations
 from shomik.chats import repository as chats_repo
 from shomik.db.engine import WriteTx
 from shomik.errors import Forbidden, Invalid, NotFound
+from shomik.messages import audience
 from shomik.messages import changes_repository as store
 from shomik.messages import repository as repo
 from shomik.messages.events import PIN_UPDATED
 from shomik.messages.schemas import Message, PinUpdated
-from shomik.realtime.events import Audience, emit
+from shomik.realtime.events import emit
 from shomik.services import Services
 
 MAX_PINS = 50
@@ -41,7 +42,9 @@ async def set_pin(
             await store.pin(tx.conn, chat_id, message_id, user_id)
         else:
             await store.unpin(tx.conn, chat_id, message_id)
-        await emit(tx, services.hub, PIN_UPDATED, event, Audience(chat_id=chat_id))
+        to = await audience.of_message(tx.conn, chat_id, message_id)
+        if to is not None:
+            await emit(tx, services.hub, PIN_UPDATED, event, to)
         if pinned:  # Telegram notes a pin in the chat, but not an unpin
             await _pin_note(tx, services, user_id, message)
         return event

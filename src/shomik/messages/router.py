@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
@@ -62,7 +63,9 @@ async def shared(
 async def send(
     data: MessageSend, user: CurrentUser, services: ServicesDep, response: Response
 ) -> Message:
+    started = time.perf_counter()
     message, created = await service.send(services, user.id, data)
+    services.metrics.sent("rest", time.perf_counter() - started)
     if not created:
         response.status_code = status.HTTP_200_OK
     return message

@@ -72,7 +72,7 @@ async def _chats_named(conn: Conn, user_id: int, q: str) -> list[ChatInfo]:
     if not ids:
         return []
     rows = {r.id: r for r in await search_repo.chats_by_id(conn, ids)}
-    members = await chats_repo.members_of(conn, ids)
+    members = await chats_repo.members_of(conn, ids, user_id)
     return [
         ChatInfo(
             id=r.id,

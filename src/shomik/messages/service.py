@@ -12,8 +12,9 @@ from shomik.chats import repository as chats_repo
 from shomik.chats import settings as chat_settings
 from shomik.chats.events import CHAT_NEW
 from shomik.db.engine import WriteTx
-from shomik.errors import Conflict, Invalid, NotFound
-from shomik.messages import mentions
+from shomik.errors import Conflict, Forbidden, Invalid, NotFound
+from shomik.messages import audience, mentions
+from shomik.messages import changes_repository as changes_store
 from shomik.messages import repository as repo
 from shomik.messages.events import MESSAGE_NEW, REACTION_UPDATED, READ_UPDATED
 from shomik.messages.schemas import (
@@ -25,12 +26,17 @@ from shomik.messages.schemas import (
     ReadUpdated,
     SharedKind,
 )
+from shomik.privacy import repository as privacy_repo
+from shomik.privacy import withhold
+from shomik.privacy.repository import PrivatePeer
+from shomik.privacy.withhold import Withheld
 from shomik.push import service as push
 from shomik.realtime.events import Audience, emit
 from shomik.schemas import utcnow
 from shomik.services import Services
 from shomik.uploads import repository as uploads_repo
 from shomik.uploads.inspect import AUDIO_TYPES, IMAGE_TYPES, VIDEO_TYPES
+from shomik.users import repository as users_repo
 
 MAX_DISTINCT_REACTIONS = 20
 
@@ -48,11 +54,13 @@ async def insert_message(
     meta: dict[str, Any] | None = None,
     attachment_ids: list[str] | None = None,
     forwarded_from: ForwardedFrom | None = None,
+    withheld: Withheld | None = None,
 ) -> Message:
     """Store a message, advance the chat's sequence and emit `message:new`. Also used for
     system messages (sender None). The hot path of the server: the stored message is built
     from what is known here rather than read back (a new message has no reactions and no
-    reader yet, as read positions never pass the chat's last seq)."""
+    reader yet, as read positions never pass the chat's last seq). A `withheld` message
+    (privacy/withhold.py) reaches its author alone."""
     created_at = utcnow()
     seq = (await tx.conn.execute(repo.NEXT_SEQ, {"chat": chat_id})).scalar_one()
     mentioned = (
@@ -72,12 +80,16 @@ async def insert_message(
         "forwarded_from": forwarded,
         "mentions": mentioned or None,
     }
+    hidden_for = withheld.hidden_for if withheld else frozenset()
     if seq == 1:
-        await reveal_private(tx, services, chat_id)
+        await reveal_private(tx, services, chat_id, skip=hidden_for)
     message_id = (await tx.conn.execute(repo.INSERT, row)).scalar_one()
     if mentioned:
         await mentions.store(tx.conn, chat_id, message_id, seq, mentioned)
-    await chat_settings.unarchive_for_message(tx, services, chat_id, sender_id)
+    for user_id in hidden_for:
+        await changes_store.hide(tx.conn, user_id, chat_id, [message_id])
+    if withheld is None:  # a withheld message brings nothing back from anyone's archive
+        await chat_settings.unarchive_for_message(tx, services, chat_id, sender_id)
     if sender_id is not None:
         # Sending means having read everything up to one's own message.
         params = {"chat": chat_id, "user": sender_id, "seq": seq}
@@ -107,22 +119,46 @@ async def insert_message(
         mentions=mentioned,
         link_preview=None,
     )
-    await emit(tx, services.hub, MESSAGE_NEW, message, Audience(chat_id=chat_id))
+    to = Audience(user_id=withheld.author_id) if withheld else Audience(chat_id=chat_id)
+    await emit(tx, services.hub, MESSAGE_NEW, message, to)
     if type_ != "system":
         services.previews.after_commit(tx, services, message_id, content)
-    push.after_message(tx, services, message)
+    if withheld is None:
+        push.after_message(tx, services, message)
     return message
 
 
-async def reveal_private(tx: WriteTx, services: Services, chat_id: int) -> None:
+async def reveal_private(
+    tx: WriteTx, services: Services, chat_id: int, skip: frozenset[int] = frozenset()
+) -> None:
     """The first message of a private chat (or a call placed in it): the other person has
     not been told of the chat yet (chats/service.py `create_private`), so `chat:new` goes
-    first, as the chat was before this message, which then arrives as news."""
+    first, as the chat was before this message, which then arrives as news. Also the first
+    message that reaches them after messages withheld from them (a block). Not to `skip`:
+    those this message is withheld from."""
     for member_id in await chats_repo.unlisted_members(tx.conn, chat_id):
+        if member_id in skip:
+            continue
         await chats_repo.list_member(tx.conn, chat_id, member_id)
         (listed,) = await listing.list_for(tx.conn, member_id, chat_id)
         before = listed.model_copy(update={"last_seq": 0, "last_message": None, "unread_count": 0})
         await emit(tx, services.hub, CHAT_NEW, before, Audience(user_id=member_id))
+
+
+async def check_can_send(
+    tx: WriteTx, services: Services, chat_id: int, peer: PrivatePeer | None
+) -> None:
+    """One does not write into the private chat of someone one blocked. And a message that
+    will reach the other person while they were never told of the chat (what was written
+    before was withheld from them) tells them of it first, as a first message does."""
+    if peer is None:
+        return
+    if peer.blocked_by_me:
+        row = await users_repo.get(tx.conn, peer.user_id)
+        name = row.display_name if row is not None else "this user"
+        raise Forbidden(f"Unblock {name} to send messages.", code="blocked")
+    if not peer.listed and not peer.blocks_me:
+        await reveal_private(tx, services, chat_id)
 
 
 def _same_send(original: Message, data: MessageSend) -> bool:
@@ -169,6 +205,7 @@ async def send(services: Services, user_id: int, data: MessageSend) -> tuple[Mes
     clientId returns the stored original and emits nothing."""
     async with services.db.write() as tx:
         await chats_repo.require_member(tx.conn, data.chat_id, user_id)
+        peer = await privacy_repo.private_peer(tx.conn, data.chat_id, user_id)
         if data.client_id:
             existing = await repo.by_client_id(tx.conn, user_id, data.chat_id, data.client_id)
             if existing is not None:
@@ -179,7 +216,8 @@ async def send(services: Services, user_id: int, data: MessageSend) -> tuple[Mes
                         code="client_id_reused",
                     )
                 return message, False
-        services.limiter.hit("send", str(user_id))
+        await check_can_send(tx, services, data.chat_id, peer)
+        await services.limiter.hit("send", str(user_id))
         content = data.content.strip()
         if not content and not data.attachment_ids:
             raise Invalid("A message needs text or an attachment.")
@@ -204,6 +242,7 @@ async def send(services: Services, user_id: int, data: MessageSend) -> tuple[Mes
             reply_to=data.reply_to,
             client_id=data.client_id,
             attachment_ids=data.attachment_ids,
+            withheld=withhold.from_peer(peer, user_id),
         )
         services.typing.stopped_by_send(data.chat_id, user_id)
         return message, True
@@ -260,7 +299,9 @@ async def react(
             message_id=message_id,
             reactions=await repo.reactions_of(tx.conn, message_id),
         )
-        await emit(tx, services.hub, REACTION_UPDATED, event, Audience(chat_id=row.chat_id))
+        to = await audience.of_message(tx.conn, row.chat_id, message_id)
+        if to is not None:
+            await emit(tx, services.hub, REACTION_UPDATED, event, to)
         return event
 
 

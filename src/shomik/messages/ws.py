@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from shomik.messages import changes, forwarding, pins, service
 from shomik.messages.schemas import (
     ForwardedMessages,
@@ -22,7 +24,9 @@ from shomik.realtime.commands import Command, Context
 
 
 async def send(ctx: Context, data: MessageSendCommand) -> Message:
+    started = time.perf_counter()
     message, _created = await service.send(ctx.services, ctx.user_id, data)
+    ctx.services.metrics.sent("ws", time.perf_counter() - started)
     return message
 
 

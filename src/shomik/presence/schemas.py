@@ -22,5 +22,6 @@ class TypingUpdate(Model):
 
 class UserStatus(Model):
     user_id: int
-    status: Status
+    # Both null: you may no longer see them ("last seen recently"; privacy/visibility.py).
+    status: Status | None
     last_seen: UtcDatetime | None

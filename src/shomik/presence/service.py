@@ -1,18 +1,21 @@
 """Presence: the best of a user's connections. Online while any of them is active, `away`
 while every one is hidden (each tab says which it is with `presence:set`), offline once the
 last one closes. One tab going away or closing never speaks for the others. Announced to
-everyone who shares a chat with the user, only when the combined status changes; never
-replayed."""
+everyone who shares a chat with the user and may see it (privacy/visibility.py), only when
+the combined status changes; never replayed."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 
 import sqlalchemy as sa
+from redis.exceptions import RedisError
 
 from shomik.db.tables import users
+from shomik.presence.cluster import ClusterPresence
 from shomik.presence.events import USER_STATUS
 from shomik.presence.schemas import UserStatus
+from shomik.privacy import visibility
 from shomik.realtime.connection import Connection
 from shomik.realtime.events import emit_ephemeral
 from shomik.schemas import utcnow
@@ -30,6 +33,8 @@ def combined(conns: Collection[Connection]) -> Status:
 async def refresh(services: Services, user_id: int) -> UserStatus:
     """Record and announce the user's combined status if it changed; returns it."""
     tracker = services.presence
+    if tracker.cluster is not None:
+        return await _refresh_in_cluster(services, tracker.cluster, user_id)
     # Locks are kept per user ever connected (a few hundred bytes each): dropping one while
     # another task waits on it would let two changes run at once.
     async with tracker.locks[user_id]:
@@ -41,13 +46,59 @@ async def refresh(services: Services, user_id: int) -> UserStatus:
         async with services.db.write() as tx:
             await users_repo.update(tx.conn, user_id, status=status, last_seen=now)
             contacts = await users_repo.contacts(tx.conn, user_id)
+            row = await users_repo.get(tx.conn, user_id)
+            assert row is not None
+            # Only the contacts the user's privacy settings and blocks let see it.
+            audience = await visibility.status_audience(tx.conn, row, contacts)
         data = UserStatus(user_id=user_id, status=status, last_seen=now)
         if status == "offline":
             tracker.recorded.pop(user_id, None)
         else:
             tracker.recorded[user_id] = data
-        emit_ephemeral(services.hub, USER_STATUS, data, frozenset(contacts | {user_id}))
+        emit_ephemeral(services.hub, USER_STATUS, data, audience | {user_id})
         return data
+
+
+async def _refresh_in_cluster(
+    services: Services, cluster: ClusterPresence, user_id: int
+) -> UserStatus:
+    """Several processes: this one's word goes to Redis, then the user's status over all
+    of them is read and compared with the record inside the cluster's write lock, so the
+    last decision is made on the latest words of every process."""
+    async with services.presence.locks[user_id]:
+        await cluster.set_local(user_id, combined(services.hub.connections_of(user_id)))
+        async with services.db.write() as tx:
+            status = await cluster.status(user_id)
+            row = await users_repo.get(tx.conn, user_id)
+            if status is None:  # Redis away: the record stands until it is back
+                status = row.status if row is not None else "offline"
+            if row is None or row.status == status:
+                return UserStatus(user_id=user_id, status=status, last_seen=None)
+            now = utcnow()
+            await users_repo.update(tx.conn, user_id, status=status, last_seen=now)
+            contacts = await users_repo.contacts(tx.conn, user_id)
+            audience = await visibility.status_audience(tx.conn, row, contacts)
+            data = UserStatus(user_id=user_id, status=status, last_seen=now)
+
+            async def announce() -> None:
+                emit_ephemeral(services.hub, USER_STATUS, data, audience | {user_id})
+
+            tx.after_commit(announce)
+        return data
+
+
+async def offline_of(services: Services, user_ids: Collection[int]) -> list[int]:
+    """Those of the users with no socket anywhere (who a push is for): on this process, or,
+    in a cluster, on any (Redis away: this process's sockets are all it can see)."""
+    local = [uid for uid in user_ids if not services.hub.is_online(uid)]
+    cluster = services.presence.cluster
+    if cluster is None or not local:
+        return local
+    try:
+        elsewhere = await cluster.connected(local)
+    except (RedisError, OSError):
+        return local
+    return [uid for uid in local if uid not in elsewhere]
 
 
 async def set_away(services: Services, conn: Connection, away: bool) -> UserStatus:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 
+from shomik.presence.cluster import ClusterPresence
 from shomik.presence.schemas import UserStatus
 
 
@@ -16,3 +17,5 @@ class PresenceTracker:
     def __init__(self) -> None:
         self.recorded: dict[int, UserStatus] = {}
         self.locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        # Several processes: the statuses of all of them, in Redis (cluster.py).
+        self.cluster: ClusterPresence | None = None

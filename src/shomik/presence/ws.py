@@ -6,17 +6,22 @@ from shomik.chats.repository import require_member
 from shomik.messages.schemas import Empty
 from shomik.presence import service
 from shomik.presence.schemas import PresenceCommand, TypingCommand, UserStatus
+from shomik.privacy.repository import private_peer
 from shomik.realtime.commands import Command, Context
 
 
-async def _check_member(ctx: Context, chat_id: int) -> None:
+async def _check_member(ctx: Context, chat_id: int) -> bool:
+    """A member may type; False if it is not to be told (they are blocked by the other
+    person of a private chat: what they write is withheld, so is their typing)."""
     async with ctx.services.db.read() as conn:
         await require_member(conn, chat_id, ctx.user_id)
+        peer = await private_peer(conn, chat_id, ctx.user_id)
+    return peer is None or not peer.blocks_me
 
 
 async def typing_start(ctx: Context, data: TypingCommand) -> Empty:
-    await _check_member(ctx, data.chat_id)
-    await ctx.services.typing.start(data.chat_id, ctx.user_id)
+    if await _check_member(ctx, data.chat_id):
+        await ctx.services.typing.start(data.chat_id, ctx.user_id)
     return Empty()
 
 

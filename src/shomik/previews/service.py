@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from shomik.chats import repository as chats_repo
 from shomik.db.engine import WriteTx
 from shomik.errors import Forbidden, NotFound
+from shomik.messages import audience
 from shomik.messages import repository as repo
 from shomik.messages.events import MESSAGE_UPDATED
 from shomik.messages.schemas import Message
@@ -25,7 +26,7 @@ from shomik.previews import repository as store
 from shomik.previews.fetch import Fetcher, Refused, parse_allow_hosts
 from shomik.previews.parse import parse
 from shomik.previews.schemas import REMOVED
-from shomik.realtime.events import Audience, emit
+from shomik.realtime.events import emit
 from shomik.schemas import as_utc, utcnow
 from shomik.settings import Settings
 from shomik.uploads.decodes import DecodeGate
@@ -202,7 +203,9 @@ async def _attach(services: Services, message_id: int, data: dict[str, Any]) -> 
             return
         row = await repo.get(tx.conn, message_id)
         (message,) = await repo.hydrate(tx.conn, [row])
-        await emit(tx, services.hub, MESSAGE_UPDATED, message, Audience(chat_id=message.chat_id))
+        to = await audience.of_message(tx.conn, message.chat_id, message_id)
+        if to is not None:
+            await emit(tx, services.hub, MESSAGE_UPDATED, message, to)
 
 
 async def remove(services: Services, user_id: int, message_id: int) -> Message:
@@ -219,9 +222,9 @@ async def remove(services: Services, user_id: int, message_id: int) -> Message:
             await store.put(tx.conn, message_id, REMOVED)
             row = await repo.get(tx.conn, message_id)
             (message,) = await repo.hydrate(tx.conn, [row])
-            await emit(
-                tx, services.hub, MESSAGE_UPDATED, message, Audience(chat_id=message.chat_id)
-            )
+            to = await audience.of_message(tx.conn, message.chat_id, message_id)
+            if to is not None:
+                await emit(tx, services.hub, MESSAGE_UPDATED, message, to)
             return message
         (message,) = await repo.hydrate(tx.conn, [row])
         return message

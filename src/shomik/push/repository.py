@@ -25,14 +25,25 @@ class Subscription:
 
 
 async def replace(
-    conn: Conn, user_id: int, endpoint: str, p256dh: str, auth: str, now: datetime
+    conn: Conn,
+    user_id: int,
+    session_id: str,
+    endpoint: str,
+    p256dh: str,
+    auth: str,
+    now: datetime,
 ) -> None:
     """One row per endpoint (one per browser): a re-subscription, or the same browser
     signed in as someone else, replaces the old row."""
     await conn.execute(sa.delete(subs).where(subs.c.endpoint == endpoint))
     await conn.execute(
         sa.insert(subs).values(
-            user_id=user_id, endpoint=endpoint, p256dh=p256dh, auth=auth, created_at=now
+            user_id=user_id,
+            session_id=session_id,
+            endpoint=endpoint,
+            p256dh=p256dh,
+            auth=auth,
+            created_at=now,
         )
     )
 
@@ -47,8 +58,9 @@ async def remove_by_id(conn: Conn, subscription_id: int) -> None:
     await conn.execute(sa.delete(subs).where(subs.c.id == subscription_id))
 
 
-async def remove_all(conn: Conn, user_id: int) -> None:
-    await conn.execute(sa.delete(subs).where(subs.c.user_id == user_id))
+async def remove_of_sessions(conn: Conn, session_ids: Sequence[str]) -> None:
+    if session_ids:
+        await conn.execute(sa.delete(subs).where(subs.c.session_id.in_(session_ids)))
 
 
 async def of_users(conn: Conn, user_ids: Sequence[int]) -> list[Subscription]:

@@ -24,7 +24,7 @@ async def subscribe(
 ) -> SubscriptionIn:
     """Store this browser's subscription (replacing one with the same endpoint); answers
     with it. Only the known push services' https endpoints are accepted (422 otherwise)."""
-    await service.subscribe(services, user.id, data)
+    await service.subscribe(services, user.id, user.session_id, data)
     return data
 
 

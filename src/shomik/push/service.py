@@ -4,6 +4,7 @@ connected socket (a member with one is told over it)."""
 from __future__ import annotations
 
 import binascii
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from shomik.db.engine import WriteTx
 from shomik.errors import Invalid
 from shomik.messages.schemas import Message
+from shomik.presence import service as presence
 from shomik.push import keys
 from shomik.push import repository as repo
 from shomik.push.hosts import endpoint_allowed
@@ -59,13 +61,17 @@ def words(params: dict[str, Any] | None) -> dict[str, str]:
     return WORDS.get(language if isinstance(language, str) else "en", WORDS["en"])
 
 
-async def subscribe(services: Services, user_id: int, data: SubscriptionIn) -> None:
+async def subscribe(
+    services: Services, user_id: int, session_id: str, data: SubscriptionIn
+) -> None:
     if not endpoint_allowed(data.endpoint, services.settings):
         raise Invalid("This push endpoint is not allowed.", code="push_endpoint")
     _check_keys(data.keys.p256dh, data.keys.auth)
     async with services.db.write() as tx:
         keys = data.keys
-        await repo.replace(tx.conn, user_id, data.endpoint, keys.p256dh, keys.auth, utcnow())
+        await repo.replace(
+            tx.conn, user_id, session_id, data.endpoint, keys.p256dh, keys.auth, utcnow()
+        )
 
 
 def _check_keys(p256dh: str, auth: str) -> None:
@@ -85,9 +91,9 @@ async def unsubscribe(services: Services, user_id: int, endpoint: str) -> None:
         await repo.remove(tx.conn, user_id, endpoint)
 
 
-async def forget_user(tx: WriteTx, user_id: int) -> None:
-    """Log-out of every device: no browser of theirs is to be woken any more."""
-    await repo.remove_all(tx.conn, user_id)
+async def forget_sessions(tx: WriteTx, session_ids: Sequence[str]) -> None:
+    """These sessions ended: the browsers they subscribed are not to be woken any more."""
+    await repo.remove_of_sessions(tx.conn, session_ids)
 
 
 def after_message(tx: WriteTx, services: Services, message: Message) -> None:
@@ -106,9 +112,7 @@ def after_message(tx: WriteTx, services: Services, message: Message) -> None:
 async def _push_message(services: Services, message: Message) -> None:
     assert services.push is not None and message.sender_id is not None
     members = await services.hub.members.get(message.chat_id)
-    offline = [
-        uid for uid in members if uid != message.sender_id and not services.hub.is_online(uid)
-    ]
+    offline = await presence.offline_of(services, members - {message.sender_id})
     if not offline:
         return
     now = utcnow()
@@ -162,9 +166,13 @@ def after_call(
     sender = services.push
     if sender is None:
         return
-    offline = [uid for uid in callee_ids if not services.hub.is_online(uid)]
-    if offline:
-        sender.enqueue(lambda: _push_call(services, chat_id, caller_id, offline, video))
+
+    async def push_to_offline() -> None:
+        offline = await presence.offline_of(services, callee_ids)
+        if offline:
+            await _push_call(services, chat_id, caller_id, offline, video)
+
+    sender.enqueue(push_to_offline)
 
 
 async def _push_call(

@@ -10,15 +10,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
+import itertools
 import logging
 from collections.abc import Coroutine
 from typing import Any
 
 from starlette.websockets import WebSocket
 
+from shomik.metrics.registry import Metrics
+
 log = logging.getLogger(__name__)
 
 # Close codes (4000-4999 are the application's own).
+_ids = itertools.count(1)
+
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_SLOW_CONSUMER = 4008
 CLOSE_AUTH_TIMEOUT = 4408
@@ -46,13 +51,22 @@ _NEXT = {
 
 
 class Connection:
-    def __init__(self, ws: WebSocket, user_id: int, queue_size: int) -> None:
+    def __init__(
+        self, ws: WebSocket, user_id: int, session_id: str, queue_size: int, metrics: Metrics
+    ) -> None:
         self.ws = ws
+        self.metrics = metrics
         self.user_id = user_id
+        # The sign-in this socket belongs to: ending that session closes it.
+        self.session_id = session_id
+        # Unique in this process: how another process of a cluster names this socket (a
+        # call's signals are sent to one socket, cluster/calls.py).
+        self.cid = next(_ids)
         self.state = ConnState.AUTHENTICATING
         self._max = queue_size
         self._queue: asyncio.Queue[str] = asyncio.Queue()
         self._held: list[tuple[int, str]] = []
+        self._through = 0  # the replay's end: live durable events at or below it are dropped
         self._writer: asyncio.Task[None] | None = None
         # A send started in the caller's task that had to wait for the socket (see _deliver).
         self._inflight: tuple[Coroutine[Any, Any, None], Any] | None = None
@@ -76,6 +90,7 @@ class Connection:
         if self.state is not ConnState.REPLAYING:
             return
         self._move(ConnState.READY)
+        self._through = replayed_through
         held, self._held = self._held, []
         for seq, text in held:
             if seq > replayed_through:
@@ -98,13 +113,19 @@ class Connection:
             self._held.append((seq, text))
             if len(self._held) > self._max:
                 self.close(CLOSE_SLOW_CONSUMER, "too far behind")
-        elif self.state is ConnState.READY:
+        elif self.state is ConnState.READY and seq > self._through:
+            # Not at or below `ready`'s seq: those came with the replay, or precede the
+            # client's starting point (an event committed before the head was read can still
+            # be on its way from the bus).
             self._put(text)
 
     def send_ephemeral(self, text: str) -> None:
         # Shed first: past half the bound, typing and presence are dropped, not queued.
-        if self.state is ConnState.READY and self._queue.qsize() < self._max // 2:
-            self._deliver(text)
+        if self.state is ConnState.READY:
+            if self._queue.qsize() < self._max // 2:
+                self._deliver(text)
+            else:
+                self.metrics.shed()
 
     def _put(self, text: str) -> None:
         if self.state is ConnState.CLOSED:
@@ -182,6 +203,8 @@ class Connection:
             return
         self.state = ConnState.CLOSED
         self.close_code = code
+        if code == CLOSE_SLOW_CONSUMER:
+            self.metrics.slow_consumer()
         self._held.clear()
         self._room.set()  # release a paced replay
         if self._writer is not None:

@@ -48,10 +48,8 @@ async def emit(tx: WriteTx, hub: Hub, kind: EventKind[T], data: T, to: Audience)
     text = frame(kind.name, payload, seq)
 
     async def publish() -> None:
-        if to.user_id is not None:
-            hub.send_durable((to.user_id,), seq, text)
-        elif to.chat_id is not None:
-            hub.send_durable(await hub.members.get(to.chat_id), seq, text)
+        hub.metrics.event(kind.name)  # counted once committed: a rolled-back one never was
+        await hub.bus.durable(seq, to.user_id, to.chat_id, text)
 
     tx.after_commit(publish)
     return seq
@@ -59,18 +57,34 @@ async def emit(tx: WriteTx, hub: Hub, kind: EventKind[T], data: T, to: Audience)
 
 def emit_ephemeral(hub: Hub, kind: EventKind[T], data: T, user_ids: frozenset[int]) -> None:
     assert not kind.durable, kind.name
-    hub.send_ephemeral(user_ids, frame(kind.name, data.model_dump_json(by_alias=True)))
+    hub.metrics.event(kind.name)
+    hub.bus.ephemeral(user_ids, frame(kind.name, data.model_dump_json(by_alias=True)))
 
 
 def emit_to_connection(conn: Connection, kind: EventKind[T], data: T) -> None:
     """An ephemeral event for one socket (call signaling goes to the socket in the call)."""
     assert not kind.durable, kind.name
+    conn.metrics.event(kind.name)
     conn.send_ephemeral(frame(kind.name, data.model_dump_json(by_alias=True)))
 
 
 async def head(conn: Conn) -> int:
     """The newest event id, 0 for an empty log."""
     return int((await conn.execute(sa.select(sa.func.max(events.c.id)))).scalar() or 0)
+
+
+async def after(conn: Conn, since: int, limit: int, before: int | None = None) -> list[Any]:
+    """Every durable event after `since` (and before `before`), in order, with its audience:
+    what a process of a cluster delivers when it catches up (cluster/redis_bus.py)."""
+    query = (
+        sa.select(events.c.id, events.c.type, events.c.chat_id, events.c.user_id, events.c.data)
+        .where(events.c.id > since)
+        .order_by(events.c.id)
+        .limit(limit)
+    )
+    if before is not None:
+        query = query.where(events.c.id < before)
+    return list((await conn.execute(query)).all())
 
 
 PRUNED_KEY = "events_pruned_through"

@@ -13,9 +13,10 @@ import orjson
 from pydantic import ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from shomik.auth.service import authenticate
-from shomik.calls import service as calls
-from shomik.errors import ShomikError
+from shomik.auth import sessions
+from shomik.auth.sessions import authenticate
+from shomik.calls import front as calls
+from shomik.errors import ShomikError, Unavailable, database_down
 from shomik.presence import service as presence
 from shomik.realtime import events
 from shomik.realtime.commands import Context
@@ -27,6 +28,7 @@ from shomik.realtime.connection import (
     Connection,
     ConnState,
 )
+from shomik.realtime.epoch import Position, position
 from shomik.realtime.protocol import (
     COMMANDS,
     AuthFrame,
@@ -86,11 +88,15 @@ async def _authenticate(ws: WebSocket, services: Services) -> tuple[Any, AuthFra
 
 
 async def _replay(
-    conn: Connection, services: Services, user_id: int, since: int, head: int
+    conn: Connection, services: Services, user_id: int, frame: AuthFrame, now: Position
 ) -> None:
     settings = services.settings
+    since, head = frame.since or 0, now.head
+    # A `since` of another epoch numbers another history (a restored backup's): no replay.
+    # Without an epoch (older clients) it is taken as this one's.
+    other_epoch = frame.epoch is not None and frame.epoch != now.epoch
     async with services.db.read() as db:
-        too_old = since > head or since < await events.pruned_through(db)
+        too_old = other_epoch or since > head or since < await events.pruned_through(db)
         rows = (
             []
             if too_old
@@ -133,7 +139,9 @@ async def websocket_endpoint(ws: WebSocket) -> None:
         await ws.close(CLOSE_TOO_MANY, "too many connections")
         return
     claims = services.tokens.decode(frame.token)
-    conn = Connection(ws, user.id, services.settings.ws_queue_size)
+    conn = Connection(
+        ws, user.id, user.session_id, services.settings.ws_queue_size, services.metrics
+    )
     conn.start()
     # A socket that only listens is closed when its token expires, too.
     expiry = asyncio.get_running_loop().call_later(
@@ -141,20 +149,35 @@ async def websocket_endpoint(ws: WebSocket) -> None:
     )
     services.hub.add(conn)  # live events are held from here on, so none is missed
     try:
+        # Checked again now that the hub knows the socket: a session ended after the check
+        # in _authenticate is either seen gone here, or its ending closes this socket.
+        if not await sessions.alive(services, conn):
+            conn.close(CLOSE_UNAUTHORIZED, "session ended")
+            return
         async with services.db.read() as db:
-            head = await events.head(db)
+            now = await position(db)
         me = to_me(user)
         me.status = "online"  # this new connection is active: announced just below
         ready = ReadyFrame(
             data=ReadyData(
-                user=me, seq=head, server_time=utcnow(), config=client_config(services.settings)
+                user=me,
+                seq=now.head,
+                epoch=now.epoch,
+                server_time=utcnow(),
+                config=client_config(services.settings),
             )
         )
         conn.send_direct(ready.model_dump_json(by_alias=True))
         if frame.since is not None:
-            await _replay(conn, services, user.id, frame.since, head)
-        conn.finish_replay(head)
-        await presence.refresh(services, user.id)
+            await _replay(conn, services, user.id, frame, now)
+        conn.finish_replay(now.head)
+        try:
+            await presence.refresh(services, user.id)
+        except Exception as exc:
+            if not database_down(exc):
+                raise
+            # The socket is up; its status is recorded when the database answers again.
+            log.warning("could not record user %s's presence: database unreachable", user.id)
         await _serve(conn, services)
     except WebSocketDisconnect:
         pass
@@ -200,7 +223,12 @@ async def _dispatch(conn: Connection, ctx: Context, text: str) -> None:
         command = COMMANDS.get(frame.type)
         if command is None:
             raise ShomikError(f"Unknown command {frame.type!r}.", code="unknown_command")
-        ctx.services.limiter.hit("command", str(ctx.user_id))
+        ctx.services.metrics.command(command.name)
+        await ctx.services.limiter.hit("command", str(ctx.user_id))
+        # A socket never acts for an ended session, even if its closing is still on the way.
+        if not await sessions.alive(ctx.services, conn):
+            conn.close(CLOSE_UNAUTHORIZED, "session ended")
+            return
         try:
             data = command.model.model_validate(frame.data)
         except ValidationError as exc:
@@ -215,6 +243,10 @@ async def _dispatch(conn: Connection, ctx: Context, text: str) -> None:
         )
     except ShomikError as exc:
         conn.send_direct(_error(ref, exc))
-    except Exception:
+    except Exception as exc:
+        if database_down(exc):
+            log.warning("command refused: the database is unreachable")
+            conn.send_direct(_error(ref, Unavailable()))
+            return
         log.exception("command failed")
         conn.send_direct(_error(ref, ShomikError("Internal error.", code="internal")))

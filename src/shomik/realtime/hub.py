@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable
 
+from shomik.cluster.bus import Bus
+from shomik.metrics.registry import Metrics
 from shomik.realtime.connection import Connection
 
 MemberLoader = Callable[[int], Awaitable[frozenset[int]]]
@@ -36,16 +38,26 @@ class MemberCache:
         self._generation += 1
         self._cache.pop(chat_id, None)
 
+    def clear(self) -> None:
+        self._generation += 1
+        self._cache.clear()
+
 
 class Hub:
-    def __init__(self, load_members: MemberLoader) -> None:
+    def __init__(self, load_members: MemberLoader, metrics: Metrics) -> None:
         self._by_user: dict[int, set[Connection]] = defaultdict(set)
+        self._by_cid: dict[int, Connection] = {}
         self.members = MemberCache(load_members)
+        # Carried here because every emit already has the hub (realtime/events.py).
+        self.metrics = metrics
+        # Where emits go: this hub (one process), or Redis (cluster/redis_bus.py).
+        self.bus: Bus = Bus(self)
 
     def add(self, conn: Connection) -> bool:
         """Register; True if this is the user's first connection (they came online)."""
         conns = self._by_user[conn.user_id]
         conns.add(conn)
+        self._by_cid[conn.cid] = conn
         return len(conns) == 1
 
     def remove(self, conn: Connection) -> bool:
@@ -54,10 +66,14 @@ class Hub:
         if conns is None or conn not in conns:
             return False
         conns.discard(conn)
+        self._by_cid.pop(conn.cid, None)
         if not conns:
             del self._by_user[conn.user_id]
             return True
         return False
+
+    def connection(self, cid: int) -> Connection | None:
+        return self._by_cid.get(cid)
 
     def connections_of(self, user_id: int) -> frozenset[Connection]:
         return frozenset(self._by_user.get(user_id, ()))
@@ -67,6 +83,9 @@ class Hub:
 
     def connection_count(self) -> int:
         return sum(len(c) for c in self._by_user.values())
+
+    def all_connections(self) -> list[Connection]:
+        return [conn for conns in self._by_user.values() for conn in conns]
 
     def send_durable(self, user_ids: Iterable[int], seq: int, text: str) -> None:
         for user_id in user_ids:
@@ -81,3 +100,11 @@ class Hub:
     def disconnect_user(self, user_id: int, code: int, reason: str) -> None:
         for conn in tuple(self._by_user.get(user_id, ())):
             conn.close(code, reason)
+
+    def disconnect_session(self, user_id: int, session_id: str, code: int, reason: str) -> None:
+        for conn in tuple(self._by_user.get(user_id, ())):
+            if conn.session_id == session_id:
+                conn.close(code, reason)
+
+    def session_connected(self, user_id: int, session_id: str) -> bool:
+        return any(c.session_id == session_id for c in self._by_user.get(user_id, ()))

@@ -18,6 +18,7 @@ from shomik.messages.schemas import MAX_ATTACHMENTS, MAX_MESSAGE_LENGTH
 from shomik.presence import events as presence_events
 from shomik.presence import ws as presence_ws
 from shomik.previews import ws as previews_ws
+from shomik.privacy import events as privacy_events
 from shomik.realtime.commands import CommandTable, table
 from shomik.realtime.kinds import EventKind
 from shomik.schemas import Model, UtcDatetime
@@ -42,9 +43,13 @@ EVENTS: tuple[EventKind[Any], ...] = (
     chat_events.CHAT_UPDATED,
     chat_events.CHAT_REMOVED,
     chat_events.CHAT_SETTINGS,
+    chat_events.CHAT_INVITED,
+    chat_events.CHAT_INVITE_REMOVED,
     presence_events.TYPING_UPDATE,
     presence_events.USER_STATUS,
     presence_events.USER_UPDATED,
+    privacy_events.PRIVACY_UPDATED,
+    privacy_events.BLOCK_UPDATED,
     *call_events.EVENTS,
 )
 
@@ -57,6 +62,9 @@ class AuthFrame(BaseModel):
     token: str = Field(max_length=4096)
     # The last durable `seq` the client processed; omit on a fresh start.
     since: int | None = Field(None, ge=0)
+    # The `epoch` of the `ready` that `since` belongs to: a `since` of another epoch numbers
+    # another history (a restored backup's) and gets `resync_required`.
+    epoch: str | None = Field(None, max_length=64)
 
 
 class CommandFrame(BaseModel):
@@ -82,6 +90,9 @@ class ReadyData(Model):
     user: UserMe
     # The newest durable seq when this connection started: resume from here next time.
     seq: int
+    # The event log's history that `seq` counts in (realtime/epoch.py): send it back with
+    # `since` when resuming.
+    epoch: str
     server_time: UtcDatetime
     config: ClientConfig
 
@@ -108,8 +119,9 @@ class ResyncData(Model):
 
 
 class ResyncRequiredFrame(Model):
-    """Sent instead of a replay when the gap is too old or too large: refetch the state over
-    REST and continue from `data.seq`."""
+    """Sent right after `ready`, instead of a replay, when the gap is too old or too large
+    or `since` belongs to another epoch: refetch the state over REST and continue from
+    `data.seq`."""
 
     type: Literal["resync_required"] = "resync_required"
     data: ResyncData

@@ -78,7 +78,7 @@ async def upload(
     `durationMs` (and a `waveform`) is a voice message."""
     settings = services.settings
     try:
-        services.limiter.hit("upload", str(user.id))
+        await services.limiter.hit("upload", str(user.id))
     except RateLimited as exc:
         return _refusal(exc, await drain(request.stream()))
     try:

@@ -9,26 +9,47 @@ import sqlalchemy as sa
 
 from shomik.db.engine import Conn
 from shomik.db.tables import chat_members, users
-from shomik.users.schemas import Params, UserMe, UserPublic
+from shomik.privacy.schemas import Privacy
+from shomik.users.schemas import Params, UserMe, UserProfile, UserPublic
 
 
 def avatar_url(attachment_id: str | None) -> str | None:
     return f"/api/files/{attachment_id}" if attachment_id else None
 
 
-def to_public(row: Any) -> UserPublic:
+def to_profile(row: Any) -> UserProfile:
+    return UserProfile(
+        id=row.id,
+        username=row.username,
+        display_name=row.display_name,
+        avatar_url=avatar_url(row.avatar_id),
+    )
+
+
+def to_public(row: Any, hide_presence: bool = False) -> UserPublic:
+    """`hide_presence`: the viewer may not see the status and last seen (privacy/visibility.py
+    decides)."""
     return UserPublic(
         id=row.id,
         username=row.username,
         display_name=row.display_name,
         avatar_url=avatar_url(row.avatar_id),
-        status=row.status,
-        last_seen=row.last_seen,
+        status=None if hide_presence else row.status,
+        last_seen=None if hide_presence else row.last_seen,
     )
 
 
+def privacy_of(row: Any) -> Privacy:
+    return Privacy(last_seen=row.last_seen_privacy, group_adds=row.group_adds)
+
+
 def to_me(row: Any) -> UserMe:
-    return UserMe(**to_public(row).model_dump(), params=Params.model_validate(row.params))
+    return UserMe(
+        **to_public(row).model_dump(),
+        params=Params.model_validate(row.params),
+        privacy=privacy_of(row),
+        two_factor=row.totp_secret is not None,
+    )
 
 
 _GET = sa.select(users).where(users.c.id == sa.bindparam("id"))  # every request runs it

@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, status
 
 from shomik.auth import service as auth_service
 from shomik.auth.schemas import TokenResponse
-from shomik.deps import CurrentUser, ServicesDep
+from shomik.deps import ClientDevice, CurrentUser, ServicesDep
+from shomik.privacy import service as privacy
+from shomik.privacy.schemas import Privacy, PrivacyUpdate
 from shomik.schemas import PathId
 from shomik.users import service
 from shomik.users.repository import to_me
@@ -27,11 +29,12 @@ async def update_me(data: UserUpdate, user: CurrentUser, services: ServicesDep) 
 
 @router.post("/me/password")
 async def change_password(
-    data: PasswordChange, user: CurrentUser, services: ServicesDep
+    data: PasswordChange, user: CurrentUser, services: ServicesDep, device: ClientDevice
 ) -> TokenResponse:
-    """Change the password; every older token stops working, open sockets included."""
+    """Change the password; every session ends (open sockets included) and this device gets
+    the token of a new one."""
     return await auth_service.change_password(
-        services, user.id, data.current_password, data.new_password
+        services, user, data.current_password, data.new_password, device
     )
 
 
@@ -44,6 +47,33 @@ async def find_users(
     return UserList(users=await service.search(services, user.id, q))
 
 
+@router.patch("/me/privacy")
+async def update_privacy(data: PrivacyUpdate, user: CurrentUser, services: ServicesDep) -> Privacy:
+    """Who sees your status and last seen, who may add you to groups (any subset). Synced to
+    your devices with `privacy:updated`."""
+    return await privacy.update(services, user.id, data)
+
+
+# Before `/{user_id}`: "blocked" is no id.
+@router.get("/blocked")
+async def blocked_users(user: CurrentUser, services: ServicesDep) -> UserList:
+    """The people you blocked, the latest first."""
+    return UserList(users=await privacy.blocked(services, user.id))
+
+
 @router.get("/{user_id}")
 async def get_user(user_id: PathId, user: CurrentUser, services: ServicesDep) -> UserPublic:
-    return await service.get_public(services, user_id)
+    """Status and last seen are null if their privacy settings hide them from you."""
+    return await service.get_public(services, user.id, user_id)
+
+
+@router.post("/{user_id}/block", status_code=status.HTTP_204_NO_CONTENT)
+async def block_user(user_id: PathId, user: CurrentUser, services: ServicesDep) -> None:
+    """They can no longer message or call you, add you to groups or see your status; they
+    are not told."""
+    await privacy.block(services, user.id, user_id)
+
+
+@router.delete("/{user_id}/block", status_code=status.HTTP_204_NO_CONTENT)
+async def unblock_user(user_id: PathId, user: CurrentUser, services: ServicesDep) -> None:
+    await privacy.unblock(services, user.id, user_id)

@@ -4,6 +4,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from shomik.privacy.schemas import Privacy
 from shomik.schemas import Model, UtcDatetime
 
 Status = Literal["online", "offline", "away"]
@@ -22,23 +23,35 @@ class Params(Model):
 
 class ParamsUpdate(Model):
     theme: Theme | None = None
-    message_text_size: int | None = Field(None, ge=12, le=24)
+    # Strict, as the schema says: 16.0, "16" or `true` are refused, not coerced.
+    message_text_size: int | None = Field(None, ge=12, le=24, strict=True)
     # Unlike the others, an explicit null is a value here: "follow the browser again".
     language: Language | None = None
-    push_preview: bool | None = None
+    push_preview: bool | None = Field(None, strict=True)
 
 
-class UserPublic(Model):
+class UserProfile(Model):
+    """Who someone is, without their presence: the payload of `user:updated`, which goes to
+    every chat of theirs alike and so cannot carry what only some of them may see."""
+
     id: int
     username: str
     display_name: str
     avatar_url: str | None
-    status: Status
+
+
+class UserPublic(UserProfile):
+    # Both null where the viewer may not see them (the user's privacy settings, or a block):
+    # "last seen recently".
+    status: Status | None
     last_seen: UtcDatetime | None
 
 
 class UserMe(UserPublic):
     params: Params
+    privacy: Privacy
+    # Two-step verification is on: signing in takes a code after the password.
+    two_factor: bool
 
 
 class UserUpdate(Model):

@@ -6,6 +6,7 @@ from typing import Any
 
 from shomik.errors import NotFound
 from shomik.presence.events import USER_UPDATED
+from shomik.privacy import visibility
 from shomik.realtime.events import Audience, emit
 from shomik.services import Services
 from shomik.uploads.avatars import release_avatar, use_as_avatar
@@ -43,7 +44,7 @@ async def update_me(services: Services, user_id: int, data: UserUpdate) -> UserM
         if {"display_name", "avatar_id"} & set(values):
             # Durable, once per chat of theirs (every contact shares one; the user is in
             # each), or to the user alone without chats: a resume replays it.
-            public = repo.to_public(row)
+            public = repo.to_profile(row)
             chat_ids = await repo.chat_ids(tx.conn, user_id)
             for chat_id in chat_ids:
                 await emit(tx, services.hub, USER_UPDATED, public, Audience(chat_id=chat_id))
@@ -54,12 +55,16 @@ async def update_me(services: Services, user_id: int, data: UserUpdate) -> UserM
 
 async def search(services: Services, user_id: int, q: str) -> list[UserPublic]:
     async with services.db.read() as conn:
-        return [repo.to_public(r) for r in await repo.search(conn, q, user_id, SEARCH_LIMIT)]
+        rows = await repo.search(conn, q, user_id, SEARCH_LIMIT)
+        hidden = await visibility.hidden_from(conn, user_id, rows)
+    return [repo.to_public(r, r.id in hidden) for r in rows]
 
 
-async def get_public(services: Services, user_id: int) -> UserPublic:
+async def get_public(services: Services, viewer_id: int, user_id: int) -> UserPublic:
+    """Someone's profile, with their status and last seen if the viewer may see them."""
     async with services.db.read() as conn:
         row = await repo.get(conn, user_id)
-    if row is None:
-        raise NotFound("User not found.")
-    return repo.to_public(row)
+        if row is None:
+            raise NotFound("User not found.")
+        hidden = await visibility.hidden_from(conn, viewer_id, [row])
+    return repo.to_public(row, row.id in hidden)

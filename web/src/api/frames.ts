@@ -3,6 +3,7 @@ import type * as P from './protocol'
 
 /** Every event the server sends, durable (with `seq`) or ephemeral. */
 export type AnyServerEvent =
+  | P.EventBlockUpdated
   | P.EventCallAccepted
   | P.EventCallDeclined
   | P.EventCallEnded
@@ -10,6 +11,8 @@ export type AnyServerEvent =
   | P.EventCallParticipantJoined
   | P.EventCallParticipantLeft
   | P.EventCallSignal
+  | P.EventChatInviteRemoved
+  | P.EventChatInvited
   | P.EventChatNew
   | P.EventChatRemoved
   | P.EventChatSettings
@@ -18,6 +21,7 @@ export type AnyServerEvent =
   | P.EventMessageNew
   | P.EventMessageUpdated
   | P.EventPinUpdated
+  | P.EventPrivacyUpdated
   | P.EventReactionUpdated
   | P.EventReadUpdated
   | P.EventTypingUpdate

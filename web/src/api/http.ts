@@ -5,13 +5,20 @@ import type {
   ChatSettings,
   ChatSettingsUpdate,
   ChatUpdate,
+  ChatWithInvites,
   GroupChatCreate,
+  Invite,
   Message,
   MessagePage,
+  Privacy,
+  PrivacyUpdate,
+  RecoveryCodes,
   SearchPage,
+  Session,
   SharedKind,
   SharedPage,
   TokenResponse,
+  TwoFactorSetup,
   Upload,
   UserMe,
   UserPublic,
@@ -138,10 +145,25 @@ export function uploadFile(
 export const api = {
   register: (username: string, password: string, displayName: string | null) =>
     request<TokenResponse>('POST', '/api/auth/register', { username, password, displayName }),
-  login: (username: string, password: string) =>
-    request<TokenResponse>('POST', '/api/auth/login', { username, password }),
-  logoutAll: () => request<unknown>('POST', '/api/auth/logout-all'),
+  /** `code`: the authenticator's code or a recovery code, once the server has answered
+   *  `totp_required` (two-step verification is on for this account). */
+  login: (username: string, password: string, code?: string) =>
+    request<TokenResponse>('POST', '/api/auth/login', { username, password, code }),
+  logoutAll: () => request<TokenResponse>('POST', '/api/auth/logout-all'),
+  /** End this session on the server: the token stops working everywhere it was copied. */
+  logout: () => request<undefined>('POST', '/api/auth/logout'),
+  sessions: () => request<Session[]>('GET', '/api/sessions'),
+  endSession: (id: string) => request<undefined>('DELETE', `/api/sessions/${encodeURIComponent(id)}`),
+  endOtherSessions: () => request<undefined>('DELETE', '/api/sessions'),
   me: () => request<UserMe>('GET', '/api/users/me'),
+  twoFactorSetup: (password: string) =>
+    request<TwoFactorSetup>('POST', '/api/users/me/2fa/setup', { password }),
+  twoFactorEnable: (code: string) =>
+    request<RecoveryCodes>('POST', '/api/users/me/2fa/enable', { code }),
+  twoFactorDisable: (password: string, code: string) =>
+    request<undefined>('POST', '/api/users/me/2fa/disable', { password, code }),
+  newRecoveryCodes: (password: string, code: string) =>
+    request<RecoveryCodes>('POST', '/api/users/me/2fa/recovery-codes', { password, code }),
   updateMe: (update: UserUpdate) => request<UserMe>('PATCH', '/api/users/me', update),
   findUsers: (q: string) =>
     request<{ users: UserPublic[] }>('GET', `/api/users?q=${encodeURIComponent(q)}`),
@@ -151,10 +173,18 @@ export const api = {
     request<ChatSettings>('PATCH', `/api/chats/${id}/settings`, change),
   reorderPinned: (chatIds: number[]) => request<unknown>('PUT', '/api/chats/pinned', { chatIds }),
   openPrivate: (userId: number) => request<Chat>('POST', '/api/chats', { type: 'private', userId }),
-  createGroup: (body: GroupChatCreate) => request<Chat>('POST', '/api/chats', body),
+  /** `invitedUserIds`: people asked to join instead of added (their privacy settings). */
+  createGroup: (body: GroupChatCreate) => request<ChatWithInvites>('POST', '/api/chats', body),
   updateChat: (id: number, body: ChatUpdate) => request<Chat>('PATCH', `/api/chats/${id}`, body),
   addMembers: (id: number, userIds: number[]) =>
-    request<Chat>('POST', `/api/chats/${id}/members`, { userIds }),
+    request<ChatWithInvites>('POST', `/api/chats/${id}/members`, { userIds }),
+  updatePrivacy: (change: PrivacyUpdate) => request<Privacy>('PATCH', '/api/users/me/privacy', change),
+  blockedUsers: () => request<{ users: UserPublic[] }>('GET', '/api/users/blocked'),
+  block: (userId: number) => request<undefined>('POST', `/api/users/${userId}/block`),
+  unblock: (userId: number) => request<undefined>('DELETE', `/api/users/${userId}/block`),
+  invites: () => request<{ invites: Invite[] }>('GET', '/api/invites'),
+  acceptInvite: (chatId: number) => request<Chat>('POST', `/api/invites/${chatId}/accept`),
+  declineInvite: (chatId: number) => request<undefined>('POST', `/api/invites/${chatId}/decline`),
   removeMember: (id: number, userId: number) =>
     request<undefined>('DELETE', `/api/chats/${id}/members/${userId}`),
   setRole: (id: number, userId: number, role: 'admin' | 'member') =>

@@ -294,7 +294,7 @@ export interface AckPresenceSet {
  */
 export interface UserStatus {
   lastSeen: string | null
-  status: 'online' | 'offline' | 'away'
+  status: ('online' | 'offline' | 'away') | null
   userId: number
 }
 /**
@@ -356,9 +356,20 @@ export interface AckTypingStop {
  * via the `definition` "AuthFrame".
  */
 export interface AuthFrame {
+  epoch?: string | null
   since?: number | null
   token: string
   type: 'auth'
+}
+/**
+ * You blocked or unblocked someone (on any of your devices).
+ *
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "BlockUpdated".
+ */
+export interface BlockUpdated {
+  blocked: boolean
+  userId: number
 }
 /**
  * This interface was referenced by `Protocol`'s JSON-Schema
@@ -527,7 +538,7 @@ export interface UserPublic {
   displayName: string
   id: number
   lastSeen: string | null
-  status: 'online' | 'offline' | 'away'
+  status: ('online' | 'offline' | 'away') | null
   username: string
 }
 /**
@@ -876,6 +887,15 @@ export interface ErrorFrame {
 }
 /**
  * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "Event_block_updated".
+ */
+export interface EventBlockUpdated {
+  data: BlockUpdated
+  seq: number
+  type: 'block:updated'
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
  * via the `definition` "Event_call_accepted".
  */
 export interface EventCallAccepted {
@@ -929,6 +949,60 @@ export interface EventCallParticipantLeft {
 export interface EventCallSignal {
   data: CallSignalled
   type: 'call:signal'
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "Event_chat_invite_removed".
+ */
+export interface EventChatInviteRemoved {
+  data: InviteRemoved
+  seq: number
+  type: 'chat:invite_removed'
+}
+/**
+ * The invitation is gone: accepted, declined (on any of your devices), or no longer
+ * valid (its inviter left the group).
+ *
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "InviteRemoved".
+ */
+export interface InviteRemoved {
+  chatId: number
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "Event_chat_invited".
+ */
+export interface EventChatInvited {
+  data: Invite
+  seq: number
+  type: 'chat:invited'
+}
+/**
+ * An invitation to a group, for someone who does not let others add them.
+ *
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "Invite".
+ */
+export interface Invite {
+  chatAvatarUrl: string | null
+  chatId: number
+  chatName: string | null
+  createdAt: string
+  inviter: UserProfile
+}
+/**
+ * Who someone is, without their presence: the payload of `user:updated`, which goes to
+ * every chat of theirs alike and so cannot carry what only some of them may see.
+ *
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "UserProfile".
+ */
+export interface UserProfile {
+  avatarUrl: string | null
+  displayName: string
+  id: number
+  username: string
 }
 /**
  * This interface was referenced by `Protocol`'s JSON-Schema
@@ -1004,6 +1078,25 @@ export interface EventPinUpdated {
 }
 /**
  * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "Event_privacy_updated".
+ */
+export interface EventPrivacyUpdated {
+  data: Privacy
+  seq: number
+  type: 'privacy:updated'
+}
+/**
+ * The user's privacy settings (`UserMe.privacy`, `privacy:updated`).
+ *
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "Privacy".
+ */
+export interface Privacy {
+  groupAdds: 'everybody' | 'nobody'
+  lastSeen: 'everybody' | 'chats' | 'nobody'
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
  * via the `definition` "Event_reaction_updated".
  */
 export interface EventReactionUpdated {
@@ -1060,7 +1153,7 @@ export interface EventUserStatus {
  * via the `definition` "Event_user_updated".
  */
 export interface EventUserUpdated {
-  data: UserPublic
+  data: UserProfile
   seq: number
   type: 'user:updated'
 }
@@ -1080,6 +1173,7 @@ export interface Params {
  */
 export interface ReadyData {
   config: ClientConfig
+  epoch: string
   seq: number
   serverTime: string
   user: UserMe
@@ -1094,7 +1188,9 @@ export interface UserMe {
   id: number
   lastSeen: string | null
   params: Params
-  status: 'online' | 'offline' | 'away'
+  privacy: Privacy
+  status: ('online' | 'offline' | 'away') | null
+  twoFactor: boolean
   username: string
 }
 /**
@@ -1113,8 +1209,9 @@ export interface ResyncData {
   seq: number
 }
 /**
- * Sent instead of a replay when the gap is too old or too large: refetch the state over
- * REST and continue from `data.seq`.
+ * Sent right after `ready`, instead of a replay, when the gap is too old or too large
+ * or `since` belongs to another epoch: refetch the state over REST and continue from
+ * `data.seq`.
  *
  * This interface was referenced by `Protocol`'s JSON-Schema
  * via the `definition` "ResyncRequiredFrame".

@@ -27,8 +27,16 @@ export type ChatUpdate = S['ChatUpdate']
 export type ChatSettings = S['ChatSettings']
 export type ChatSettingsUpdate = S['ChatSettingsUpdate']
 export type ErrorResponse = S['ErrorResponse']
+export type UserProfile = S['UserProfile']
+export type Privacy = S['Privacy']
+export type PrivacyUpdate = S['PrivacyUpdate']
+export type Invite = S['Invite']
+export type ChatWithInvites = S['ChatWithInvites']
+export type TwoFactorSetup = S['TwoFactorSetup']
+export type RecoveryCodes = S['RecoveryCodes']
 
 export type {
+  BlockUpdated,
   ChatInfo,
   ChatRemoved,
   ChatSettingsChanged,
@@ -69,3 +77,4 @@ export type CommandType = CommandFrame['type']
 export type CommandData<T extends CommandType> = Extract<CommandFrame, { type: T }>['data']
 
 export type CommandReply<T extends CommandType> = AckFrames[T]['data']
+export type Session = S['SessionOut']

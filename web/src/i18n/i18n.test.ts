@@ -5,7 +5,7 @@ import { browserLanguage, i18n, setLanguage, t } from './index'
 import { russianPlural } from './plural'
 
 // Values that are the same in both languages on purpose.
-const SAME_IN_BOTH = new Set(['messages.bubbleLabel'])
+const SAME_IN_BOTH = new Set(['messages.bubbleLabel', 'settings.sessionMeta'])
 
 function flatten(tree: object, prefix = ''): Map<string, string> {
   const out = new Map<string, string>()

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { setLanguage } from '@/i18n'
-import { clockTime, dayLabel, fileSize, lastSeen, listTime } from './format'
+import { clockTime, dayLabel, fileSize, lastSeen, listTime, seenText } from './format'
 
 const now = new Date(2026, 10, 24, 15, 0, 0)
 const at = (d: number, h: number, m = 0): string => new Date(2026, 10, d, h, m).toISOString()
@@ -16,6 +16,15 @@ describe('format in English', () => {
     expect(lastSeen(at(24, 9), now)).toBe('last seen at 9:00 AM')
     expect(lastSeen(at(23, 20, 43), now)).toBe('last seen yesterday at 8:43 PM')
     expect(lastSeen(at(2, 9), now)).toBe('last seen Nov 2')
+  })
+
+  it('says "recently" where privacy hides the status (null), never a time', () => {
+    setLanguage('en')
+    expect(seenText({ status: null, lastSeen: null }, now)).toBe('last seen recently')
+    expect(seenText({ status: 'offline', lastSeen: null }, now)).toBe('last seen a long time ago')
+    expect(seenText({ status: 'offline', lastSeen: at(24, 14, 20) }, now)).toBe('last seen 40 minutes ago')
+    setLanguage('ru')
+    expect(seenText({ status: null, lastSeen: null }, now)).toBe('был(а) недавно')
   })
 
   it('shows the clock the English way: no leading zero, AM/PM', () => {

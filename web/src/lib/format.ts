@@ -52,6 +52,12 @@ export function lastSeen(iso: string | null, now = new Date()): string {
   return t('time.lastSeenOn', { date })
 }
 
+/** The "last seen" line of someone not online: "last seen recently" where their privacy
+ *  settings (or a block) hide their status from us, which the server says with null. */
+export function seenText(user: { status: string | null; lastSeen: string | null }, now = new Date()): string {
+  return user.status === null ? t('time.lastSeenRecently') : lastSeen(user.lastSeen, now)
+}
+
 export function fileSize(bytes: number): string {
   const number = (n: number): string => n.toLocaleString(locale(), { minimumFractionDigits: 1, maximumFractionDigits: 1 })
   if (bytes < 1024) return t('time.bytes', { n: bytes })

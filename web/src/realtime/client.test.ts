@@ -38,7 +38,7 @@ const last = (): FakeSocket => {
   return s
 }
 
-function setup(since: () => number | null = () => null) {
+function setup(since: () => number | null = () => null, epoch: () => string | null = () => null) {
   const handlers = {
     onReady: vi.fn<RealtimeHandlers['onReady']>(),
     onEvent: vi.fn<(e: ServerEvent) => void>(),
@@ -49,6 +49,7 @@ function setup(since: () => number | null = () => null) {
     url: 'ws://test/ws',
     token: () => 'tok',
     since,
+    epoch,
     handlers,
     WebSocketImpl: FakeSocket as unknown as typeof WebSocket,
     random: () => 0.5, // no jitter: exact delays
@@ -90,20 +91,55 @@ describe('RealtimeClient', () => {
     const s = last()
     expect(s.url).toBe('ws://test/ws')
     s.open()
-    expect(s.sent[0]).toEqual({ type: 'auth', token: 'tok', since: 42 })
+    expect(s.sent[0]).toEqual({ type: 'auth', token: 'tok', since: 42, epoch: null })
     s.receive({ type: 'ready', data: { user, seq: 50, serverTime: '' } })
     expect(handlers.onReady).toHaveBeenCalledWith({ user, seq: 50, resumed: true })
     expect(client.state).toBe('ready')
   })
 
-  it('reports a fresh start and a refused resume as not resumed', () => {
-    const { client, handlers } = setup(() => 7)
+  it('reports a refused resume as not resumed, after its ready', () => {
+    const { client, handlers } = setup(() => 7, () => 'e1')
     client.start()
     const s = last()
     s.open()
+    // The server's order: `ready`, then `resync_required` in place of the replay.
+    s.receive({ type: 'ready', data: { user, seq: 900, epoch: 'e1', serverTime: '' } })
     s.receive({ type: 'resync_required', data: { seq: 900 } })
-    s.receive({ type: 'ready', data: { user, seq: 7, serverTime: '' } })
-    expect(handlers.onReady).toHaveBeenCalledWith({ user, seq: 900, resumed: false })
+    expect(handlers.onReady.mock.calls.map(([info]) => [info.seq, info.resumed])).toEqual([
+      [900, true],
+      [900, false],
+    ])
+  })
+
+  it('sends the epoch beside since, and none on a fresh start', () => {
+    const { client } = setup(() => 42, () => 'e1')
+    client.start()
+    last().open()
+    expect(last().sent[0]).toEqual({ type: 'auth', token: 'tok', since: 42, epoch: 'e1' })
+    const fresh = setup(() => null, () => 'e1')
+    fresh.client.start()
+    last().open()
+    expect(last().sent[0]).toEqual({ type: 'auth', token: 'tok', since: null, epoch: null })
+  })
+
+  it('refetches at once when the server is in another epoch (a restored backup)', () => {
+    const { client, handlers } = setup(() => 42, () => 'old')
+    client.start()
+    const s = last()
+    s.open()
+    s.receive({ type: 'ready', data: { user, seq: 50, epoch: 'new', serverTime: '' } })
+    s.receive({ type: 'resync_required', data: { seq: 50 } })
+    // One refetch, not a resume followed by a second call.
+    expect(handlers.onReady).toHaveBeenCalledOnce()
+    expect(handlers.onReady.mock.calls[0]?.[0]).toMatchObject({ seq: 50, epoch: 'new', resumed: false })
+  })
+
+  it('takes the epoch of a server that had none as the same history', () => {
+    const { client, handlers } = setup(() => 42, () => null)
+    client.start()
+    last().open()
+    last().receive({ type: 'ready', data: { user, seq: 50, epoch: 'e1', serverTime: '' } })
+    expect(handlers.onReady.mock.calls[0]?.[0]).toMatchObject({ epoch: 'e1', resumed: true })
   })
 
   it('reconnects with growing delays and resets them after a ready', () => {

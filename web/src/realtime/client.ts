@@ -1,7 +1,11 @@
 // The one WebSocket client: authenticates in its first frame (the token never goes in the
-// URL), resumes with `since`, reconnects with backoff, and turns commands into promises
-// settled by the server's ack or error. The lifecycle is an explicit state machine.
-import type { ClientConfig, CommandData, CommandReply, CommandType, ServerEvent, UserMe } from '@/api/types'
+// URL), resumes with `since` and its `epoch`, reconnects with backoff, and turns commands
+// into promises settled by the server's ack or error. The lifecycle is an explicit state
+// machine.
+import type {
+  AuthFrame, ClientConfig, CommandData, CommandReply, CommandType, ReadyFrame, ResyncRequiredFrame,
+  ServerEvent, UserMe,
+} from '@/api/types'
 import { backoffDelay } from './backoff'
 import { t } from '@/i18n'
 
@@ -44,10 +48,20 @@ export class CommandError extends Error {
   }
 }
 
+export interface ReadyInfo {
+  user: UserMe
+  seq: number
+  /** The event log's history `seq` counts in: store it with the seq, send it back. */
+  epoch: string
+  resumed: boolean
+  config: ClientConfig
+}
+
 export interface RealtimeHandlers {
-  /** Authenticated. `resumed` is false on a fresh start or after `resync_required`:
-   *  the caller must refetch its state over REST. */
-  onReady(info: { user: UserMe; seq: number; resumed: boolean; config: ClientConfig }): void
+  /** Authenticated. `resumed` is false on a fresh start, after a `resync_required` (then
+   *  called a second time for the same socket), or when the server's epoch is not the one
+   *  the position came from: the caller must refetch its state over REST. */
+  onReady(info: ReadyInfo): void
   onEvent(event: ServerEvent): void
   onStateChange?(state: ConnectionState): void
   /** The token was refused: stop and log out; never retry (delivery guide §8). */
@@ -59,6 +73,8 @@ export interface RealtimeOptions {
   token: () => string | null
   /** The last durable seq applied, or null to start fresh. */
   since: () => number | null
+  /** The epoch of the `ready` that `since` counts from (null if not known). */
+  epoch: () => string | null
   handlers: RealtimeHandlers
   WebSocketImpl?: typeof WebSocket
   random?: () => number
@@ -71,8 +87,8 @@ interface Pending {
 }
 
 type Incoming =
-  | { type: 'ready'; data: { user: UserMe; seq: number; config: ClientConfig } }
-  | { type: 'resync_required'; data: { seq: number } }
+  | ReadyFrame
+  | ResyncRequiredFrame
   | { type: 'ack'; ref: string; data: unknown }
   | { type: 'error'; ref: string | null; error: { code: string; message: string; retryAfter?: number } }
   | ServerEvent
@@ -84,7 +100,9 @@ export class RealtimeClient {
   private retryTimer: ReturnType<typeof setTimeout> | null = null
   private pending = new Map<string, Pending>()
   private nextRef = 1
-  private resyncSeq: number | null = null
+  // This socket's auth position, and its `ready` once it came.
+  private sent: { since: number | null; epoch: string | null } = { since: null, epoch: null }
+  private ready: ReadyInfo | null = null
   private readonly WS: typeof WebSocket
 
   constructor(private readonly options: RealtimeOptions) {
@@ -158,7 +176,11 @@ export class RealtimeClient {
     this.socket = socket
     socket.onopen = () => {
       const since = this.options.since()
-      socket.send(JSON.stringify({ type: 'auth', token, since }))
+      const epoch = since === null ? null : this.options.epoch()
+      this.sent = { since, epoch }
+      this.ready = null
+      const auth: AuthFrame = { type: 'auth', token, since, epoch }
+      socket.send(JSON.stringify(auth))
     }
     socket.onmessage = (e: MessageEvent<string>) => {
       if (socket !== this.socket) return
@@ -182,17 +204,25 @@ export class RealtimeClient {
     switch (frame.type) {
       case 'ready': {
         this.attempt = 0
-        const resumed = this.resyncSeq === null && this.options.since() !== null
-        const seq = this.resyncSeq ?? frame.data.seq
-        this.resyncSeq = null
+        const { since, epoch } = this.sent
+        // Another epoch: the server restored an older backup and `since` counts in a
+        // history it no longer has. It answers `resync_required` next; refetching starts now.
+        const resumed = since !== null && (epoch === null || epoch === frame.data.epoch)
+        const { user, seq, config } = frame.data
+        this.ready = { user, seq, epoch: frame.data.epoch, resumed, config }
         this.transition('ready')
-        this.options.handlers.onReady({ user: frame.data.user, seq, resumed, config: frame.data.config })
+        this.options.handlers.onReady(this.ready)
         return
       }
-      case 'resync_required':
-        // Followed by `ready`: remember that the replay was refused.
-        this.resyncSeq = frame.data.seq
+      case 'resync_required': {
+        // Sent right after `ready` instead of the replay. Nothing to do if that `ready` was
+        // already not a resume (a fresh start or another epoch).
+        const ready = this.ready
+        if (!ready?.resumed) return
+        this.ready = { ...ready, seq: frame.data.seq, resumed: false }
+        this.options.handlers.onReady(this.ready)
         return
+      }
       case 'ack': {
         const pending = this.pending.get(frame.ref)
         if (!pending) return

@@ -32,7 +32,7 @@ function dispatch(handlers: Handlers, event: ServerEvent): void {
 beforeEach(() => {
   localStorage.clear()
   setActivePinia(createPinia())
-  useAuthStore().setUser({ id: 1, username: 'u1', displayName: 'U1', avatarUrl: null, status: 'online', lastSeen: null, params: { theme: 'dark', messageTextSize: 16, language: null, pushPreview: true } })
+  useAuthStore().setUser({ id: 1, username: 'u1', displayName: 'U1', avatarUrl: null, status: 'online', lastSeen: null, params: { theme: 'dark', messageTextSize: 16, language: null, pushPreview: true }, twoFactor: false, privacy: { lastSeen: 'chats', groupAdds: 'everybody' } })
   useChatsStore().upsert(chat())
 })
 
@@ -40,10 +40,10 @@ describe('event handlers', () => {
   it('covers every event type of the protocol', () => {
     const handlers = createHandlers(() => false)
     expect(Object.keys(handlers).sort()).toEqual([
-      'call:accepted', 'call:declined', 'call:ended', 'call:incoming', 'call:participant_joined',
-      'call:participant_left', 'call:signal', 'chat:new', 'chat:removed', 'chat:settings', 'chat:updated',
-      'message:deleted', 'message:new', 'message:updated', 'pin:updated', 'reaction:updated',
-      'read:updated', 'typing:update', 'user:status', 'user:updated',
+      'block:updated', 'call:accepted', 'call:declined', 'call:ended', 'call:incoming', 'call:participant_joined',
+      'call:participant_left', 'call:signal', 'chat:invite_removed', 'chat:invited', 'chat:new', 'chat:removed',
+      'chat:settings', 'chat:updated', 'message:deleted', 'message:new', 'message:updated', 'pin:updated',
+      'privacy:updated', 'reaction:updated', 'read:updated', 'typing:update', 'user:status', 'user:updated',
     ])
   })
 

@@ -2,6 +2,8 @@
 // a handler here is a compile error.
 import type { EventOf, EventType, Message } from '@/api/types'
 import { useAuthStore } from '@/stores/auth'
+import { useBlocksStore } from '@/stores/blocks'
+import { useInvitesStore } from '@/stores/invites'
 import { useChatsStore } from '@/stores/chats'
 import { useMessagesStore } from '@/stores/messages'
 import { useOutboxStore } from '@/stores/outbox'
@@ -37,6 +39,8 @@ export function createHandlers(isViewing: (chatId: number) => boolean): Handlers
   const auth = useAuthStore()
   const calls = useCallsStore()
   const toasts = useToastsStore()
+  const blocks = useBlocksStore()
+  const invites = useInvitesStore()
 
   return {
     // Calls: all state and flows live in the call store (docs/calls.md "Client").
@@ -50,6 +54,7 @@ export function createHandlers(isViewing: (chatId: number) => boolean): Handlers
     'chat:new': ({ data }) => { chats.upsert(data) },
     'chat:updated': ({ data }) => { chats.applyInfo(data) },
     'chat:removed': ({ data }) => {
+      calls.onChatRemoved(data.chatId)
       chats.removed(data)
       messages.drop(data.chatId)
       // Said where the user is looking: the chat's own pane if it is open, else a toast.
@@ -86,8 +91,16 @@ export function createHandlers(isViewing: (chatId: number) => boolean): Handlers
     },
     'user:status': ({ data }) => { users.applyStatus(data) },
     'user:updated': ({ data }) => {
-      users.upsert(data)
+      users.applyProfile(data)
       if (data.id === auth.user?.id) auth.setUser({ ...auth.user, ...data })
     },
+    // Privacy (docs/protocol.md "Privacy and blocking"): settings and blocks made on any
+    // of this user's devices, and invitations to groups.
+    'privacy:updated': ({ data }) => {
+      if (auth.user) auth.setUser({ ...auth.user, privacy: data })
+    },
+    'block:updated': ({ data }) => { blocks.apply(data) },
+    'chat:invited': ({ data }) => { invites.add(data) },
+    'chat:invite_removed': ({ data }) => { invites.remove(data.chatId) },
   }
 }

@@ -3,6 +3,8 @@
 import { ref } from 'vue'
 import type { Message, ServerEvent } from '@/api/types'
 import { useAuthStore } from '@/stores/auth'
+import { useBlocksStore } from '@/stores/blocks'
+import { useInvitesStore } from '@/stores/invites'
 import { useChatsStore } from '@/stores/chats'
 import { useMessagesStore } from '@/stores/messages'
 import { useOutboxStore, type OutboxItem } from '@/stores/outbox'
@@ -21,6 +23,10 @@ export const syncing = ref(false)
 
 let client: RealtimeClient | null = null
 let lastSeq: number | null = null
+// The epoch of the event log that lastSeq counts in, set with it: after the server restores
+// an older backup, a resume from lastSeq is refused and the state refetched
+// (docs/protocol.md §1.4).
+let lastEpoch: string | null = null
 
 function socketUrl(): string {
   return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`
@@ -36,6 +42,8 @@ export function startSync(): void {
   const chats = useChatsStore()
   const messages = useMessagesStore()
   const outbox = useOutboxStore()
+  const blocks = useBlocksStore()
+  const invites = useInvitesStore()
   const handlers: Handlers = createHandlers(isViewing)
   let buffer: ServerEvent[] | null = null
 
@@ -75,6 +83,7 @@ export function startSync(): void {
     url: socketUrl(),
     token: () => auth.token,
     since: () => lastSeq,
+    epoch: () => lastEpoch,
     handlers: {
       onStateChange: (state) => { connection.value = state },
       onUnauthorized: () => {
@@ -86,13 +95,14 @@ export function startSync(): void {
         if (buffer) buffer.push(event)
         else dispatch(event)
       },
-      onReady: ({ user, seq, resumed, config: settings }) => {
+      onReady: ({ user, seq, epoch, resumed, config: settings }) => {
         auth.setUser(user)
         config.value = settings
         // A new connection counts as active; a tab opened or reconnected in the background
         // says it is hidden, or it would keep its user "online" for everyone.
         if (document.visibilityState === 'hidden') sendPresence(false)
         if (resumed) {
+          lastEpoch = epoch // the one sent, or learned now from a server that had none
           void outbox.flush()
           return
         }
@@ -102,11 +112,12 @@ export function startSync(): void {
         syncing.value = true
         void (async () => {
           try {
-            await chats.refresh()
+            await Promise.all([chats.refresh(), blocks.refresh(), invites.refresh()])
             const open = chats.activeId
             await messages.resync(open !== null && chats.byId.has(open) ? open : null)
           } finally {
             lastSeq = seq
+            lastEpoch = epoch
             const pending = buffer
             buffer = null
             for (const event of pending) dispatch(event)
@@ -146,6 +157,7 @@ export function stopSync(): void {
   client = null
   setRealtime(null)
   lastSeq = null
+  lastEpoch = null
   window.removeEventListener('online', onOnline)
   window.removeEventListener('offline', onOffline)
   document.removeEventListener('visibilitychange', onVisibility)
@@ -153,6 +165,8 @@ export function stopSync(): void {
   useMessagesStore().reset()
   useUsersStore().reset()
   useOutboxStore().reset()
+  useBlocksStore().reset()
+  useInvitesStore().reset()
   clearMediaCache()
 }
 

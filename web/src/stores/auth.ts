@@ -21,8 +21,8 @@ export const useAuthStore = defineStore('auth', () => {
     save('user', me)
   }
 
-  async function login(username: string, password: string): Promise<void> {
-    const res = await api.login(username, password)
+  async function login(username: string, password: string, code?: string): Promise<void> {
+    const res = await api.login(username, password, code)
     accept(res.access_token, res.user)
   }
 

@@ -1,7 +1,7 @@
 // Everyone we know of (chat members, search results), with live status and typing.
 import { defineStore } from 'pinia'
 import { reactive } from 'vue'
-import type { TypingUpdate, UserPublic, UserStatus } from '@/api/types'
+import type { TypingUpdate, UserProfile, UserPublic, UserStatus } from '@/api/types'
 import { setting } from '@/realtime/state'
 
 /** The server's typing TTL (ready config; SHOMIK_TYPING_TTL_SECONDS): a lost "stop"
@@ -18,6 +18,12 @@ export const useUsersStore = defineStore('users', () => {
 
   function upsert(user: UserPublic): void {
     byId.set(user.id, { ...byId.get(user.id), ...user })
+  }
+
+  /** Name and avatar (`user:updated`): the presence we know stays as it is. */
+  function applyProfile(profile: UserProfile): void {
+    const known = byId.get(profile.id)
+    byId.set(profile.id, { status: null, lastSeen: null, ...known, ...profile })
   }
 
   function applyStatus(s: UserStatus): void {
@@ -63,5 +69,5 @@ export const useUsersStore = defineStore('users', () => {
     timers.clear()
   }
 
-  return { byId, typing, upsert, applyStatus, applyTyping, stopTyping, typingIn, reset }
+  return { byId, typing, upsert, applyProfile, applyStatus, applyTyping, stopTyping, typingIn, reset }
 })

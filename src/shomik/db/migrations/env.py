@@ -12,6 +12,7 @@ from shomik.db.tables import metadata
 from shomik.db.unmanaged import include_name
 
 config = context.config
+MIGRATION_LOCK_KEY = 0x73686F6D696B01  # "shomik" and 1: not the write lock (db/engine.py)
 
 
 def _run(connection: Connection) -> None:
@@ -24,6 +25,10 @@ def _run(connection: Connection) -> None:
         include_name=include_name,
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Several processes starting at once (a cluster) migrate one at a time; the
+            # others then find the schema current. Released with the transaction.
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})")
         context.run_migrations()
 
 

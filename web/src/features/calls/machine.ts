@@ -40,6 +40,9 @@ export type LocalEndReason =
   /** Our user answered or joined the call from another tab or device (calls.md §4: we get
    *  `call:participant_joined` with our own user id): leave without `call:end`. */
   | 'answered-elsewhere'
+  /** We left the call's group or were removed from it (`chat:removed`): the server has
+   *  already taken us out of the call (calls.md §5), so there is nothing to send. */
+  | 'left-chat'
 
 /**
  * Every reason a call can end:

@@ -34,6 +34,7 @@ export function endMessage(reason: EndReason, caller: boolean, error?: unknown):
     }
     case 'cancelled':
     case 'hangup':
+    case 'left-chat': // chat:removed already says so, in the chat pane or in a toast
       return null
   }
 }

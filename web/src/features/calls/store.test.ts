@@ -17,7 +17,7 @@ const call = (over: Partial<Call> = {}): Call => ({
 
 function setup() {
   setActivePinia(createPinia())
-  useAuthStore().setUser({ id: 1, username: 'u1', displayName: 'U1', avatarUrl: null, status: 'online', lastSeen: null, params: { theme: 'dark', messageTextSize: 16, language: null, pushPreview: true } })
+  useAuthStore().setUser({ id: 1, username: 'u1', displayName: 'U1', avatarUrl: null, status: 'online', lastSeen: null, params: { theme: 'dark', messageTextSize: 16, language: null, pushPreview: true }, twoFactor: false, privacy: { lastSeen: 'chats', groupAdds: 'everybody' } })
   FakePeerConnection.created = []
   const tracks = [new FakeTrack('audio'), new FakeTrack('video')]
   const devices: MediaDevicesLike = {
@@ -142,6 +142,21 @@ describe('call store', () => {
     // The server's call:ended racing our hang-up is harmless.
     await env.store.hangUp()
     expect(env.sent.map((c) => c.type)).not.toContain('call:end')
+  })
+
+  it('leaves the call of a chat we are removed from, without call:end', async () => {
+    const env = setup()
+    await acceptedGroupCall(env)
+    const session = env.store.current
+    env.store.onChatRemoved(99) // another chat: nothing happens
+    expect(env.store.current).toBe(session)
+    env.store.onChatRemoved(5)
+    expect(env.store.current).toBeNull()
+    expect(session?.machine.endReason).toBe('left-chat')
+    expect(env.tracks.every((t) => t.readyState === 'ended')).toBe(true)
+    expect(FakePeerConnection.created.every((pc) => pc.signalingState === 'closed')).toBe(true)
+    expect(env.store.live.has(5)).toBe(false)
+    expect(env.sent.map((c) => c.type)).not.toContain('call:end') // the server already did it
   })
 
   it('hang-up sends call:end and cleans up', async () => {

@@ -287,6 +287,14 @@ export const useCallsStore = defineStore('calls', () => {
     if (session?.id === data.callId) finish(session, data.reason)
   }
 
+  /** chat:removed: no longer a member, so out of the chat's call (the server took us out,
+   *  and sends us no more of its events): drop it, and leave it if it is ours. */
+  function onChatRemoved(chatId: number): void {
+    live.delete(chatId)
+    const session = current.value
+    if (session?.chatId === chatId) finish(session, 'left-chat')
+  }
+
   function onSignal({ data }: CallEventOf<'call:signal'>): void {
     const session = current.value
     if (session?.id !== data.callId || session.view.state === CallState.IncomingRinging) return
@@ -356,6 +364,6 @@ export const useCallsStore = defineStore('calls', () => {
   return {
     current, state, inCall, live, configure, joinable, refreshLive, start, accept, join,
     decline, hangUp, toggleMute, toggleCamera, toggleScreenShare,
-    onIncoming, onJoined, onDeclined, onLeft, onEnded, onSignal,
+    onIncoming, onJoined, onDeclined, onLeft, onEnded, onSignal, onChatRemoved,
   }
 })

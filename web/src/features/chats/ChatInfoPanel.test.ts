@@ -110,7 +110,7 @@ describe('ChatInfoPanel', () => {
       'GET /api/users?q=d': () => ({ json: { users: [bob, dan] } }),
       'POST /api/chats/5/members': (body) => {
         sent = body
-        return { json: group([[me, 'owner'], [carol, 'admin'], [bob, 'member'], [dan, 'member']]) }
+        return { json: { ...group([[me, 'owner'], [carol, 'admin'], [bob, 'member'], [dan, 'member']]), invitedUserIds: [] } }
       },
     })
     await open(teamWithMeAs('owner'))

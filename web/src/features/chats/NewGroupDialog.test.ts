@@ -49,7 +49,7 @@ describe('NewGroupDialog', () => {
       'GET /api/users?q=bo': () => ({ json: { users: [bob, person(1, 'Amina')] } }),
       'POST /api/chats': (body) => {
         created = body
-        return { status: 201, json: group([[meUser(), 'owner'], [bob, 'member']], { id: 10, name: 'Friends' }) }
+        return { status: 201, json: { ...group([[meUser(), 'owner'], [bob, 'member']], { id: 10, name: 'Friends' }), invitedUserIds: [] } }
       },
     })
     const router = await open()

@@ -10,7 +10,7 @@ export function person(id: number, displayName: string, status: UserPublic['stat
 }
 
 export function meUser(id = 1): UserMe {
-  return { ...person(id, 'Amina', 'online'), params: { theme: 'dark', messageTextSize: 16, language: null, pushPreview: true } }
+  return { ...person(id, 'Amina', 'online'), params: { theme: 'dark', messageTextSize: 16, language: null, pushPreview: true }, twoFactor: false, privacy: { lastSeen: 'chats', groupAdds: 'everybody' } }
 }
 
 export function group(members: [UserPublic, Member['role']][], extra: Partial<Chat> = {}): Chat {

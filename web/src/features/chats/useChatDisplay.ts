@@ -5,6 +5,7 @@ import { connection, syncing } from '@/realtime/sync'
 import { useChatsStore } from '@/stores/chats'
 import { useUsersStore } from '@/stores/users'
 import { t } from '@/i18n'
+import { isolate } from '@/lib/bidi'
 
 export interface ChatDisplay {
   title: string
@@ -58,11 +59,12 @@ export function useChatDisplay(chat: () => ChatInfo | undefined): ComputedRef<Ch
   })
 }
 
-/** "Alice is typing…", "Alice and Bob are typing…", "3 people are typing…". */
+/** "Alice is typing…", "Alice and Bob are typing…", "3 people are typing…"; the names
+ *  isolated (lib/bidi.ts): show it with BidiText. */
 export function typingText(names: string[], group: boolean): string {
   if (names.length === 0) return ''
   if (!group) return t('chats.typing')
-  if (names.length === 1) return t('chats.typingOne', { name: names[0] ?? '' })
-  if (names.length === 2) return t('chats.typingTwo', { a: names[0] ?? '', b: names[1] ?? '' })
+  if (names.length === 1) return t('chats.typingOne', { name: isolate(names[0] ?? '') })
+  if (names.length === 2) return t('chats.typingTwo', { a: isolate(names[0] ?? ''), b: isolate(names[1] ?? '') })
   return t('chats.typingMany', { n: names.length }, names.length)
 }

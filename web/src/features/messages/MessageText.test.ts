@@ -43,6 +43,27 @@ describe('MessageText', () => {
     expect(el.querySelectorAll('a')).toHaveLength(0)
   })
 
+  it('isolates the text and shows where each link really goes', async () => {
+    const el = await render('\u202Ehttps://evil.example/moc.knab.www//:sptth and mail a@example.org')
+    expect(el.getAttribute('dir')).toBe('auto')
+    const [web, mail] = [...el.querySelectorAll('a')]
+    expect(web?.getAttribute('href')).toBe('https://evil.example/moc.knab.www//:sptth')
+    expect(web?.getAttribute('dir')).toBe('ltr') // the U+202E before it cannot turn it around
+    expect(web?.getAttribute('title')).toBe('Opens evil.example')
+    expect(mail?.getAttribute('title')).toBe('Writes to a@example.org')
+  })
+
+  it('makes no link of a URL holding a bidi control', async () => {
+    const el = await render('https://evil.example/\u202Emoc.knab.www//:sptth')
+    expect(el.querySelectorAll('a')).toHaveLength(0)
+    expect(el.textContent).toBe('https://evil.example/[U+202E]moc.knab.www//:sptth')
+  })
+
+  it('drops a stray PDI that would let the text out of its isolation', async () => {
+    const el = await render('hi\u2069\u202E there')
+    expect(el.textContent).toBe('hi\u202E there')
+  })
+
   it('hides a spoiler until it is clicked', async () => {
     const el = await render('the end: ||he lives||')
     const spoiler = el.querySelector<HTMLElement>('[role="button"]')

@@ -4,7 +4,10 @@ import type { Message } from '@/api/types'
 import { setLanguage } from '@/i18n'
 import { person } from '@/features/chats/testing'
 import { useUsersStore } from '@/stores/users'
-import { systemText } from './systemText'
+import { systemText as composed } from './systemText'
+
+/** As shown: BidiText makes each isolate an element, so the page's text has no FSI/PDI. */
+const systemText = (message: Message): string => composed(message).replace(/[\u2068\u2069]/g, '')
 
 function note(content: string, meta: Record<string, unknown>): Message {
   return {
@@ -51,6 +54,14 @@ describe('system messages in the interface language', () => {
       .toBe('Alice renamed the group to «Crew»')
     expect(systemText(note('Audio call, 1:02:03', { event: 'call', actorId: 1, call: { media: 'audio', outcome: 'answered', durationSeconds: 3723 } })))
       .toBe('Audio call, 1:02:03')
+  })
+
+  it('isolates names and quotes, so that none can reorder the sentence', () => {
+    useUsersStore().upsert(person(4, 'Eve\u202E'))
+    expect(composed(note('', { event: 'members_added', actorId: 4, userIds: [2, 3] })))
+      .toBe('\u2068Eve\u202E\u2069 added \u2068Bob\u2069, \u2068Carol\u2069')
+    expect(composed(note('Eve pinned «\u202Eolleh»', { event: 'message_pinned', actorId: 4 })))
+      .toBe('\u2068Eve\u202E\u2069 pinned «\u2068\u202Eolleh\u2069»')
   })
 
   it("falls back to the server's text for what it does not know", () => {

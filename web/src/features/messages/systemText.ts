@@ -2,8 +2,10 @@
 // sentence into `content` and what happened into `meta` (event, actor, people, names); the
 // client composes the sentence again from `meta`, with today's names. Anything it does not
 // know (an event from a newer server, a person it has never seen) falls back to `content`.
+// Names and quotes are isolated (lib/bidi.ts): show the sentence with BidiText.
 import type { Message } from '@/api/types'
 import { t } from '@/i18n'
+import { isolate } from '@/lib/bidi'
 import { useUsersStore } from '@/stores/users'
 
 type Meta = Record<string, unknown>
@@ -35,7 +37,7 @@ function callText(meta: Meta): string | null {
 /** "«text»", "a photo", … after "Alice pinned " in the server's sentence. */
 function pinText(actor: string, content: string): string | null {
   const quote = /«(.*)»$/s.exec(content)
-  if (quote) return t('system.pinnedQuote', { actor, text: quote[1] ?? '' })
+  if (quote) return t('system.pinnedQuote', { actor, text: isolate(quote[1] ?? '') })
   if (content.endsWith(' a photo')) return t('system.pinnedPhoto', { actor })
   if (content.endsWith(' a file')) return t('system.pinnedFile', { actor })
   if (content.endsWith(' a voice message')) return t('system.pinnedVoice', { actor })
@@ -51,14 +53,15 @@ function compose(message: Message, names: Names): string | null {
   if (actor === null) return null
   const people = names(meta.userIds)
   switch (meta.event) {
-    case 'group_created': return typeof meta.name === 'string' ? t('system.created', { actor, name: meta.name }) : created(message.content, actor)
+    case 'group_created': return typeof meta.name === 'string' ? t('system.created', { actor, name: isolate(meta.name) }) : created(message.content, actor)
     case 'members_added': return people === null ? null : t('system.added', { actor, names: people })
     case 'member_left': return t('system.left', { actor })
+    case 'member_joined': return t('system.joined', { actor })
     case 'member_removed': return people === null ? null : t('system.removed', { actor, name: people })
     case 'role_changed':
       if (people === null) return null
       return t(meta.role === 'admin' ? 'system.madeAdmin' : 'system.madeMember', { actor, name: people })
-    case 'group_renamed': return typeof meta.name === 'string' ? t('system.renamed', { actor, name: meta.name }) : null
+    case 'group_renamed': return typeof meta.name === 'string' ? t('system.renamed', { actor, name: isolate(meta.name) }) : null
     case 'message_pinned': return pinText(actor, message.content)
     default: return null
   }
@@ -67,7 +70,7 @@ function compose(message: Message, names: Names): string | null {
 // The group's name at creation is only in the sentence: «…» at its end.
 function created(content: string, actor: string): string | null {
   const name = /«(.*)»$/s.exec(content)?.[1]
-  return name === undefined ? null : t('system.created', { actor, name })
+  return name === undefined ? null : t('system.created', { actor, name: isolate(name) })
 }
 
 export function systemText(message: Message): string {
@@ -75,7 +78,7 @@ export function systemText(message: Message): string {
   const names: Names = (ids) => {
     if (!Array.isArray(ids) || ids.length === 0) return null
     const found = ids.map((id) => (typeof id === 'number' ? users.byId.get(id)?.displayName : undefined))
-    return found.every((n) => n !== undefined) ? found.join(', ') : null
+    return found.every((n) => n !== undefined) ? found.map(isolate).join(', ') : null
   }
   return compose(message, names) ?? message.content
 }

@@ -5,9 +5,11 @@ import { useAuthStore } from '@/stores/auth'
 import { useChatsStore } from '@/stores/chats'
 import { isMuted } from '@/stores/chatOrder'
 import { mentionsMe } from '@/features/messages/mentions'
+import { showUrlControls } from '@/features/messages/format/parse'
 import { useUsersStore } from '@/stores/users'
 import { useToastsStore } from './toasts'
 import { t } from '@/i18n'
+import { isolate } from '@/lib/bidi'
 
 let audio: AudioContext | null = null
 
@@ -33,8 +35,9 @@ export function chime(): void {
   }
 }
 
+/** A message in one line's worth of words (its URLs' bidi controls shown, as in the bubble). */
 export function preview(message: Pick<Message, 'type' | 'content' | 'attachments'>): string {
-  if (message.content) return message.content
+  if (message.content) return showUrlControls(message.content)
   if (message.type === 'image') return `🖼 ${t('messages.photo')}`
   if (message.type === 'voice') return `🎤 ${t('voice.voiceMessage')}`
   if (message.type === 'video') return `🎬 ${t('voice.video')}`
@@ -55,7 +58,8 @@ export function notifyMessage(message: Message, viewing: boolean): void {
   if (!shouldNotify(message, chat, useAuthStore().user?.id ?? null)) return
   const sender = message.senderId === null ? undefined : useUsersStore().byId.get(message.senderId)
   const who = sender?.displayName ?? t('notify.newMessage')
-  const title = chat?.type === 'group' ? t('notify.inGroup', { who, group: chat.name ?? t('common.group') }) : who
+  // Isolated names: neither can reorder the other or the words between (lib/bidi.ts).
+  const title = chat?.type === 'group' ? t('notify.inGroup', { who: isolate(who), group: isolate(chat.name ?? t('common.group')) }) : who
   const body = preview(message).slice(0, 140)
   if (document.visibilityState === 'hidden' && 'Notification' in window && Notification.permission === 'granted') {
     const n = new Notification(title, { body, tag: `chat-${message.chatId}` })

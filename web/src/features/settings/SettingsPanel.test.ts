@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import ConfirmDialog from '@/ui/ConfirmDialog.vue'
+import { setToken } from '@/api/http'
 import { useAuthStore } from '@/stores/auth'
 import { useSettingsStore } from '@/stores/settings'
 import { buttonNamed, fakeServer, meUser, testRouter } from '@/features/chats/testing'
@@ -101,7 +102,8 @@ describe('SettingsPanel', () => {
     panel.unmount()
     mounted = mounted.filter((w) => w !== panel)
     await flushPromises()
-    expect(fetchMock).toHaveBeenCalledTimes(1)
+    const saves = fetchMock.mock.calls.filter(([, init]) => init?.method === 'PATCH')
+    expect(saves).toHaveLength(1)
   })
 
   it('asks for notification permission and shows the answer', async () => {
@@ -118,7 +120,8 @@ describe('SettingsPanel', () => {
     expect(buttonNamed('Enable desktop notifications')).toBeUndefined()
   })
 
-  it('logs out after confirmation and goes to /login', async () => {
+  it('logs out after confirmation, ending the session on the server, and goes to /login', async () => {
+    const fetchMock = fakeServer({ 'POST /api/auth/logout': () => ({ status: 204 }) })
     const { panel, router } = await open()
     buttonNamed('Log out')?.click()
     await flushPromises()
@@ -127,19 +130,31 @@ describe('SettingsPanel', () => {
     const buttons = [...document.querySelectorAll('button')].filter((b) => b.textContent.trim() === 'Log out')
     buttons[buttons.length - 1]?.click()
     await flushPromises()
+    expect(fetchMock.mock.calls.some(([url, init]) => url === '/api/auth/logout' && init?.method === 'POST')).toBe(true)
     expect(useAuthStore().signedIn).toBe(false)
     expect(router.currentRoute.value.path).toBe('/login')
     expect(panel.emitted('close')).toHaveLength(1)
   })
 
   it('logs out of all devices through the server first', async () => {
-    const fetchMock = fakeServer({ 'POST /api/auth/logout-all': () => ({ json: {} }) })
+    const fetchMock = fakeServer({
+      'POST /api/auth/logout-all': () => ({ json: { access_token: 'token-2', token_type: 'bearer', user: meUser() } }),
+      'POST /api/auth/logout': () => ({ status: 204 }),
+    })
+    setToken('token-1')
     const { router } = await open()
     buttonNamed('Log out of all devices')?.click()
     await flushPromises()
     buttonNamed('Log out everywhere')?.click()
     await flushPromises()
-    expect(fetchMock).toHaveBeenCalledTimes(1)
+    // Every session ends, then the fresh one the server handed this device.
+    const posts = fetchMock.mock.calls
+      .filter(([, init]) => init?.method === 'POST')
+      .map(([url, init]) => [url, (init?.headers as Record<string, string>).Authorization])
+    expect(posts).toEqual([
+      ['/api/auth/logout-all', 'Bearer token-1'],
+      ['/api/auth/logout', 'Bearer token-2'],
+    ])
     expect(useAuthStore().signedIn).toBe(false)
     expect(router.currentRoute.value.path).toBe('/login')
   })

@@ -2,6 +2,8 @@
 // user's text becomes a text node, never markup. Mentions of members (the ids the server put
 // in `message.mentions`) are highlighted, a mention of the reader more strongly.
 import { defineComponent, h, type PropType, type VNodeArrayChildren } from 'vue'
+import { t } from '@/i18n'
+import { linkTarget } from '@/lib/bidi'
 import type { FormatNode } from './parse'
 import Spoiler from './Spoiler.vue'
 
@@ -10,13 +12,24 @@ export type MentionedNames = ReadonlyMap<string, boolean>
 
 const TAGS = { bold: 'strong', italic: 'em', strike: 's' } as const
 
+/** "Opens evil.example" on hover: where a link really goes, whatever its text says. */
+function linkTitle(href: string): string | undefined {
+  const target = linkTarget(href)
+  if (!target) return undefined
+  return target.kind === 'web' ? t('messages.linkOpens', { host: target.host }) : t('messages.linkMails', { address: target.address })
+}
+
 function render(nodes: FormatNode[], mentioned: MentionedNames, open: (username: string) => void): VNodeArrayChildren {
   return nodes.map((node) => {
     switch (node.type) {
       case 'text':
         return node.text
       case 'link':
-        return h('a', { href: node.href, target: '_blank', rel: 'noopener noreferrer nofollow' }, node.text)
+        // Left to right and isolated: a control in the text around it (U+202E before
+        // "https://evil.example/moc.knab.www//:sptth") cannot turn its address around.
+        return h('a', {
+          href: node.href, dir: 'ltr', title: linkTitle(node.href), target: '_blank', rel: 'noopener noreferrer nofollow',
+        }, node.text)
       case 'mention': {
         const me = mentioned.get(node.username.toLowerCase())
         if (me === undefined) return node.text

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseMessage, plainText, type FormatNode } from './parse'
+import { parseMessage, plainText, showUrlControls, type FormatNode } from './parse'
 
 const text = (t: string): FormatNode => ({ type: 'text', text: t })
 
@@ -73,6 +73,32 @@ describe('parseMessage', () => {
     const nodes = parseMessage('javascript:alert(1) example.com')
     expect(nodes.filter((n) => n.type === 'link')).toEqual([
       { type: 'link', text: 'example.com', href: 'https://example.com' },
+    ])
+  })
+
+  it('makes no link of a URL holding a bidi control, and shows the control', () => {
+    // U+202E would show "https://evil.example/https://www.bank.com" (the tail turned around).
+    expect(parseMessage('see https://evil.example/\u202Emoc.knab.www//:sptth now')).toEqual([
+      text('see https://evil.example/[U+202E]moc.knab.www//:sptth now'),
+    ])
+    for (const c of ['\u202A', '\u202B', '\u202C', '\u202D', '\u2066', '\u2067', '\u2068', '\u2069', '\u200E', '\u200F', '\u061C']) {
+      const nodes = parseMessage(`https://example.com/a${c}b`)
+      expect(nodes.filter((n) => n.type === 'link')).toEqual([])
+      expect(plainText(nodes)).not.toContain(c)
+    }
+    expect(parseMessage('https://evil\u202E.example/x').filter((n) => n.type === 'link')).toEqual([])
+  })
+
+  it('shows the controls inside URLs in one-line previews too', () => {
+    expect(showUrlControls('\u202Eso https://evil.example/\u202Emoc.knab.www ok')).toBe('\u202Eso https://evil.example/[U+202E]moc.knab.www ok')
+    expect(showUrlControls('plain \u202Etext')).toBe('plain \u202Etext')
+  })
+
+  it('still links a URL next to a control outside it', () => {
+    // The control is text; FormattedText isolates the link so it cannot turn it around.
+    expect(parseMessage('\u202Ehttps://evil.example/moc.knab.www//:sptth')).toEqual([
+      text('\u202E'),
+      { type: 'link', text: 'https://evil.example/moc.knab.www//:sptth', href: 'https://evil.example/moc.knab.www//:sptth' },
     ])
   })
 

@@ -3,7 +3,9 @@
 // **bold**, __italic__, ~~strike~~, ||spoiler||, `code`, ```fenced code``` and auto-links.
 // Code (inline and fenced) is taken first, raw; then links and @mentions, whole (a URL's
 // underscores are not italics); then the markers in what is left, paired like brackets.
+// A URL holding a bidi control is not made a link (lib/bidi.ts).
 import { tokenize } from 'linkifyjs'
+import { hasBidiControls, linkTarget, showBidiControls } from '@/lib/bidi'
 
 export type Style = 'bold' | 'italic' | 'strike' | 'spoiler'
 
@@ -64,7 +66,14 @@ function plainAtoms(text: string): Atom[] {
   for (const token of tokenize(text)) {
     let value = token.toString()
     const href = token.isLink ? token.toHref('https') : ''
-    if (!token.isLink || !SAFE_HREF.test(href)) {
+    if (token.isLink && hasBidiControls(value)) {
+      // A bidi control inside a URL shows other characters than the address it opens
+      // ("https://www.bank.com" for evil.example): no link, and the controls shown as such.
+      atoms.push({ type: 'text', text: showBidiControls(value) })
+      before += value
+      continue
+    }
+    if (!token.isLink || !SAFE_HREF.test(href) || linkTarget(href) === null) {
       before += value
       atoms.push(...markerAtoms(value))
       continue
@@ -170,6 +179,18 @@ function merge(nodes: FormatNode[]): FormatNode[] {
     else if (node.type !== 'text' || node.text) out.push(node)
   }
   return out
+}
+
+/** The text with the bidi controls inside its URLs shown as the bubble shows them
+ *  ("[U+202E]"): for the one-line previews of a message (chat list, quotes, notifications). */
+export function showUrlControls(text: string): string {
+  if (!hasBidiControls(text)) return text
+  return tokenize(text)
+    .map((token) => {
+      const value = token.toString()
+      return token.isLink && hasBidiControls(value) ? showBidiControls(value) : value
+    })
+    .join('')
 }
 
 /** The text without the markers (what a preview or a screen reader should get). */

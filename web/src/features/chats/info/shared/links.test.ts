@@ -11,5 +11,7 @@ describe('linksIn', () => {
 
   it('leaves out what is not a web link', () => {
     expect(linksIn('mail me@example.com or ftp://files.example.com; plain text')).toEqual([])
+    // A bidi control would show another address than the one opened.
+    expect(linksIn('https://evil.example/\u202Emoc.knab.www//:sptth')).toEqual([])
   })
 })

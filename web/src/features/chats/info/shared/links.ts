@@ -1,6 +1,8 @@
 // The links of a message, as its bubble shows them (MessageText.vue uses the same linkifyjs
-// rules): only http and https, the server's `links` kind lists exactly those messages.
+// rules): only http and https, the server's `links` kind lists exactly those messages, and
+// none holding a bidi control (the bubble does not make those links either, lib/bidi.ts).
 import { find } from 'linkifyjs'
+import { hasBidiControls, linkTarget } from '@/lib/bidi'
 
 export interface SharedLink {
   href: string
@@ -14,7 +16,7 @@ const WEB = /^https?:\/\//i
 
 export function linksIn(content: string): SharedLink[] {
   return find(content, 'url')
-    .filter((link) => WEB.test(link.href))
+    .filter((link) => WEB.test(link.href) && !hasBidiControls(link.value) && linkTarget(link.href) !== null)
     .map((link) => ({ href: link.href, text: link.value, host: hostOf(link.href) }))
 }
 

@@ -1,0 +1,76 @@
+"""How events reach sockets. One process: straight into its hub (`Bus`). Several processes
+(`SHOMIK_REDIS_URL`): through Redis (`cluster/redis_bus.py`), where every process, the
+emitting one included, delivers what it receives in the one order Redis gives it.
+
+Everything that must reach sockets on other processes goes through here: durable and
+ephemeral events, member-cache invalidations (so fan-out after a membership change uses the
+new membership everywhere), and the closing of a session's or a user's sockets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from shomik.realtime.hub import Hub
+
+
+async def deliver_durable(
+    hub: Hub, seq: int, user_id: int | None, chat_id: int | None, text: str
+) -> None:
+    """A durable event to this process's sockets of its audience."""
+    if user_id is not None:
+        hub.send_durable((user_id,), seq, text)
+    elif chat_id is not None:
+        hub.send_durable(await hub.members.get(chat_id), seq, text)
+
+
+Handler = Callable[[dict[str, Any]], Awaitable[Any]]
+
+
+class Bus:
+    """One process: everything applies to this process's hub at once."""
+
+    def __init__(self, hub: Hub, process_id: str = "local") -> None:
+        self.hub = hub
+        # How other processes name this one (sockets of calls are named by it).
+        self.process_id = process_id
+        self.handlers: dict[str, Handler] = {}
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    async def durable(self, seq: int, user_id: int | None, chat_id: int | None, text: str) -> None:
+        """Called after the commit, while the write lock is held: in the order of the ids."""
+        await deliver_durable(self.hub, seq, user_id, chat_id, text)
+
+    def ephemeral(self, user_ids: Iterable[int], text: str) -> None:
+        self.hub.send_ephemeral(user_ids, text)
+
+    async def invalidate_members(self, chat_id: int) -> None:
+        """Membership of the chat changed: registered before the change's events go out."""
+        self.hub.members.invalidate(chat_id)
+
+    def disconnect_session(self, user_id: int, session_id: str, code: int, reason: str) -> None:
+        self.hub.disconnect_session(user_id, session_id, code, reason)
+
+    def disconnect_user(self, user_id: int, code: int, reason: str) -> None:
+        self.hub.disconnect_user(user_id, code, reason)
+
+    def to_connection(self, process_id: str, cid: int, text: str) -> None:
+        """An ephemeral frame for one socket, wherever it is (a call's signals)."""
+        conn = self.hub.connection(cid) if process_id == self.process_id else None
+        if conn is not None:
+            conn.send_ephemeral(text)
+
+    async def calls_leader(self) -> str:
+        """The process that holds the calls: this one, alone."""
+        return self.process_id
+
+    async def request(self, process_id: str, op: str, payload: dict[str, Any]) -> Any:
+        """Run a registered handler on another process and wait for its answer."""
+        return await self.handlers[op](payload)  # one process: it is this one

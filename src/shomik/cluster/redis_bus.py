@@ -1,0 +1,322 @@
+"""The bus of several processes: Redis pub/sub.
+
+Order: on PostgreSQL with Redis, every write transaction holds a cluster-wide advisory lock
+from before its first statement until its events are published (db/engine.py), and Redis runs
+commands one at a time, so the channel carries durable events in the order of their ids, each
+after its commit. Every process delivers what it reads from the channel, its own events
+included, in that order; a client that saw seq N never later needs a smaller one.
+
+Losses: a subscriber that loses Redis (a restart, a network cut), or misses a publish that
+failed, catches up from the event log: after reconnecting; when an event arrives with ids
+missing before it (the missing ones that the log has go first); and when the log's head
+stays ahead of what it delivered while the channel is quiet (a lost last event). The member
+cache is dropped then, as invalidations may have been missed with the events. Too much to
+catch up closes this process's sockets (4008), and their clients resume, missing nothing.
+
+Besides the shared channel, each process reads an inbox of its own (`proc:<id>`): frames for
+one of its sockets (a call's signals) and requests to the calls leader with their answers
+(calls/front.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import time
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import orjson
+import redis.asyncio as redis
+from prometheus_client import Histogram
+from redis.exceptions import RedisError
+
+from shomik.cluster.bus import Bus, deliver_durable
+from shomik.db.engine import Database
+from shomik.errors import Busy, ShomikError
+from shomik.realtime import events
+from shomik.realtime.connection import CLOSE_SLOW_CONSUMER
+
+if TYPE_CHECKING:
+    from shomik.realtime.hub import Hub
+
+log = logging.getLogger(__name__)
+
+PUBLISH_TIMEOUT = 0.5
+REQUEST_TIMEOUT = 10.0
+LEADER_TTL_SECONDS = 10
+LEADER_RENEW_SECONDS = 3
+# Renew the leader key only if this process still holds it.
+_RENEW = (
+    "if redis.call('get', KEYS[1]) == ARGV[1] then "
+    "return redis.call('expire', KEYS[1], ARGV[2]) else return 0 end"
+)
+IDLE_CHECK_SECONDS = 1.0
+RECONNECT_MAX_SECONDS = 5.0
+CATCH_UP_MAX = 10_000
+
+
+class RedisBus(Bus):
+    def __init__(self, hub: Hub, url: str, db: Database, prefix: str, process_id: str) -> None:
+        super().__init__(hub, process_id)
+        self._url = url
+        self._db = db
+        self._prefix = prefix
+        self._channel = f"{prefix}:bus"
+        self._own = self._inbox(process_id)
+        self._leader_key = f"{prefix}:calls_leader"
+        self._replies: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        # shomik_redis_publish_lag_seconds (metrics/registry.py), set by the app.
+        self.publish_lag: Histogram | None = None
+        self._redis: redis.Redis = redis.from_url(url, socket_timeout=PUBLISH_TIMEOUT)
+        self._outbox: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue(maxsize=100_000)
+        self._tasks: list[asyncio.Task[None]] = []
+        self._running: set[asyncio.Task[None]] = set()
+        self.delivered_through = 0
+        # False while the subscriber is cut off: publishing then would only wait out timeouts.
+        self.connected = False
+
+    async def start(self) -> None:
+        async with self._db.read() as conn:
+            self.delivered_through = await events.head(conn)
+        subscribed = asyncio.Event()
+        self._tasks = [
+            asyncio.create_task(self._subscribe_forever(subscribed), name="bus-subscriber"),
+            asyncio.create_task(self._publish_forever(), name="bus-publisher"),
+            asyncio.create_task(self._lead_forever(), name="calls-leadership"),
+        ]
+        # Up before serving, so no event of this process's own first seconds is missed.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(subscribed.wait(), 5)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self._redis.aclose()
+
+    # --- publishing -------------------------------------------------------------------
+
+    async def durable(self, seq: int, user_id: int | None, chat_id: int | None, text: str) -> None:
+        committed = time.perf_counter()  # called right after the commit
+        await self._publish_now({"k": "d", "s": seq, "u": user_id, "c": chat_id, "t": text})
+        if self.publish_lag is not None:
+            self.publish_lag.observe(time.perf_counter() - committed)
+
+    async def invalidate_members(self, chat_id: int) -> None:
+        self.hub.members.invalidate(chat_id)  # this process's next read must not use it
+        await self._publish_now({"k": "i", "c": chat_id})
+
+    def ephemeral(self, user_ids: Iterable[int], text: str) -> None:
+        self._later({"k": "e", "u": list(user_ids), "t": text})
+
+    def disconnect_session(self, user_id: int, session_id: str, code: int, reason: str) -> None:
+        self.hub.disconnect_session(user_id, session_id, code, reason)
+        self._later({"k": "s", "u": user_id, "sid": session_id, "code": code, "r": reason})
+
+    def disconnect_user(self, user_id: int, code: int, reason: str) -> None:
+        self.hub.disconnect_user(user_id, code, reason)
+        self._later({"k": "x", "u": user_id, "code": code, "r": reason})
+
+    async def _publish_now(self, message: dict[str, Any]) -> None:
+        """Awaited inside the write lock: the channel's order is the commit order."""
+        if not self.connected:
+            return  # the others catch up from the log when Redis is back
+        try:
+            await asyncio.wait_for(
+                self._redis.publish(self._channel, orjson.dumps(message)), PUBLISH_TIMEOUT
+            )
+        except (RedisError, OSError, TimeoutError):
+            log.warning("publish to Redis failed; subscribers will catch up from the log")
+
+    def _inbox(self, process_id: str) -> str:
+        return f"{self._prefix}:proc:{process_id}"
+
+    def to_connection(self, process_id: str, cid: int, text: str) -> None:
+        if process_id == self.process_id:
+            super().to_connection(process_id, cid, text)
+        else:
+            self._later({"k": "c", "cid": cid, "t": text}, self._inbox(process_id))
+
+    # --- the calls leader and requests to it ---------------------------------------------
+
+    async def calls_leader(self) -> str:
+        """The process holding the calls: whoever holds the leader key, which this process
+        takes if nobody does. It expires unless renewed, so a dead leader is replaced."""
+        key = self._leader_key
+        leader = await self._redis.get(key)
+        if leader is None and await self._redis.set(
+            key, self.process_id, nx=True, ex=LEADER_TTL_SECONDS
+        ):
+            return self.process_id
+        leader = leader or await self._redis.get(key)
+        return leader.decode() if isinstance(leader, bytes) else str(leader)
+
+    async def _lead_forever(self) -> None:
+        while True:
+            await asyncio.sleep(LEADER_RENEW_SECONDS)
+            with contextlib.suppress(RedisError, OSError):
+                await self._redis.eval(
+                    _RENEW, 1, self._leader_key, self.process_id, LEADER_TTL_SECONDS
+                )
+
+    async def request(self, process_id: str, op: str, payload: dict[str, Any]) -> Any:
+        if process_id == self.process_id:
+            return await super().request(process_id, op, payload)
+        request_id = secrets.token_hex(8)
+        reply: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._replies[request_id] = reply
+        message = {"k": "rpc", "id": request_id, "from": self.process_id, "op": op, "a": payload}
+        try:
+            await self._redis.publish(self._inbox(process_id), orjson.dumps(message))
+            answer = await asyncio.wait_for(reply, REQUEST_TIMEOUT)
+        except (RedisError, OSError, TimeoutError) as exc:
+            raise Busy("Calls are unavailable for a moment: try again.", retry_after=2) from exc
+        finally:
+            self._replies.pop(request_id, None)
+        if "error" in answer:
+            error = answer["error"]
+            raised = ShomikError(error["message"], code=error["code"], **error["extra"])
+            raised.status = error["status"]
+            raise raised
+        return answer["data"]
+
+    async def _answer(self, message: dict[str, Any]) -> None:
+        answer: dict[str, Any]
+        try:
+            answer = {"data": await self.handlers[message["op"]](message["a"])}
+        except ShomikError as exc:
+            answer = {
+                "error": {
+                    "status": exc.status,
+                    "code": exc.code,
+                    "message": exc.message,
+                    "extra": exc.extra,
+                }
+            }
+        except Exception:
+            log.exception("request %s failed", message["op"])
+            answer = {
+                "error": {
+                    "status": 500,
+                    "code": "internal",
+                    "message": "Internal error.",
+                    "extra": {},
+                }
+            }
+        reply = {"k": "rep", "id": message["id"], **answer}
+        self._later(reply, self._inbox(message["from"]))
+
+    def _later(self, message: dict[str, Any], channel: str | None = None) -> None:
+        """Not ordered against commits (typing, presence, closings): queued, never awaited
+        by the caller; dropped when Redis is away (they are momentary)."""
+        if self.connected:
+            with contextlib.suppress(asyncio.QueueFull):
+                self._outbox.put_nowait((channel or self._channel, orjson.dumps(message)))
+
+    async def _publish_forever(self) -> None:
+        while True:
+            channel, body = await self._outbox.get()
+            try:
+                await self._redis.publish(channel, body)
+            except (RedisError, OSError, TimeoutError):
+                log.warning("publish to Redis failed; dropped an ephemeral message")
+
+    # --- subscribing ------------------------------------------------------------------
+
+    async def _subscribe_forever(self, subscribed: asyncio.Event) -> None:
+        delay = 0.1
+        while True:
+            client: redis.Redis = redis.from_url(self._url)
+            pubsub = client.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(self._channel, self._own)
+                self.connected = True
+                subscribed.set()
+                delay = 0.1
+                await self._catch_up()  # whatever was committed while we were away
+                await self._read(pubsub)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                if self.connected:
+                    log.warning("lost Redis; reconnecting", exc_info=True)
+                self.connected = False
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await client.aclose()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RECONNECT_MAX_SECONDS)
+
+    async def _read(self, pubsub: Any) -> None:
+        behind_since_last_check = False
+        while True:
+            message = await pubsub.get_message(timeout=IDLE_CHECK_SECONDS)
+            if message is not None:
+                await self._apply(orjson.loads(message["data"]))
+                continue
+            # Quiet: is the log ahead of us (a publish that timed out)? Twice in a row, so
+            # an event committed a moment ago and on its way is not fetched for nothing.
+            async with self._db.read() as conn:
+                behind = await events.head(conn) > self.delivered_through
+            if behind and behind_since_last_check:
+                await self._catch_up()
+                behind = False
+            behind_since_last_check = behind
+
+    async def _apply(self, message: dict[str, Any]) -> None:
+        kind = message["k"]
+        hub = self.hub
+        if kind == "d":
+            seq = int(message["s"])
+            if seq <= self.delivered_through:
+                return  # delivered by a catch-up already
+            if seq > self.delivered_through + 1:
+                # A hole: ids rolled back, or a publish that never arrived. Under the write
+                # lock everything below `seq` was settled when it committed: what the log
+                # has there goes out first.
+                await self._catch_up(before=seq)
+            self.delivered_through = seq
+            await deliver_durable(hub, seq, message["u"], message["c"], message["t"])
+        elif kind == "e":
+            hub.send_ephemeral(message["u"], message["t"])
+        elif kind == "i":
+            hub.members.invalidate(int(message["c"]))
+        elif kind == "s":
+            hub.disconnect_session(message["u"], message["sid"], message["code"], message["r"])
+        elif kind == "x":
+            hub.disconnect_user(message["u"], message["code"], message["r"])
+        elif kind == "c":
+            super().to_connection(self.process_id, message["cid"], message["t"])
+        elif kind == "rpc":
+            # Not awaited here: a call's work may write (a system message), and the channel
+            # must keep flowing meanwhile.
+            task = asyncio.create_task(self._answer(message))
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+        elif kind == "rep":
+            reply = self._replies.get(message["id"])
+            if reply is not None and not reply.done():
+                reply.set_result(message)
+
+    async def _catch_up(self, before: int | None = None) -> None:
+        """Deliver from the log what was committed after what we delivered."""
+        async with self._db.read() as conn:
+            rows = await events.after(conn, self.delivered_through, CATCH_UP_MAX + 1, before)
+        if not rows:
+            return
+        self.hub.members.clear()  # invalidations may have been missed too
+        if len(rows) > CATCH_UP_MAX:
+            for socket in self.hub.all_connections():
+                socket.close(CLOSE_SLOW_CONSUMER, "missed too much: resume")
+            self.delivered_through = rows[-1].id
+            return
+        for row in rows:
+            text = f'{{"type":"{row.type}","seq":{row.id},"data":{row.data}}}'
+            self.delivered_through = row.id
+            await deliver_durable(self.hub, row.id, row.user_id, row.chat_id, text)

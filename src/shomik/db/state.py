@@ -1,0 +1,25 @@
+"""`server_state`: small key/value facts about the server, shared by its processes."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from shomik.db.engine import Conn
+from shomik.db.tables import server_state
+
+# One statement for SQLite (3.24+) and PostgreSQL: two processes writing the same new key
+# at once both succeed, where a delete-then-insert would fail one on the primary key.
+_PUT = sa.text(
+    "INSERT INTO server_state (key, value) VALUES (:key, :value) "
+    "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+)
+
+
+async def get(conn: Conn, key: str) -> str | None:
+    query = sa.select(server_state.c.value).where(server_state.c.key == key)
+    value = (await conn.execute(query)).scalar()
+    return None if value is None else str(value)
+
+
+async def put(conn: Conn, key: str, value: str) -> None:
+    await conn.execute(_PUT, {"key": key, "value": value})

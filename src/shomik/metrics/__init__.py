@@ -1,0 +1,1 @@
+"""Operational metrics: `GET /metrics` in the Prometheus text format (docs/deployment.md)."""
