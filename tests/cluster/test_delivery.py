@@ -174,3 +174,17 @@ async def test_rate_limits_count_across_the_cluster(make_cluster: Callable[..., 
     finally:
         await alice.aclose()
         await bob.aclose()
+
+
+async def test_typing_reaches_members_on_other_processes(
+    cluster: Cluster, cluster_users: Users
+) -> None:
+    alice, bob = await cluster_users(2)
+    chat = await alice.group("Typing", bob)
+    typist = await cluster.ws_on(alice, 0)
+    reader = await cluster.ws_on(bob, 2)
+    await typist.command("typing:start", {"chatId": chat["id"]})
+    update = await reader.expect("typing:update", lambda d: d["userId"] == alice.id)
+    assert update["data"]["chatId"] == chat["id"] and update["data"]["isTyping"] is True
+    await typist.command("typing:stop", {"chatId": chat["id"]})
+    await reader.expect("typing:update", lambda d: d["userId"] == alice.id and not d["isTyping"])

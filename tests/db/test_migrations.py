@@ -84,3 +84,26 @@ async def test_the_wal_is_checkpointed_off_the_writer(tmp_path: Path) -> None:
     await db.dispose()
     assert first > 300 * 4000
     assert second < 1.5 * first, (first, second)
+
+
+def test_migrations_from_0005_on_only_expand() -> None:
+    """Expand/contract (docs/deployment.md §6): while `shomik migrate` runs, processes of
+    the previous release keep serving, so a migration's upgrade may add but not drop, rename
+    or retype what that release reads. (A later release contracts, with a reason given.)"""
+    import ast
+
+    from shomik.db.migrate import MIGRATIONS_DIR
+
+    contracting = ("drop_column", "drop_table", "alter_column", "rename_table", "drop_index")
+    for path in sorted((MIGRATIONS_DIR / "versions").glob("0*.py")):
+        if path.name < "0005":
+            continue
+        source = path.read_text()
+        upgrade = next(
+            node
+            for node in ast.parse(source).body
+            if isinstance(node, ast.FunctionDef) and node.name == "upgrade"
+        )
+        body = ast.get_source_segment(source, upgrade) or ""
+        found = [op for op in contracting if op in body]
+        assert not found, f"{path.name} contracts in its upgrade: {found}"

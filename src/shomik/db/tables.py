@@ -35,6 +35,9 @@ users = sa.Table(
     sa.Column("status", sa.String(8), nullable=False, server_default="offline"),
     sa.Column("last_seen", Timestamp, nullable=True),
     sa.Column("params", sa.JSON, nullable=False),
+    # Unused since sessions (0005): kept so that the release before it, still serving during
+    # a rolling upgrade, finds its column (expand/contract); a later migration drops it.
+    sa.Column("token_version", sa.Integer, nullable=False, server_default="0"),
     # Privacy (PATCH /api/users/me/privacy): who sees the live status and last-seen time
     # ("everybody" | "chats" | "nobody"), who may add the user to groups ("everybody" |
     # "nobody": the others send an invite instead).

@@ -3,9 +3,11 @@
 Revision ID: 0005
 Revises: 0004
 
-Tokens now name a server-side session instead of carrying the user's token version, so
-`users.token_version` goes. Existing tokens stop working: everyone signs in once more.
-Columns are added and dropped with plain ALTER TABLE (SQLite 3.35+), not a batch copy.
+Tokens now name a server-side session instead of carrying the user's token version.
+Existing tokens stop working: everyone signs in once more. `users.token_version` stays,
+unused, so that the previous release keeps working while the processes are restarted one by
+one (expand now, contract in a later migration). Only additions, with plain ALTER TABLE
+(not a batch copy, which would drop the search triggers of 0003).
 """
 
 from __future__ import annotations
@@ -29,7 +31,6 @@ def _user_fk(table: str, column: str) -> sa.ForeignKeyConstraint:
 
 
 def upgrade() -> None:
-    op.drop_column("users", "token_version")
     op.add_column(
         "users",
         sa.Column("last_seen_privacy", sa.String(16), server_default="chats", nullable=False),
@@ -100,6 +101,3 @@ def downgrade() -> None:
     ):
         op.drop_column("users", column)
     op.drop_column("users", "last_seen_privacy")
-    op.add_column(
-        "users", sa.Column("token_version", sa.Integer(), server_default="0", nullable=False)
-    )
