@@ -10,6 +10,8 @@ from typing import Any
 import asyncpg
 import pytest
 
+from tests.engines import ENGINES, people_on
+from tests.engines import engine_server as start_engine_server
 from tests.harness import ServerProcess, User, register
 
 PG_ADMIN_URL = os.environ.get("SHOMIK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
@@ -97,3 +99,20 @@ def pg_database() -> Iterator[str]:
     _pg_run(f"CREATE DATABASE {name}")
     yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
     _pg_run(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def engine_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServerProcess]:
+    """A server per database engine for the tests of one module, so they run on SQLite and
+    on PostgreSQL alike (PostgreSQL is required in CI)."""
+    with start_engine_server(request, tmp_path_factory) as proc:
+        yield proc
+
+
+@pytest.fixture
+async def people(engine_server: ServerProcess) -> AsyncIterator[Any]:
+    """`await people(n)`: n people registered on this module's engine server."""
+    async with people_on(engine_server) as make:
+        yield make

@@ -5,24 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.engines import ENGINES, engine_server
 from tests.harness import PASSWORD, ServerProcess, Ws, register, unique_name
 
 NEW_PASSWORD = "another long passphrase"
-
-
-@pytest.fixture(scope="module", params=ENGINES)
-def server_on(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ServerProcess]:
-    with engine_server(request, tmp_path_factory) as server:
-        yield server
 
 
 async def login(server: ServerProcess, username: str, password: str) -> httpx.Response:
@@ -43,9 +33,9 @@ async def accounts(server: ServerProcess) -> dict[str, dict[str, Any]]:
     return {a["username"]: a for a in json.loads(result.stdout)}
 
 
-async def test_create_user_then_sign_in(server_on: ServerProcess) -> None:
+async def test_create_user_then_sign_in(engine_server: ServerProcess) -> None:
     name = unique_name("op")
-    result = await server_on.cli(
+    result = await engine_server.cli(
         "admin",
         "create-user",
         name,
@@ -55,12 +45,12 @@ async def test_create_user_then_sign_in(server_on: ServerProcess) -> None:
         stdin=PASSWORD + "\n",
     )
     assert result.returncode == 0, result.stderr
-    r = await login(server_on, name, PASSWORD)
+    r = await login(engine_server, name, PASSWORD)
     assert r.status_code == 200, r.text
     assert r.json()["user"]["displayName"] == "Олег Оператор"
-    listed = (await accounts(server_on))[name]
+    listed = (await accounts(engine_server))[name]
     assert listed["deactivatedAt"] is None and listed["sessions"] == 1
-    table = await server_on.cli("admin", "list-users")
+    table = await engine_server.cli("admin", "list-users")
     assert name in table.stdout and "active" in table.stdout
 
 
@@ -101,11 +91,11 @@ async def test_the_password_never_comes_as_an_argument(server: ServerProcess) ->
 
 
 async def test_reset_password_revokes_old_tokens_and_closes_sockets(
-    server_on: ServerProcess,
+    engine_server: ServerProcess,
 ) -> None:
-    alice = await register(server_on)
+    alice = await register(engine_server)
     ws = await alice.ws()
-    result = await server_on.cli(
+    result = await engine_server.cli(
         "admin", "reset-password", alice.username, "--password-stdin", stdin=NEW_PASSWORD + "\n"
     )
     assert result.returncode == 0, result.stderr
@@ -113,8 +103,8 @@ async def test_reset_password_revokes_old_tokens_and_closes_sockets(
     assert await closed_by_server(ws) == 4401
     r = await alice.http.get("/api/users/me")
     assert r.status_code == 401
-    assert (await login(server_on, alice.username, PASSWORD)).status_code == 401
-    assert (await login(server_on, alice.username, NEW_PASSWORD)).status_code == 200
+    assert (await login(engine_server, alice.username, PASSWORD)).status_code == 401
+    assert (await login(engine_server, alice.username, NEW_PASSWORD)).status_code == 200
     await alice.aclose()
 
 
@@ -130,28 +120,28 @@ async def test_reset_password_keeps_the_password_rules(server: ServerProcess) ->
     await bob.aclose()
 
 
-async def test_deactivate_refuses_sign_in_and_closes_sockets(server_on: ServerProcess) -> None:
-    carol, dan = await register(server_on), await register(server_on)
+async def test_deactivate_refuses_sign_in_and_closes_sockets(engine_server: ServerProcess) -> None:
+    carol, dan = await register(engine_server), await register(engine_server)
     chat = await dan.private_chat(carol)
     ws = await carol.ws()
-    result = await server_on.cli("admin", "deactivate", carol.username)
+    result = await engine_server.cli("admin", "deactivate", carol.username)
     assert result.returncode == 0, result.stderr
     assert await closed_by_server(ws) == 4401
     assert (await carol.http.get("/api/chats")).status_code == 401
     # The right password learns why; a wrong one learns nothing new.
-    r = await login(server_on, carol.username, PASSWORD)
+    r = await login(engine_server, carol.username, PASSWORD)
     assert r.status_code == 403 and r.json()["error"]["code"] == "account_deactivated"
-    r = await login(server_on, carol.username, "not the password at all")
+    r = await login(engine_server, carol.username, "not the password at all")
     assert r.status_code == 401 and r.json()["error"]["code"] == "bad_credentials"
-    listed = (await accounts(server_on))[carol.username]
+    listed = (await accounts(engine_server))[carol.username]
     assert listed["deactivatedAt"] is not None and listed["sessions"] == 0
     # Their messages stay where they were.
     await dan.send(chat["id"], "still here?")
     assert (await dan.http.get(f"/api/chats/{chat['id']}/messages")).status_code == 200
 
-    result = await server_on.cli("admin", "reactivate", carol.username)
+    result = await engine_server.cli("admin", "reactivate", carol.username)
     assert result.returncode == 0, result.stderr
-    assert (await login(server_on, carol.username, PASSWORD)).status_code == 200
+    assert (await login(engine_server, carol.username, PASSWORD)).status_code == 200
     await carol.aclose()
     await dan.aclose()
 

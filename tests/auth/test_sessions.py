@@ -5,15 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
-import pytest
 from websockets.asyncio.client import connect
 
-from tests.engines import ENGINES, people_on
-from tests.engines import engine_server as start_engine_server
 from tests.harness import PASSWORD, ServerProcess, User, Ws, open_ws
 
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"
@@ -21,20 +17,6 @@ IPHONE = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
     "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
 )
-
-
-@pytest.fixture(scope="module", params=ENGINES)
-def engine_server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ServerProcess]:
-    with start_engine_server(request, tmp_path_factory) as proc:
-        yield proc
-
-
-@pytest.fixture
-async def people(engine_server: ServerProcess) -> AsyncIterator[Any]:
-    async with people_on(engine_server) as make:
-        yield make
 
 
 async def sign_in(user: User, user_agent: str) -> User:

@@ -5,29 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
 import pyotp
 import pytest
 
-from tests.engines import ENGINES, engine_server, people_on
 from tests.harness import PASSWORD, ServerProcess, User, register
-
-
-@pytest.fixture(scope="module", params=ENGINES)
-def tf_server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ServerProcess]:
-    with engine_server(request, tmp_path_factory) as proc:
-        yield proc
-
-
-@pytest.fixture
-async def people(tf_server: ServerProcess) -> AsyncIterator[Any]:
-    async with people_on(tf_server) as make:
-        yield make
 
 
 async def _login(server: ServerProcess, username: str, **extra: Any) -> httpx.Response:
@@ -214,8 +198,8 @@ async def test_a_code_sent_without_two_step_verification_is_ignored(people: Any)
     assert (await _login(alice.server, alice.username, code="123456")).status_code == 200
 
 
-async def test_the_endpoints_need_a_signed_in_user(tf_server: ServerProcess) -> None:
-    async with httpx.AsyncClient(base_url=tf_server.url) as anon:
+async def test_the_endpoints_need_a_signed_in_user(engine_server: ServerProcess) -> None:
+    async with httpx.AsyncClient(base_url=engine_server.url) as anon:
         for path, body in (
             ("setup", {"password": PASSWORD}),
             ("enable", {"code": "123456"}),

@@ -3,28 +3,10 @@ joins only by accepting; an invitation goes when its inviter leaves."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-import pytest
-
-from tests.engines import ENGINES, engine_server, people_on
-from tests.harness import ServerProcess, User
+from tests.harness import User
 from tests.privacy.support import set_privacy
-
-
-@pytest.fixture(scope="module", params=ENGINES)
-def invites_server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ServerProcess]:
-    with engine_server(request, tmp_path_factory) as proc:
-        yield proc
-
-
-@pytest.fixture
-async def people(invites_server: ServerProcess) -> AsyncIterator[Any]:
-    async with people_on(invites_server) as make:
-        yield make
 
 
 async def _create(owner: User, *others: User) -> dict[str, Any]:
