@@ -135,6 +135,9 @@ async def test_deactivate_refuses_sign_in_and_closes_sockets(engine_server: Serv
     assert r.status_code == 401 and r.json()["error"]["code"] == "bad_credentials"
     listed = (await accounts(engine_server))[carol.username]
     assert listed["deactivatedAt"] is not None and listed["sessions"] == 0
+    # Nobody finds them any more to start a chat with.
+    found = await dan.http.get("/api/users", params={"q": carol.username})
+    assert found.status_code == 200 and found.json()["users"] == []
     # Their messages stay where they were.
     await dan.send(chat["id"], "still here?")
     assert (await dan.http.get(f"/api/chats/{chat['id']}/messages")).status_code == 200
@@ -142,6 +145,8 @@ async def test_deactivate_refuses_sign_in_and_closes_sockets(engine_server: Serv
     result = await engine_server.cli("admin", "reactivate", carol.username)
     assert result.returncode == 0, result.stderr
     assert (await login(engine_server, carol.username, PASSWORD)).status_code == 200
+    found = await dan.http.get("/api/users", params={"q": carol.username})
+    assert [u["username"] for u in found.json()["users"]] == [carol.username]
     await carol.aclose()
     await dan.aclose()
 

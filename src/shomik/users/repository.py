@@ -88,6 +88,7 @@ async def search(conn: Conn, q: str, exclude: int, limit: int) -> list[Any]:
         sa.select(users)
         .where(
             users.c.id != exclude,
+            users.c.deactivated_at.is_(None),  # an account that is gone is not found
             sa.or_(
                 users.c.username_lower.like(pattern, escape="\\"),
                 sa.func.lower(users.c.display_name).like(pattern, escape="\\"),
