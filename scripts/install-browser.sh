@@ -2,10 +2,14 @@
 # Installs Debian's Chromium for the browser end-to-end tests (tests/e2e), coturn for the
 # call tests (tests/e2e/calls start their own turnserver on loopback), and nginx and Redis
 # for the cluster tests (tests/cluster start their own nginx and redis-server on free ports,
-# in front of several `shomik serve` processes). Playwright's own browser download cannot
-# be used: CI starts from a fresh machine that reaches only the package registries, so the
-# browser comes from Debian. Idempotent: does nothing once /usr/bin/chromium,
-# /usr/bin/turnserver, /usr/sbin/nginx and /usr/bin/redis-server exist.
+# in front of several `shomik serve` processes), and podman, runc, debootstrap and
+# catatonit for the image tests (tests/container build the Dockerfile FROM a Debian base
+# that scripts/container-base.sh makes, then run it and deploy/compose.yaml; podman-compose
+# comes from PyPI with the dev extras). Playwright's own browser download cannot be used: CI
+# starts from a fresh machine that reaches only the package registries, so the browser comes
+# from Debian. Idempotent: does nothing once /usr/bin/chromium, /usr/bin/turnserver,
+# /usr/sbin/nginx, /usr/bin/redis-server, /usr/bin/podman, /usr/sbin/runc,
+# /usr/sbin/debootstrap, /usr/bin/catatonit and podman's DNS for compose networks exist.
 set -eu
 
 PACKAGES=""
@@ -23,7 +27,29 @@ fi
 if [ ! -x /usr/bin/redis-server ]; then
     PACKAGES="$PACKAGES redis-server"
 fi
-if [ -z "$PACKAGES" ]; then
+if [ ! -x /usr/bin/podman ]; then
+    PACKAGES="$PACKAGES podman"
+fi
+if [ ! -x /usr/sbin/runc ]; then
+    # crun, podman's default, is refused in sandboxes without systemd (setrlimit, hybrid
+    # cgroups): tests/container/containers.conf picks runc.
+    PACKAGES="$PACKAGES runc"
+fi
+if [ ! -x /usr/sbin/debootstrap ]; then
+    PACKAGES="$PACKAGES debootstrap"
+fi
+if [ ! -x /usr/bin/catatonit ]; then
+    # `init: true` in deploy/compose.yaml: an init as PID 1 passes on the stop signal to
+    # turnserver, which ignores it as PID 1 (a 10 s wait, then SIGKILL).
+    PACKAGES="$PACKAGES catatonit"
+fi
+# Names on a compose network (nginx reaching `shomik1`): the dnsname CNI plugin for
+# Debian 12's podman 4 (CNI networking); aardvark-dns where podman uses netavark (Debian 13).
+NEED_DNS=""
+if [ ! -x /usr/lib/cni/dnsname ] && [ ! -x /usr/lib/podman/aardvark-dns ]; then
+    NEED_DNS=1
+fi
+if [ -z "$PACKAGES" ] && [ -z "$NEED_DNS" ]; then
     exit 0
 fi
 
@@ -36,8 +62,16 @@ else
     exit 1
 fi
 
-echo "Installing$PACKAGES from Debian's packages (for the browser, call and cluster tests)..."
+echo "Installing$PACKAGES from Debian's packages (for the browser, call, cluster and image tests)..."
 $SUDO apt-get update -qq
+if [ -n "$NEED_DNS" ]; then
+    # (after the update: apt-cache knows nothing before it on a fresh machine)
+    if apt-cache show golang-github-containernetworking-plugin-dnsname >/dev/null 2>&1; then
+        PACKAGES="$PACKAGES golang-github-containernetworking-plugin-dnsname"
+    else
+        PACKAGES="$PACKAGES aardvark-dns"
+    fi
+fi
 # shellcheck disable=SC2086  # a list of package names
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     $PACKAGES >/dev/null
@@ -80,6 +114,11 @@ case "$PACKAGES" in
     # 6379, which `SHOMIK_REDIS_URL=redis://127.0.0.1:6379/0` and the benchmarks may use, is
     # left running.
     /usr/bin/redis-server --version
+    ;;
+esac
+case "$PACKAGES" in
+*podman*)
+    /usr/bin/podman --version
     ;;
 esac
 case "$PACKAGES" in

@@ -10,9 +10,9 @@ import './styles/main.scss'
 // After a deploy, a tab opened on the previous version asks for chunks that no longer
 // exist: load the new version instead of failing (once per minute, so it cannot loop). Only
 // if the server answers: a chunk that failed because the server is down (a restart, no
-// network) is not gone, and a reload then would land on the browser's error page.
-window.addEventListener('vite:preloadError', (event) => {
-  event.preventDefault()
+// network) is not gone, and a reload then would land on the browser's error page. The
+// failed import still rejects (not prevented), so its caller handles it as any failure.
+window.addEventListener('vite:preloadError', () => {
   void reloadIfServerAnswers()
 })
 
