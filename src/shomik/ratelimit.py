@@ -56,6 +56,12 @@ def _storage(settings: Settings) -> Storage:
         # limits' async Redis storage, on the redis-py asyncio client (not coredis).
         url = "async+" + settings.redis_url
         return RedisStorage(
-            url, implementation="redispy", key_prefix=f"{settings.redis_prefix}:limits"
+            url,
+            implementation="redispy",
+            key_prefix=f"{settings.redis_prefix}:limits",
+            # A Redis that stops answering lets requests through after a second (hit()
+            # fails open) rather than holding every request.
+            socket_timeout=1,
+            socket_connect_timeout=1,
         )
     return MemoryStorage()

@@ -32,7 +32,11 @@ Refresh = Callable[[int], Awaitable[object]]
 class ClusterPresence:
     def __init__(self, url: str, prefix: str, process_id: str) -> None:
         self.process_id = process_id
-        self._redis: redis.Redis = redis.from_url(url, decode_responses=True)
+        # Bounded: a presence decision reads Redis inside the cluster's write lock, so a Redis
+        # that stops answering (a network cut, not a refusal) must not hold every write.
+        self._redis: redis.Redis = redis.from_url(
+            url, decode_responses=True, socket_timeout=2, socket_connect_timeout=2
+        )
         self._prefix = prefix
         self._tasks: list[asyncio.Task[None]] = []
         self._local: dict[int, Status] = {}  # what this process has told Redis
