@@ -7,10 +7,12 @@ the combined status changes; never replayed."""
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import Any
 
 import sqlalchemy as sa
 from redis.exceptions import RedisError
 
+from shomik.db.engine import Conn
 from shomik.db.tables import users
 from shomik.presence.cluster import ClusterPresence
 from shomik.presence.events import USER_STATUS
@@ -42,21 +44,26 @@ async def refresh(services: Services, user_id: int) -> UserStatus:
         recorded = tracker.recorded.get(user_id)
         if (recorded.status if recorded else "offline") == status:
             return recorded or UserStatus(user_id=user_id, status=status, last_seen=None)
-        now = utcnow()
         async with services.db.write() as tx:
-            await users_repo.update(tx.conn, user_id, status=status, last_seen=now)
-            contacts = await users_repo.contacts(tx.conn, user_id)
             row = await users_repo.get(tx.conn, user_id)
             assert row is not None
-            # Only the contacts the user's privacy settings and blocks let see it.
-            audience = await visibility.status_audience(tx.conn, row, contacts)
-        data = UserStatus(user_id=user_id, status=status, last_seen=now)
+            data, audience = await _record(tx.conn, row, status)
         if status == "offline":
             tracker.recorded.pop(user_id, None)
         else:
             tracker.recorded[user_id] = data
         emit_ephemeral(services.hub, USER_STATUS, data, audience | {user_id})
         return data
+
+
+async def _record(conn: Conn, row: Any, status: Status) -> tuple[UserStatus, frozenset[int]]:
+    """Store the user's new status; it and who may be told of it: only the contacts the
+    user's privacy settings and blocks let see it."""
+    now = utcnow()
+    await users_repo.update(conn, row.id, status=status, last_seen=now)
+    contacts = await users_repo.contacts(conn, row.id)
+    audience = await visibility.status_audience(conn, row, contacts)
+    return UserStatus(user_id=row.id, status=status, last_seen=now), audience
 
 
 async def _refresh_in_cluster(
@@ -74,11 +81,7 @@ async def _refresh_in_cluster(
                 status = row.status if row is not None else "offline"
             if row is None or row.status == status:
                 return UserStatus(user_id=user_id, status=status, last_seen=None)
-            now = utcnow()
-            await users_repo.update(tx.conn, user_id, status=status, last_seen=now)
-            contacts = await users_repo.contacts(tx.conn, user_id)
-            audience = await visibility.status_audience(tx.conn, row, contacts)
-            data = UserStatus(user_id=user_id, status=status, last_seen=now)
+            data, audience = await _record(tx.conn, row, status)
 
             async def announce() -> None:
                 emit_ephemeral(services.hub, USER_STATUS, data, audience | {user_id})
