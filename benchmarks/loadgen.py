@@ -74,8 +74,10 @@ class LoadGen:
 
         async def one(index: int, spec: dict[str, Any]) -> RawWsClient:
             async with limit:
+                # A plan for several processes names each client's own port.
+                at = int(spec.get("port", port))
                 client = await connect(
-                    host, port, "/ws", index, self.meter.on_text, self.args.deflate, timeout
+                    host, at, "/ws", index, self.meter.on_text, self.args.deflate, timeout
                 )
                 client.chat_id = int(spec["chatId"])
                 client.send_text(orjson.dumps({"type": "auth", "token": spec["token"]}))
@@ -174,15 +176,15 @@ class LoadGen:
         meter.begin_window(window_start)
         owed_before = self.owed
         deliveries_before = meter.deliveries
-        cpu_before = proc_cpu_seconds(pid) if pid else math.nan
-        wait_before = proc_wait_seconds(pid) if pid else math.nan
+        cpu_before = proc_cpu_seconds(*pid) if pid else math.nan
+        wait_before = proc_wait_seconds(*pid) if pid else math.nan
         own_wait_before = proc_wait_seconds(os.getpid())
         own_before = time.process_time()
         wall_before = time.perf_counter()
         sent, worst_gap = await self.drive(rate, args.duration, order)
         wall = time.perf_counter() - wall_before
-        cpu = (proc_cpu_seconds(pid) - cpu_before) if pid else math.nan
-        wait = (proc_wait_seconds(pid) - wait_before) if pid else math.nan
+        cpu = (proc_cpu_seconds(*pid) - cpu_before) if pid else math.nan
+        wait = (proc_wait_seconds(*pid) - wait_before) if pid else math.nan
         own = time.process_time() - own_before
         own_wait = proc_wait_seconds(os.getpid()) - own_wait_before
         received_in_window = meter.deliveries - deliveries_before
@@ -251,7 +253,7 @@ class LoadGen:
         for spec in specs:
             members[int(spec["chatId"])] = members.get(int(spec["chatId"]), 0) + 1
         pid = args.server_pid
-        rss_before = proc_rss_kib(pid) if pid else 0
+        rss_before = proc_rss_kib(*pid) if pid else 0
         t0 = time.perf_counter()
         self.clients = await self.open_clients(specs)
         connect_seconds = time.perf_counter() - t0
@@ -259,10 +261,10 @@ class LoadGen:
         gc.collect()
         gc.freeze()  # the clients live to the end: keep them out of every collection
         await asyncio.sleep(args.settle)
-        rss_after = proc_rss_kib(pid) if pid else 0
-        idle_cpu_before = proc_cpu_seconds(pid) if pid else math.nan
+        rss_after = proc_rss_kib(*pid) if pid else 0
+        idle_cpu_before = proc_cpu_seconds(*pid) if pid else math.nan
         await asyncio.sleep(1.0)
-        idle_cpu = (proc_cpu_seconds(pid) - idle_cpu_before) if pid else math.nan
+        idle_cpu = (proc_cpu_seconds(*pid) - idle_cpu_before) if pid else math.nan
         order = list(self.clients)
         random.Random(1).shuffle(order)
         steps: list[dict[str, Any]] = []
@@ -394,7 +396,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m benchmarks.loadgen")
     p.add_argument("--plan", type=Path, required=True)
     p.add_argument("--mode", choices=("load", "pair"), default="load")
-    p.add_argument("--server-pid", type=int, default=0, help="for CPU and RSS readings")
+    p.add_argument(
+        "--server-pid",
+        type=lambda s: [int(x) for x in s.split(",") if x],
+        default=[],
+        help="for CPU and RSS readings: comma separated pids, summed (several processes)",
+    )
     p.add_argument("--deflate", action="store_true", help="offer permessage-deflate")
     p.add_argument(
         "--rates",

@@ -24,28 +24,37 @@ CONTENT = b'"content":"t'
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
-def proc_cpu_seconds(pid: int) -> float:
-    """utime + stime of every thread of the process."""
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    fields = stat[stat.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+def proc_cpu_seconds(*pids: int) -> float:
+    """utime + stime of every thread of the processes, summed (several server processes
+    and their Redis count as one server)."""
+    ticks = 0
+    for pid in pids:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        fields = stat[stat.rindex(")") + 2 :].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / CLK_TCK
 
 
-def proc_wait_seconds(pid: int) -> float:
-    """Time the process's threads spent runnable but waiting for a CPU (schedstat): how
-    much other processes on the same core held it back."""
+def proc_wait_seconds(*pids: int) -> float:
+    """Time the processes' threads spent runnable but waiting for a CPU (schedstat): how
+    much other processes on the same core held them back."""
     total = 0
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            total += int((task / "schedstat").read_text().split()[1])
+    for pid in pids:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                total += int((task / "schedstat").read_text().split()[1])
     return total / 1e9
 
 
-def proc_rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError(f"no VmRSS for {pid}")
+def proc_rss_kib(*pids: int) -> int:
+    total = 0
+    for pid in pids:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+        rss = [line for line in lines if line.startswith("VmRSS:")]
+        if not rss:
+            raise RuntimeError(f"no VmRSS for {pid}")
+        total += int(rss[0].split()[1])
+    return total
 
 
 def percentile(sorted_values: array[int] | list[int], q: float) -> float:

@@ -68,18 +68,34 @@ def ratio(a: Any, b: Any) -> str:
         return "-"
 
 
+def _get(side: dict[str, Any] | None, *path: str) -> Any:
+    value: Any = side
+    for key in path:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
+
+
+def _ratios(names: list[str]) -> list[tuple[str, str]]:
+    """Which columns to divide: every shomik variant by shomik (one process on SQLite), the
+    cluster by one process on PostgreSQL, and shomik by the bare ceiling."""
+    pairs = [(n, "shomik") for n in names if n.startswith("shomik-") and "shomik" in names]
+    pairs += [
+        (n, "shomik-postgres")
+        for n in names
+        if n.startswith("shomik-postgres-") and "shomik-postgres" in names
+    ]
+    if "shomik" in names and "bare" in names:
+        pairs.append(("shomik", "bare"))
+    return pairs
+
+
 def table(results: dict[str, Any]) -> str:
-    real, bare = results["servers"].get("shomik"), results["servers"].get("bare")
-
-    def get(side: dict[str, Any] | None, *path: str) -> Any:
-        value: Any = side
-        for key in path:
-            if not isinstance(value, dict):
-                return None
-            value = value.get(key)
-        return value
-
-    # (label, path, digits, whether a shomik/bare ratio means something)
+    servers: dict[str, Any] = results["servers"]
+    names = list(servers)
+    pairs = _ratios(names)
+    # (label, path, digits, whether a ratio means something)
     rows = [
         ("max delivered msgs/s with p99 <= limit", ("load", "best", "deliveredPerSec"), 0, True),
         ("  at send rate (msgs/s)", ("load", "best", "rate"), 0, True),
@@ -96,18 +112,30 @@ def table(results: dict[str, Any]) -> str:
         ("two-user send->receive p50 (ms)", ("pair", "latencyP50Ms"), 2, True),
         ("two-user send->receive p99 (ms)", ("pair", "latencyP99Ms"), 2, True),
     ]
-    lines = ["| measure | shomik | bare | shomik/bare |", "|---|---:|---:|---:|"]
+    head = ["measure", *names, *(f"{a}/{b}" for a, b in pairs)]
+    lines = ["| " + " | ".join(head) + " |", "|---" + "|---:" * (len(head) - 1) + "|"]
     for label, path, digits, comparable in rows:
-        a, b = get(real, *path), get(bare, *path)
-        r = ratio(a, b) if comparable else ""
-        lines.append(f"| {label} | {fmt(a, digits)} | {fmt(b, digits)} | {r} |")
-    for name, side in results["servers"].items():
-        steps = get(side, "load", "steps") or []
-        if steps and all(s["ok"] for s in steps):
-            lines.append(
-                f"\n{name}: every step passed, so its ceiling was not reached; "
-                "raise --max-steps or --start-rate before comparing"
-            )
+        cells = [fmt(_get(servers[n], *path), digits) for n in names]
+        cells += [
+            ratio(_get(servers[a], *path), _get(servers[b], *path)) if comparable else ""
+            for a, b in pairs
+        ]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    fixed = [n for n in names if _get(servers[n], "load", "steps")]
+    if results.get("config", {}).get("rate"):
+        lines.append("\nper fixed rate, server CPU per delivery (us):")
+        for n in fixed:
+            steps = _get(servers[n], "load", "steps") or []
+            cpu = ", ".join(f"{s['rate']:.0f}/s: {s['serverCpuUsPerDelivery']}" for s in steps)
+            lines.append(f"  {n}: {cpu}")
+    else:
+        for name in fixed:
+            steps = _get(servers[name], "load", "steps") or []
+            if steps and all(s["ok"] for s in steps):
+                lines.append(
+                    f"\n{name}: every step passed, so its ceiling was not reached; "
+                    "raise --max-steps or --start-rate before comparing"
+                )
     return "\n".join(lines)
 
 

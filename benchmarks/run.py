@@ -4,6 +4,9 @@
     python -m benchmarks.run --quick        # a small smoke run (about 1.5 minutes)
     python -m benchmarks.run --rate 200     # one fixed aggregate rate instead of the search
     python -m benchmarks.run --deflate      # clients offer permessage-deflate, as browsers do
+    python -m benchmarks.run --database sqlite,postgres      # the same run on both engines
+    python -m benchmarks.run --database postgres --processes 2 --servers shomik --rate 200,400
+                                            # one process against two on Redis, same rates
 
 What it does:
 
@@ -26,131 +29,31 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import datetime as dt
 import json
 import os
-import resource
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from benchmarks.report import machine, source_version, steps_table, table
-
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "benchmarks" / "results"
-PYTHON = sys.executable
-SHOMIK = str(Path(sys.executable).parent / "shomik")
-PASSWORD = "a long enough benchmark passphrase"
-
-SERVER_ENV = {
-    "SHOMIK_ARGON2_TIME_COST": "1",
-    "SHOMIK_ARGON2_MEMORY_KIB": "1024",
-    "SHOMIK_ARGON2_PARALLELISM": "1",
-    "SHOMIK_RATE_LIMITS_ENABLED": "false",
-    "SHOMIK_ACCESS_LOG": "0",
-    "SHOMIK_LOG_LEVEL": "warning",
-    "SHOMIK_SECRET_KEY": "benchmark-only-secret-key-0123456789abcdefghijklmnop",
-}
-
-
-def log(*parts: object) -> None:
-    print("[bench]", *parts, file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def pinned(core: int | None, nice: int = 0) -> Callable[[], None] | None:
-    """A preexec_fn: pin the child (and so every thread it starts) to one core, optionally
-    change its scheduling priority, and let it open as many sockets as the hard limit
-    allows."""
-
-    def setup() -> None:
-        if core is not None:
-            os.sched_setaffinity(0, {core})
-        if nice:
-            # With autogroup scheduling (the default on desktop and many server kernels) a
-            # process's nice value only counts within its session's group: the child gets a
-            # session, and so a group, of its own, and that group gets the niceness.
-            with contextlib.suppress(OSError):  # raising priority needs privileges
-                os.setsid()
-                Path("/proc/self/autogroup").write_text(str(nice))
-            with contextlib.suppress(OSError):
-                os.nice(nice)
-        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-        if soft < hard:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-
-    return setup
-
-
-class Server:
-    def __init__(self, name: str, argv: list[str], env: dict[str, str], port: int, log_path: Path):
-        self.name = name
-        self.argv = argv
-        self.env = env
-        self.port = port
-        self.log_path = log_path
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def pid(self) -> int:
-        assert self.proc is not None
-        return self.proc.pid
-
-    def start(self, core: int | None, nice: int = 0) -> None:
-        with self.log_path.open("ab") as out:
-            self.proc = subprocess.Popen(
-                self.argv,
-                env=self.env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                preexec_fn=pinned(core, nice),  # the runner starts no threads
-            )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} exited: {self.log_path.read_text()[-3000:]}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.url}/api/health", timeout=1).status_code == 200:
-                    return
-            time.sleep(0.1)
-        raise RuntimeError(f"{self.name} did not start: {self.log_path.read_text()[-3000:]}")
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=15)
-
-
-@contextlib.contextmanager
-def running(server: Server, core: int | None, nice: int) -> Iterator[Server]:
-    server.start(core, nice)
-    try:
-        yield server
-    finally:
-        server.stop()
-
+from benchmarks.run_support import (
+    PASSWORD,
+    PYTHON,
+    RESULTS,
+    ROOT,
+    Server,
+    free_port,
+    log,
+    pinned,
+    running,
+)
+from benchmarks.servers import shomik_servers
 
 # -- set-up: users and chats on the real server --------------------------------------------
 
@@ -207,15 +110,20 @@ async def setup_real(url: str, clients: int, group_size: int) -> dict[str, Any]:
     return {"clients": members, "pair": pair}
 
 
-def write_plan(path: Path, port: int, setup: dict[str, Any], bare: bool) -> None:
-    def spec(m: dict[str, Any]) -> dict[str, Any]:
+def write_plan(
+    path: Path, port: int, setup: dict[str, Any], bare: bool, ports: list[int] | None = None
+) -> None:
+    """`ports`: several processes; clients are spread over them in turn."""
+
+    def spec(m: dict[str, Any], i: int = 0) -> dict[str, Any]:
         token = f"u{m['userId']}:c{m['chatId']}" if bare else m["token"]
-        return {"userId": m["userId"], "chatId": m["chatId"], "token": token}
+        at = ports[i % len(ports)] if ports else port
+        return {"userId": m["userId"], "chatId": m["chatId"], "token": token, "port": at}
 
     plan = {
         "host": "127.0.0.1",
         "port": port,
-        "clients": [spec(m) for m in setup["clients"]],
+        "clients": [spec(m, i) for i, m in enumerate(setup["clients"])],
         "pair": [spec(m) for m in setup["pair"]],
     }
     path.write_text(json.dumps(plan))
@@ -242,7 +150,9 @@ def loadgen(args: argparse.Namespace, plan: Path, extra: list[str], timeout: flo
     return json.loads(proc.stdout.decode().strip().splitlines()[-1])
 
 
-def measure(args: argparse.Namespace, server: Server, plan: Path) -> dict[str, Any]:
+def measure(
+    args: argparse.Namespace, server: Server, plan: Path, pids: list[int] | None = None
+) -> dict[str, Any]:
     log(f"{server.name}: two-user latency")
     pair = loadgen(
         args,
@@ -258,7 +168,7 @@ def measure(args: argparse.Namespace, server: Server, plan: Path) -> dict[str, A
         "--mode",
         "load",
         "--server-pid",
-        str(server.pid),
+        ",".join(str(p) for p in (pids or [server.pid])),
         "--warmup",
         str(args.warmup),
         "--duration",
@@ -312,6 +222,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=0,
         help="niceness of both servers and the load generator (e.g. -10 on a shared machine)",
     )
+    p.add_argument(
+        "--database",
+        default="sqlite",
+        help="engines to run shomik on, comma separated: sqlite, postgres (this machine's, "
+        "a database of the run's own)",
+    )
+    p.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="N > 1: also run shomik as N processes on PostgreSQL and a Redis of the run's "
+        "own, clients spread over them; CPU is summed over them and Redis",
+    )
     p.add_argument("--quick", action="store_true", help="a small smoke run")
     p.add_argument("--out", type=Path, default=None, help="JSON file (default: results/)")
     args = p.parse_args(argv)
@@ -341,26 +264,27 @@ def main(argv: list[str] | None = None) -> None:
         "servers": {},
     }
     wanted = [s.strip() for s in args.servers.split(",") if s.strip()]
+    engines = [e.strip() for e in args.database.split(",") if e.strip()]
+    setup: dict[str, Any] | None = None
     with tempfile.TemporaryDirectory(prefix="shomik-bench-") as tmp_name:
         tmp = Path(tmp_name)
-        real = Server(
-            "shomik",
-            [SHOMIK, "serve", "--port", "0", "--data-dir", str(tmp / "data")],
-            {**os.environ, **SERVER_ENV},
-            0,
-            tmp / "shomik.log",
-        )
-        real.port = free_port()
-        real.argv[3] = str(real.port)
-        with running(real, args.server_core, args.nice):
-            log(f"shomik on :{real.port}: registering {args.clients + 2} users")
-            t0 = time.monotonic()
-            setup = asyncio.run(setup_real(real.url, args.clients, args.group_size))
-            log(f"set-up done in {time.monotonic() - t0:.1f} s")
-            write_plan(tmp / "plan-shomik.json", real.port, setup, bare=False)
-            if "shomik" in wanted:
-                results["servers"]["shomik"] = measure(args, real, tmp / "plan-shomik.json")
-        if "bare" in wanted:
+        runs = [(engine, 1) for engine in engines]
+        if args.processes > 1:
+            runs.append(("postgres", args.processes))
+        for engine, count in runs:
+            name = "shomik" if engine == "sqlite" else f"shomik-{engine}"
+            name += f"-x{count}" if count > 1 else ""
+            with shomik_servers(tmp / name, engine, count, args) as (servers, pids):
+                log(f"{name} on :{servers[0].port}: registering {args.clients + 2} users")
+                t0 = time.monotonic()
+                made = asyncio.run(setup_real(servers[0].url, args.clients, args.group_size))
+                setup = setup or made
+                log(f"set-up done in {time.monotonic() - t0:.1f} s")
+                plan = tmp / f"plan-{name}.json"
+                write_plan(plan, servers[0].port, made, False, [s.port for s in servers])
+                if "shomik" in wanted:
+                    results["servers"][name] = measure(args, servers[0], plan, pids)
+        if "bare" in wanted and setup is not None:
             port = free_port()
             bare = Server(
                 "bare",

@@ -68,6 +68,39 @@ async def test_concurrent_writers_on_every_process_are_seen_in_seq_order(
         assert sorted(f["data"]["id"] for f in frames) == all_ids  # none missed
 
 
+async def test_writers_to_different_chats_on_every_process_keep_one_order(
+    cluster: Cluster, cluster_users: Users
+) -> None:
+    """Writes to different chats run side by side (db/engine.py): each chat's messages
+    still arrive in their per-chat order, and all of them in one ascending seq order,
+    none missed, none twice, on every process."""
+    people = await cluster_users(3)
+    chats = [await people[i].group(f"Chat {i}", *people[:i], *people[i + 1 :]) for i in range(3)]
+    watchers = [await cluster.ws_on(person, i) for i, person in enumerate(people)]
+    per_writer = 20
+
+    async def write(index: int) -> list[int]:
+        # Writer i on process i, round robin over the chats, so each chat has writers on
+        # every process at once.
+        return [
+            await send_on(cluster, people[index], index, chats[(index + n) % 3]["id"], f"{n}")
+            for n in range(per_writer)
+        ]
+
+    sent = await asyncio.gather(*(write(i) for i in range(3)))
+    all_ids = sorted(i for ids in sent for i in ids)
+    for ws in watchers:
+        frames = await messages_of(ws, len(all_ids))
+        seqs = [f["seq"] for f in frames]
+        assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs), "out of order"
+        assert sorted(f["data"]["id"] for f in frames) == all_ids  # none missed
+        for chat in chats:
+            in_chat = [f["data"]["seq"] for f in frames if f["data"]["chatId"] == chat["id"]]
+            assert in_chat == sorted(in_chat), "a chat's messages out of their order"
+        await ws.quiet(0.5)
+        assert len(ws.of_type("message:new")) == len(all_ids)  # once each
+
+
 async def test_resume_on_another_process_gets_exactly_what_was_missed(
     cluster: Cluster, cluster_users: Users
 ) -> None:

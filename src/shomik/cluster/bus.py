@@ -45,7 +45,7 @@ class Bus:
         return None
 
     async def durable(self, seq: int, user_id: int | None, chat_id: int | None, text: str) -> None:
-        """Called after the commit, while the write lock is held: in the order of the ids."""
+        """Called after the commit, in the event-order section: in the order of the ids."""
         await deliver_durable(self.hub, seq, user_id, chat_id, text)
 
     def ephemeral(self, user_ids: Iterable[int], text: str) -> None:

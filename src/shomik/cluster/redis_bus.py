@@ -1,10 +1,13 @@
 """The bus of several processes: Redis pub/sub.
 
-Order: on PostgreSQL with Redis, every write transaction holds a cluster-wide advisory lock
-from before its first statement until its events are published (db/engine.py), and Redis runs
-commands one at a time, so the channel carries durable events in the order of their ids, each
-after its commit. Every process delivers what it reads from the channel, its own events
-included, in that order; a client that saw seq N never later needs a smaller one.
+Order: on PostgreSQL with Redis, a write transaction takes a cluster-wide advisory lock right
+before it inserts its events and keeps it until its commit (db/engine.py), so event ids
+commit in the order they were taken, and each process publishes its own in that order. Two
+processes' publications can still cross on the channel (A commits 501, B commits 502 and
+publishes first): every process delivers what it reads from the channel, its own events
+included, and an id that arrives with ids missing before it first delivers those from the
+log, where they already are (they committed first). A client that saw seq N never later
+needs a smaller one.
 
 Losses: a subscriber that loses Redis (a restart, a network cut), or misses a publish that
 failed, catches up from the event log: after reconnecting; when an event arrives with ids
@@ -123,7 +126,8 @@ class RedisBus(Bus):
         self._later({"k": "x", "u": user_id, "code": code, "r": reason})
 
     async def _publish_now(self, message: dict[str, Any]) -> None:
-        """Awaited inside the write lock: the channel's order is the commit order."""
+        """Awaited in the event-order section: this process's events enter the channel in
+        the order of their ids."""
         if not self.connected:
             return  # the others catch up from the log when Redis is back
         try:
@@ -277,9 +281,9 @@ class RedisBus(Bus):
             if seq <= self.delivered_through:
                 return  # delivered by a catch-up already
             if seq > self.delivered_through + 1:
-                # A hole: ids rolled back, or a publish that never arrived. Under the write
-                # lock everything below `seq` was settled when it committed: what the log
-                # has there goes out first.
+                # A hole: another process's publication still on its way, ids rolled back,
+                # or a publish that never arrived. Ids commit in order, so everything below
+                # `seq` was settled when it committed: what the log has there goes out first.
                 await self._catch_up(before=seq)
             self.delivered_through = seq
             await deliver_durable(hub, seq, message["u"], message["c"], message["t"])

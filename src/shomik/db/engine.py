@@ -1,9 +1,10 @@
 """The database: one engine switch between SQLite (default) and PostgreSQL, and the only
 way to write.
 
-Every write goes through `Database.write()`. It serializes writers in this process, so
-that event ids (the `seq` clients resume from) are committed in the order they are
-published: a client that saw seq 11 can never later miss seq 10.
+Every write goes through `Database.write()`. Event ids (the `seq` clients resume from) are
+committed in the order they are published: a client that saw seq 11 can never later miss
+seq 10. On PostgreSQL, writes to different chats run at the same time and only their event
+inserts and commits take turns (db/gate.py); on SQLite writers take turns whole.
 
 On SQLite the write transaction runs on one dedicated connection, synchronously on the
 event loop's thread. SQLite has a single writer anyway, its statements take microseconds,
@@ -29,6 +30,7 @@ from sqlalchemy.engine import Connection, CursorResult, Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.sql.base import Executable
 
+from shomik.db.gate import WriteGate, WriteKey
 from shomik.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -87,28 +89,59 @@ def _make_inline_writer(settings: Settings) -> Engine:
 
 
 AfterCommit = Callable[[], Awaitable[None]]
+BeforeCommit = Callable[[], Awaitable[None]]
 
-# The cluster's write lock (PostgreSQL advisory lock key: "shomik" in ASCII).
-_CLUSTER_LOCK_KEY = 0x73686F6D696B
-_LOCK = sa.text(f"SELECT pg_advisory_lock({_CLUSTER_LOCK_KEY})")
-_UNLOCK = sa.text(f"SELECT pg_advisory_unlock({_CLUSTER_LOCK_KEY})")
+# PostgreSQL advisory lock keys of a cluster ("shomik" in ASCII, and its first four bytes
+# as the namespace of the per-chat keys). Transaction-level: a commit or a dead connection
+# releases them.
+_GATE_KEY = 0x73686F6D696B
+_ORDER_KEY = _GATE_KEY + 1
+_NAMESPACES = {"chat": 0x73686F6D, "user": 0x73686F6E}
+_ALONE = sa.text(f"SELECT pg_advisory_xact_lock({_GATE_KEY})")
+_BESIDE_OTHERS = sa.text(
+    f"SELECT pg_advisory_xact_lock_shared({_GATE_KEY}), "
+    "pg_advisory_xact_lock(CAST(:space AS integer), CAST(:id AS integer))"
+)
+_IN_ORDER = sa.text(f"SELECT pg_advisory_xact_lock({_ORDER_KEY})")
 
 
 class WriteTx:
-    """One write transaction; callbacks registered here run after the commit."""
+    """One write transaction. `before_commit` callbacks (the event log's inserts) run in
+    the event-order section right before the commit; `after_commit` ones (publication)
+    after it, still in order."""
 
     def __init__(self, conn: Conn) -> None:
         self.conn = conn
+        self._before: list[BeforeCommit] = []
         self._after: list[AfterCommit] = []
+        # Rows for the event log, inserted together in the ordered section (realtime/events.py).
+        self.event_rows: list[Any] = []
+
+    def before_commit(self, callback: BeforeCommit) -> None:
+        self._before.append(callback)
 
     def after_commit(self, callback: AfterCommit) -> None:
         self._after.append(callback)
+
+    async def run_before_commit(self) -> None:
+        for callback in self._before:
+            await callback()
+
+    async def run_after_commit(self) -> None:
+        for callback in self._after:
+            await callback()
+
+    @property
+    def ordered(self) -> bool:
+        """It adds to the event log, so its commit must take its place in the order."""
+        return bool(self._before)
 
 
 class Database:
     def __init__(self, engine: AsyncEngine, settings: Settings | None = None) -> None:
         self.engine = engine
         self._write_lock = asyncio.Lock()
+        self._gate = WriteGate()
         self.writer: Engine | None = None
         self._writer_conn: Connection | None = None
         self._checkpointer: asyncio.Task[None] | None = None
@@ -116,58 +149,82 @@ class Database:
         if settings is not None and settings.is_sqlite:
             self.writer = _make_inline_writer(settings)
 
+    @property
+    def concurrent(self) -> bool:
+        """Writes to different chats run side by side (PostgreSQL)."""
+        return self.writer is None
+
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Conn]:
         async with self.engine.connect() as conn:
             yield conn
 
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[WriteTx]:
-        """A serialized transaction. After-commit callbacks (event publication) run while the
-        lock is still held, so live events leave in the order of their ids."""
-        async with self._write_lock:
-            if self.writer is not None:
+    async def write(
+        self, chat_id: int | None = None, *, user_id: int | None = None
+    ) -> AsyncIterator[WriteTx]:
+        """A write transaction. Event ids (the `seq` clients resume from) are taken, committed
+        and published in one order: a client that saw seq 11 can never later miss seq 10.
+
+        `chat_id`: everything this write changes belongs to that chat (and its members'
+        rows in it); `user_id`: it changes only that user's own row. On PostgreSQL it then
+        runs beside writes with other keys, and only the event-log insert, the commit and the
+        publication take turns; a write without a key runs alone (db/gate.py). SQLite has one
+        writer anyway: its writes take turns whole."""
+        if self.writer is not None:
+            async with self._write_lock:
                 if self._writer_conn is None:
                     self._writer_conn = self.writer.connect()
                     self._checkpointer = asyncio.create_task(self._checkpoint_forever())
                 with self._writer_conn.begin():
                     tx = WriteTx(InlineConn(self._writer_conn))
                     yield tx
-            elif self.clustered:
-                async with self._cluster_write() as tx:
-                    yield tx
-                return
-            else:
-                async with self.engine.begin() as conn:
-                    tx = WriteTx(conn)
-                    yield tx
-            for callback in tx._after:
-                await callback()
+                    await tx.run_before_commit()
+                await tx.run_after_commit()
+            return
+        key: WriteKey | None = None
+        if chat_id is not None:
+            key = ("chat", chat_id)
+        elif user_id is not None:
+            key = ("user", user_id)
+        if self.clustered:
+            # Other processes write too: the gate is PostgreSQL's advisory locks.
+            async with self._postgres_write(key) as tx:
+                yield tx
+            return
+        async with self._gate.enter(key), self._postgres_write(key) as tx:
+            yield tx
 
     @asynccontextmanager
-    async def _cluster_write(self) -> AsyncIterator[WriteTx]:
-        """Several processes: a session-level advisory lock, taken before the transaction
-        and released only after its after-commit callbacks have published its events, makes
-        commit-and-publish one step cluster-wide (cluster/redis_bus.py). Ids of concurrent
-        writers can then never commit, or be published, out of order. The lock dies with
-        the connection if the process does."""
+    async def _postgres_write(self, key: WriteKey | None) -> AsyncIterator[WriteTx]:
+        """The event-order section: in this process an asyncio lock, across a cluster an
+        advisory lock taken just before the event-log insert and released by the commit,
+        so ids commit in the order they were taken. Publication (after the commit, still
+        under this process's lock) then leaves this process in id order; the bus mends the
+        rare case of two processes' publications crossing (cluster/redis_bus.py)."""
         async with self.engine.connect() as conn:
-            await conn.execute(_LOCK)
-            await conn.commit()  # a session lock: it outlives this autobegun transaction
+            trans = await conn.begin()
             try:
-                async with conn.begin():
-                    tx = WriteTx(conn)
-                    yield tx
-                for callback in tx._after:
-                    await callback()
+                if self.clustered and key is None:
+                    await conn.execute(_ALONE)
+                elif self.clustered and key is not None:
+                    space, id_ = key
+                    await conn.execute(_BESIDE_OTHERS, {"space": _NAMESPACES[space], "id": id_})
+                tx = WriteTx(conn)
+                yield tx
+                if not tx.ordered:
+                    await trans.commit()
+                    await tx.run_after_commit()
+                    return
+                async with self._write_lock:
+                    if self.clustered:
+                        await conn.execute(_IN_ORDER)
+                    await tx.run_before_commit()
+                    await trans.commit()
+                    await tx.run_after_commit()
             finally:
-                try:
-                    await conn.execute(_UNLOCK)
-                    await conn.commit()
-                except Exception:
-                    # Never back to the pool still holding the lock: closing it frees it.
-                    await conn.invalidate()
-                    raise
+                if trans.is_active:
+                    await trans.rollback()
 
     async def _checkpoint_forever(self) -> None:
         assert self.writer is not None

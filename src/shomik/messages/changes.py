@@ -34,7 +34,7 @@ ADMINS = ("owner", "admin")
 
 
 async def edit(services: Services, user_id: int, message_id: int, content: str) -> Message:
-    async with services.db.write() as tx:
+    async with services.db.write(await repo.write_key(services.db, message_id)) as tx:
         row = await repo.get(tx.conn, message_id)
         if row is None or row.deleted_at is not None:
             raise NotFound("Message not found.")
@@ -84,7 +84,8 @@ async def _rows_of_one_chat(tx: WriteTx, user_id: int, ids: Sequence[int]) -> tu
 async def delete(
     services: Services, user_id: int, ids: Sequence[int], for_everyone: bool
 ) -> MessagesDeleted:
-    async with services.db.write() as tx:
+    key = await repo.write_key(services.db, ids[0]) if ids else None
+    async with services.db.write(key) as tx:
         chat_id, rows = await _rows_of_one_chat(tx, user_id, ids)
         if not for_everyone:
             return await _hide(tx, services, user_id, chat_id, rows)

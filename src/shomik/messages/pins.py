@@ -20,7 +20,7 @@ MAX_PINS = 50
 async def set_pin(
     services: Services, user_id: int, chat_id: int, message_id: int, pinned: bool
 ) -> PinUpdated:
-    async with services.db.write() as tx:
+    async with services.db.write(chat_id=chat_id) as tx:
         member = await chats_repo.require_member(tx.conn, chat_id, user_id)
         chat = await chats_repo.get(tx.conn, chat_id)
         assert chat is not None

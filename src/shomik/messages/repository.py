@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from shomik.db.engine import Conn
+from shomik.db.engine import Conn, Database
 from shomik.db.tables import (
     attachments,
     chat_members,
@@ -63,6 +63,21 @@ MARK_READ = (
     )
     .values(last_read_seq=sa.bindparam("seq"))
 )
+
+
+_CHAT_OF = sa.select(messages.c.chat_id).where(messages.c.id == sa.bindparam("id"))
+
+
+async def write_key(db: Database, message_id: int) -> int | None:
+    """The chat a write about this message belongs to (`db.write(chat_id=...)`), read first
+    where that lets it run beside other chats' writes. A message never changes chats, so
+    reading it before the write is safe; an unknown one gives None, a write that runs alone
+    and finds nothing."""
+    if not db.concurrent:
+        return None
+    async with db.read() as conn:
+        value = (await conn.execute(_CHAT_OF, {"id": message_id})).scalar()
+    return int(value) if value is not None else None
 
 
 async def get(conn: Conn, message_id: int) -> Any | None:

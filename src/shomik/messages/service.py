@@ -203,7 +203,7 @@ def _type_of(rows: Sequence[Any]) -> str:
 async def send(services: Services, user_id: int, data: MessageSend) -> tuple[Message, bool]:
     """Store and fan out a message; returns (message, created). A retry with the same
     clientId returns the stored original and emits nothing."""
-    async with services.db.write() as tx:
+    async with services.db.write(chat_id=data.chat_id) as tx:
         await chats_repo.require_member(tx.conn, data.chat_id, user_id)
         peer = await privacy_repo.private_peer(tx.conn, data.chat_id, user_id)
         if data.client_id:
@@ -257,7 +257,7 @@ async def _message_for_member(tx: WriteTx, user_id: int, message_id: int) -> Any
 
 
 async def mark_read(services: Services, user_id: int, chat_id: int, message_id: int) -> ReadAck:
-    async with services.db.write() as tx:
+    async with services.db.write(chat_id=chat_id) as tx:
         member = await chats_repo.require_member(tx.conn, chat_id, user_id)
         row = await repo.get(tx.conn, message_id)
         if row is None or row.chat_id != chat_id:
@@ -282,7 +282,7 @@ async def react(
     services: Services, user_id: int, message_id: int, value: str, add: bool
 ) -> ReactionUpdated:
     _check_emoji(value)
-    async with services.db.write() as tx:
+    async with services.db.write(await repo.write_key(services.db, message_id)) as tx:
         row = await _message_for_member(tx, user_id, message_id)
         current = await repo.reactions_of(tx.conn, message_id)
         has = user_id in current.get(value, [])

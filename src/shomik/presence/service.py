@@ -44,7 +44,7 @@ async def refresh(services: Services, user_id: int) -> UserStatus:
         recorded = tracker.recorded.get(user_id)
         if (recorded.status if recorded else "offline") == status:
             return recorded or UserStatus(user_id=user_id, status=status, last_seen=None)
-        async with services.db.write() as tx:
+        async with services.db.write(user_id=user_id) as tx:
             row = await users_repo.get(tx.conn, user_id)
             assert row is not None
             data, audience = await _record(tx.conn, row, status)
@@ -70,11 +70,12 @@ async def _refresh_in_cluster(
     services: Services, cluster: ClusterPresence, user_id: int
 ) -> UserStatus:
     """Several processes: this one's word goes to Redis, then the user's status over all
-    of them is read and compared with the record inside the cluster's write lock, so the
-    last decision is made on the latest words of every process."""
+    of them is read and compared with the record inside a write that holds the user's key
+    cluster-wide (db/engine.py), so the last decision is made on the latest words of every
+    process."""
     async with services.presence.locks[user_id]:
         await cluster.set_local(user_id, combined(services.hub.connections_of(user_id)))
-        async with services.db.write() as tx:
+        async with services.db.write(user_id=user_id) as tx:
             status = await cluster.status(user_id)
             row = await users_repo.get(tx.conn, user_id)
             if status is None:  # Redis away: the record stands until it is back

@@ -198,7 +198,7 @@ class Previewer:
 
 async def _attach(services: Services, message_id: int, data: dict[str, Any]) -> None:
     """Set the preview on the message unless it was removed, deleted or already has one."""
-    async with services.db.write() as tx:
+    async with services.db.write(await repo.write_key(services.db, message_id)) as tx:
         if not await store.fill(tx.conn, message_id, data):
             return
         row = await repo.get(tx.conn, message_id)
@@ -211,7 +211,7 @@ async def _attach(services: Services, message_id: int, data: dict[str, Any]) -> 
 async def remove(services: Services, user_id: int, message_id: int) -> Message:
     """The author takes the card off their message (for everyone); the fetch, if still
     running, then leaves the message alone."""
-    async with services.db.write() as tx:
+    async with services.db.write(await repo.write_key(services.db, message_id)) as tx:
         row = await repo.get(tx.conn, message_id)
         if row is None or row.deleted_at is not None:
             raise NotFound("Message not found.")

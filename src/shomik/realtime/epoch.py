@@ -81,6 +81,7 @@ def _write(path: Path, seen: Position) -> None:
     # never half of one. No fsync: a file lost with the page cache reads as missing, which
     # makes a new epoch, the safe side.
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    path.parent.mkdir(parents=True, exist_ok=True)  # on PostgreSQL nothing else made it yet
     tmp.write_text(json.dumps({"epoch": seen.epoch, "head": seen.head}) + "\n")
     os.replace(tmp, path)
 

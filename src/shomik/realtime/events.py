@@ -1,7 +1,8 @@
 """The one way to emit an event.
 
-Durable events are inserted into the event log inside the caller's write transaction and
-published to live sockets after the commit; their log id is the `seq` clients resume from.
+Durable events are inserted into the event log at the end of the caller's write transaction,
+in the section where commits take turns, and published to live sockets after the commit;
+their log id is the `seq` clients resume from.
 Ephemeral events (typing, presence) are never stored and go straight to live sockets.
 """
 
@@ -30,29 +31,53 @@ class Audience:
     user_id: int | None = None
 
 
-_INSERT = sa.insert(events).returning(events.c.id)  # built once: it runs on every event
+# Built once: it runs on every write that emits. One statement for all of a transaction's
+# events, ids in the order they were emitted.
+_INSERT = sa.insert(events).returning(events.c.id, sort_by_parameter_order=True)
 
 
-async def emit(tx: WriteTx, hub: Hub, kind: EventKind[T], data: T, to: Audience) -> int:
+@dataclass
+class _Pending:
+    row: dict[str, Any]
+    seq: int = 0
+
+
+async def emit(tx: WriteTx, hub: Hub, kind: EventKind[T], data: T, to: Audience) -> None:
+    """Add a durable event to the transaction. Its id is taken when the transaction commits
+    (in the event-order section, db/engine.py), and it is published after the commit."""
     assert kind.durable, kind.name
     payload = data.model_dump_json(by_alias=True)
-    row = {
-        "type": kind.name,
-        "chat_id": to.chat_id,
-        "user_id": to.user_id,
-        "data": payload,
-        "created_at": utcnow(),
-    }
-    result = await tx.conn.execute(_INSERT, row)
-    seq = int(result.scalar_one())
-    text = frame(kind.name, payload, seq)
+    pending = _Pending(
+        {
+            "type": kind.name,
+            "chat_id": to.chat_id,
+            "user_id": to.user_id,
+            "data": payload,
+            "created_at": utcnow(),
+        }
+    )
+    if not tx.event_rows:
+        tx.before_commit(lambda: _insert(tx))
+    tx.event_rows.append(pending)
 
     async def publish() -> None:
         hub.metrics.event(kind.name)  # counted once committed: a rolled-back one never was
-        await hub.bus.durable(seq, to.user_id, to.chat_id, text)
+        text = frame(kind.name, payload, pending.seq)
+        await hub.bus.durable(pending.seq, to.user_id, to.chat_id, text)
 
     tx.after_commit(publish)
-    return seq
+
+
+async def _insert(tx: WriteTx) -> None:
+    pending: list[_Pending] = tx.event_rows
+    rows = [p.row for p in pending]
+    if len(rows) == 1:
+        result = await tx.conn.execute(_INSERT, rows[0])
+        pending[0].seq = int(result.scalar_one())
+        return
+    ids = (await tx.conn.execute(_INSERT, rows)).scalars().all()
+    for p, seq in zip(pending, ids, strict=True):
+        p.seq = int(seq)
 
 
 def emit_ephemeral(hub: Hub, kind: EventKind[T], data: T, user_ids: frozenset[int]) -> None:

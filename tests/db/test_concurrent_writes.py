@@ -1,0 +1,200 @@
+"""Writes to different chats run side by side on PostgreSQL, and event ids still commit
+and leave in one order (db/gate.py, db/engine.py)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from shomik.db.engine import Database, WriteTx, make_engine
+from shomik.db.gate import WriteGate, WriteKey
+from shomik.db.migrate import upgrade
+from shomik.db.tables import events, server_state
+from shomik.settings import Settings
+
+# Generous: only reached when the behaviour under test is broken (a waiter never let in).
+NEVER = 10.0
+
+
+async def _settle() -> None:
+    """Let every runnable task run until it blocks."""
+    for _ in range(20):
+        await asyncio.sleep(0)
+
+
+class Holder:
+    """A task that enters the gate with a key and stays until released."""
+
+    def __init__(self, gate: WriteGate, key: WriteKey | None) -> None:
+        self.entered = asyncio.Event()
+        self.release = asyncio.Event()
+        self.task = asyncio.create_task(self._run(gate, key))
+
+    async def _run(self, gate: WriteGate, key: WriteKey | None) -> None:
+        async with gate.enter(key):
+            self.entered.set()
+            await self.release.wait()
+
+    async def done(self) -> None:
+        self.release.set()
+        await asyncio.wait_for(self.task, NEVER)
+
+
+async def test_other_chats_enter_while_one_is_held() -> None:
+    gate = WriteGate()
+    first = Holder(gate, ("chat", 1))
+    await asyncio.wait_for(first.entered.wait(), NEVER)
+    other_chat, a_user = Holder(gate, ("chat", 2)), Holder(gate, ("user", 1))
+    await asyncio.wait_for(other_chat.entered.wait(), NEVER)
+    await asyncio.wait_for(a_user.entered.wait(), NEVER)
+    for holder in (first, other_chat, a_user):
+        await holder.done()
+
+
+async def test_the_same_chat_waits_for_the_one_before() -> None:
+    gate = WriteGate()
+    first = Holder(gate, ("chat", 1))
+    await asyncio.wait_for(first.entered.wait(), NEVER)
+    second = Holder(gate, ("chat", 1))
+    await _settle()
+    assert not second.entered.is_set()
+    await first.done()
+    await asyncio.wait_for(second.entered.wait(), NEVER)
+    await second.done()
+    assert gate._keys == {}  # nothing kept for a chat nobody writes to
+
+
+async def test_a_write_without_a_key_runs_alone_and_goes_before_later_ones() -> None:
+    gate = WriteGate()
+    keyed = Holder(gate, ("chat", 1))
+    await asyncio.wait_for(keyed.entered.wait(), NEVER)
+    alone = Holder(gate, None)
+    await _settle()
+    assert not alone.entered.is_set()  # waits for the write in progress
+    later = Holder(gate, ("chat", 2))
+    await _settle()
+    assert not later.entered.is_set()  # waits behind it: a stream cannot starve it
+    await keyed.done()
+    await asyncio.wait_for(alone.entered.wait(), NEVER)
+    await _settle()
+    assert not later.entered.is_set()
+    await alone.done()
+    await asyncio.wait_for(later.entered.wait(), NEVER)
+    await later.done()
+
+
+@pytest.fixture
+async def pg(pg_database: str, tmp_path: Path) -> AsyncIterator[Database]:
+    settings = Settings(data_dir=tmp_path, database_url=pg_database)
+    await asyncio.to_thread(upgrade, settings)
+    db = Database(make_engine(settings), settings)
+    async with db.write() as tx:
+        await tx.conn.execute(sa.delete(events))
+    yield db
+    await db.dispose()
+
+
+async def _log(tx: WriteTx, tag: str) -> None:
+    """An event-log row, as realtime/events.py `emit` adds one."""
+
+    async def insert() -> None:
+        await tx.conn.execute(
+            sa.insert(events).values(type=tag, data="{}", created_at=sa.func.now())
+        )
+
+    tx.before_commit(insert)
+
+
+@pytest.mark.postgres
+async def test_writes_to_different_chats_overlap_and_ids_follow_commits(pg: Database) -> None:
+    """Chat 1's write starts first and stays open; chat 2's write runs and commits in the
+    meantime. Chat 1's event, committed last, has the greater id: ids are taken in the
+    ordered section right before the commit, not when a write starts."""
+    inside = asyncio.Event()
+    finish = asyncio.Event()
+
+    async def slow() -> None:
+        async with pg.write(chat_id=1) as tx:
+            await tx.conn.execute(sa.insert(server_state).values(key="slow", value="1"))
+            await _log(tx, "slow")
+            inside.set()
+            await finish.wait()
+
+    task = asyncio.create_task(slow())
+    await asyncio.wait_for(inside.wait(), NEVER)
+
+    async def fast() -> None:
+        async with pg.write(chat_id=2) as tx:
+            await _log(tx, "fast")
+
+    try:  # not blocked by the open write of chat 1
+        await asyncio.wait_for(fast(), NEVER)
+    finally:
+        finish.set()
+    await asyncio.wait_for(task, NEVER)
+    async with pg.read() as conn:
+        rows = (await conn.execute(sa.select(events.c.type).order_by(events.c.id))).all()
+    assert [r.type for r in rows] == ["fast", "slow"]
+
+
+@pytest.mark.postgres
+async def test_a_write_without_a_key_waits_for_chat_writes(pg: Database) -> None:
+    inside = asyncio.Event()
+    finish = asyncio.Event()
+    order: list[str] = []
+
+    async def chat_write() -> None:
+        async with pg.write(chat_id=1) as tx:
+            await _log(tx, "chat")
+            inside.set()
+            await finish.wait()
+            order.append("chat")
+
+    async def alone() -> None:
+        async with pg.write() as tx:
+            await _log(tx, "alone")
+            order.append("alone")
+
+    first = asyncio.create_task(chat_write())
+    await asyncio.wait_for(inside.wait(), NEVER)
+    second = asyncio.create_task(alone())
+    await _settle()
+    assert order == []
+    finish.set()
+    await asyncio.wait_for(asyncio.gather(first, second), NEVER)
+    assert order == ["chat", "alone"]
+
+
+@pytest.mark.postgres
+async def test_many_concurrent_chat_writes_commit_gapless_in_id_order(pg: Database) -> None:
+    """Ids are published in commit order: what the after-commit callbacks see, in the
+    order they run, is the log's order, with no id skipped."""
+    published: list[int] = []
+
+    async def write(chat: int, n: int) -> None:
+        async with pg.write(chat_id=chat) as tx:
+            result: list[int] = []
+
+            async def insert() -> None:
+                row = await tx.conn.execute(
+                    sa.insert(events)
+                    .values(type=f"c{chat}-{n}", data="{}", created_at=sa.func.now())
+                    .returning(events.c.id)
+                )
+                result.append(int(row.scalar_one()))
+
+            async def publish() -> None:
+                published.append(result[0])
+
+            tx.before_commit(insert)
+            tx.after_commit(publish)
+            await tx.conn.execute(sa.select(sa.func.pg_sleep(0.001 * (n % 3))))
+
+    await asyncio.gather(*(write(chat, n) for chat in range(8) for n in range(10)))
+    assert len(published) == 80
+    assert published == sorted(published)
+    assert published == list(range(published[0], published[0] + 80))
