@@ -206,8 +206,10 @@ async def test_only_a_contact_who_saw_the_status_hears_it_go_and_come_back(peopl
     chat = await alice.private_chat(bob)
     await alice.send(chat["id"], "hi")
     await set_privacy(alice, lastSeen="everybody")
-    await alice.ws()
     b, s = await bob.ws(), await stranger.ws()
+    await alice.ws()  # after theirs: whether her coming online reaches them is no race
+    seen = await b.expect("user:status", lambda d: d["userId"] == alice.id)
+    assert seen["data"]["status"] == "online"
     await block(alice, bob)
     await block(alice, stranger)
     gone = await b.expect("user:status", lambda d: d["userId"] == alice.id)

@@ -223,20 +223,35 @@ async def pinned_chat_ids(conn: Conn, user_id: int) -> set[int]:
     return {row[0] for row in (await conn.execute(query)).all()}
 
 
-async def unarchive_unmuted(conn: Conn, chat_id: int, except_user: int | None) -> list[int]:
-    """Bring the chat back from the archive for members who did not mute it; who moved."""
+def _after_message() -> sa.Update:
     m = chat_members
-    now = utcnow()
-    query = (
+    sender = m.c.user_id == sa.bindparam("sender")
+    comes_back = sa.and_(
+        sa.bindparam("unarchive", type_=sa.Boolean),
+        m.c.archived.is_(True),
+        sa.or_(m.c.muted_until.is_(None), m.c.muted_until <= sa.bindparam("now")),
+    )
+    return (
         sa.update(m)
-        .where(
-            m.c.chat_id == chat_id,
-            m.c.archived.is_(True),
-            sa.or_(m.c.muted_until.is_(None), m.c.muted_until <= now),
+        .where(m.c.chat_id == sa.bindparam("chat"), sa.or_(sender, comes_back))
+        .values(
+            last_read_seq=sa.case((sender, sa.bindparam("seq")), else_=m.c.last_read_seq),
+            archived=sa.case((sender, m.c.archived), else_=sa.false()),
         )
-        .values(archived=False)
         .returning(m.c.user_id)
     )
-    if except_user is not None:
-        query = query.where(m.c.user_id != except_user)
-    return [row[0] for row in (await conn.execute(query)).all()]
+
+
+_AFTER_MESSAGE = _after_message()  # built once: it runs on every message
+
+
+async def after_message(
+    conn: Conn, chat_id: int, sender_id: int | None, seq: int, unarchive: bool
+) -> list[int]:
+    """The members' rows a new message changes, in one statement: the sender has read up
+    to it, and (`unarchive`) the chat comes back from the archive for the other members who
+    did not mute it. Returns those it brought back."""
+    params: dict[str, Any] = {"chat": chat_id, "sender": sender_id, "seq": seq}
+    params |= {"unarchive": unarchive, "now": utcnow()}
+    rows = (await conn.execute(_AFTER_MESSAGE, params)).all()
+    return [row[0] for row in rows if row[0] != sender_id]

@@ -1,6 +1,6 @@
 """A member's own settings of a chat: mute, archive, pin to the top (at most 5, ordered),
 marked unread. Stored on the membership row, synced to the user's devices with
-`chat:settings`. Other domains call `unarchive_for_message` (a new message brings an
+`chat:settings`. Other domains call `after_message` (a new message brings an
 unmuted archived chat back) and `clear_marked_unread` (reading clears the mark)."""
 
 from __future__ import annotations
@@ -80,12 +80,13 @@ async def reorder_pinned(services: Services, user_id: int, chat_ids: list[int]) 
             await _announce(tx, services, chat_id, user_id)
 
 
-async def unarchive_for_message(
-    tx: WriteTx, services: Services, chat_id: int, sender_id: int | None
+async def after_message(
+    tx: WriteTx, services: Services, chat_id: int, sender_id: int | None, seq: int, unarchive: bool
 ) -> None:
-    """A new message brings the chat back from the archive for members who did not mute it
-    (as in Telegram); one statement on the hot path, events only when something moved."""
-    for user_id in await repo.unarchive_unmuted(tx.conn, chat_id, sender_id):
+    """A new message: its sender has read up to it, and (`unarchive`) it brings the chat
+    back from the archive for members who did not mute it (as in Telegram). One statement
+    on the hot path, events only when something moved."""
+    for user_id in await repo.after_message(tx.conn, chat_id, sender_id, seq, unarchive):
         await _announce(tx, services, chat_id, user_id)
 
 

@@ -78,7 +78,13 @@ def make_engine(settings: Settings) -> AsyncEngine:
         pragmas = _sqlite_pragmas(settings.sqlite_synchronous, checkpoint=True)
         event.listen(engine.sync_engine, "connect", pragmas)
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    # No pool_pre_ping: with asyncpg it costs three round trips (BEGIN, a ping, ROLLBACK) on
+    # every checkout: a sixth of the server's samples on the send path (py-spy during the
+    # PostgreSQL benchmark). A connection that died with the server fails its first
+    # statement instead; SQLAlchemy then drops every pooled connection made before the
+    # failure, and that one request is answered 503 `unavailable` (errors.database_down),
+    # which clients retry.
+    return create_async_engine(url, pool_size=10, max_overflow=10)
 
 
 def _make_inline_writer(settings: Settings) -> Engine:
@@ -146,8 +152,15 @@ class Database:
         self._writer_conn: Connection | None = None
         self._checkpointer: asyncio.Task[None] | None = None
         self.clustered = settings is not None and settings.clustered
+        # Reads on PostgreSQL run in autocommit: at READ COMMITTED every statement takes its
+        # own snapshot anyway, so a transaction around reads guarantees nothing more, and
+        # costs two round trips (BEGIN, ROLLBACK) on each. SQLite's read transaction does
+        # hold one snapshot for all its statements: kept there.
+        self._read_engine = engine
         if settings is not None and settings.is_sqlite:
             self.writer = _make_inline_writer(settings)
+        elif engine.dialect.name == "postgresql":
+            self._read_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @property
     def concurrent(self) -> bool:
@@ -156,7 +169,7 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Conn]:
-        async with self.engine.connect() as conn:
+        async with self._read_engine.connect() as conn:
             yield conn
 
     @asynccontextmanager

@@ -88,12 +88,11 @@ async def insert_message(
         await mentions.store(tx.conn, chat_id, message_id, seq, mentioned)
     for user_id in hidden_for:
         await changes_store.hide(tx.conn, user_id, chat_id, [message_id])
-    if withheld is None:  # a withheld message brings nothing back from anyone's archive
-        await chat_settings.unarchive_for_message(tx, services, chat_id, sender_id)
-    if sender_id is not None:
-        # Sending means having read everything up to one's own message.
-        params = {"chat": chat_id, "user": sender_id, "seq": seq}
-        await tx.conn.execute(repo.MARK_READ, params)
+    # Sending means having read everything up to one's own message; a withheld message
+    # brings nothing back from anyone's archive.
+    await chat_settings.after_message(
+        tx, services, chat_id, sender_id, seq, unarchive=withheld is None
+    )
     files = []
     if attachment_ids:
         await uploads_repo.attach(tx.conn, attachment_ids, message_id)
