@@ -7,14 +7,15 @@ WEB_DEPS := web/node_modules/.installed
 WEB_BUILD := web/dist/index.html
 WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/package-lock.json
 
-.PHONY: install install-server browser run test lint typecheck unit calls web-check bench bench-web bench-search schema clean
+.PHONY: install install-server browser run test lint typecheck unit calls web-check bench bench-web bench-search bench-chatlist bench-connections schema clean
 
 install: install-server browser
 
 # What production needs: the server and the built client (no test browser).
 install-server: $(STAMP) $(WEB_BUILD)
 
-# Debian's Chromium for tests/e2e; the script does nothing once it is installed.
+# Debian's Chromium for tests/e2e (and coturn, nginx, Redis, podman, Janus for the other
+# test parts); the script does nothing once they are installed.
 browser:
 	sh scripts/install-browser.sh
 
@@ -68,12 +69,22 @@ test: lint typecheck web-check unit calls
 bench-search: install
 	$(BIN)/python -m benchmarks.search
 
+# The chat list's first page for a user in 1,000 groups of 1,000 members, SQLite then
+# PostgreSQL (docs/benchmarks.md "Chat list at scale").
+bench-chatlist: install
+	$(BIN)/python -m benchmarks.chatlist
+
 schema: install
 	$(BIN)/shomik schema --out schema
 	cd web && npm run --silent gen
 
 bench: install
 	$(BIN)/python -m benchmarks.run
+
+# Idle memory per socket at 1,000-10,000 connections, and a 5,000-client reconnect storm
+# with resume (docs/benchmarks.md).
+bench-connections: install
+	$(BIN)/python -m benchmarks.connections
 
 # The web client's budget: initial JavaScript, a 10,000-message chat (docs/benchmarks.md).
 bench-web: install

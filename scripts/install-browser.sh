@@ -5,11 +5,13 @@
 # in front of several `shomik serve` processes), and podman, runc, debootstrap and
 # catatonit for the image tests (tests/container build the Dockerfile FROM a Debian base
 # that scripts/container-base.sh makes, then run it and deploy/compose.yaml; podman-compose
-# comes from PyPI with the dev extras). Playwright's own browser download cannot be used: CI
+# comes from PyPI with the dev extras), and Janus for the SFU tests (tests/sfu start their
+# own janus with the configuration `shomik janus-config` writes). Playwright's own browser download cannot be used: CI
 # starts from a fresh machine that reaches only the package registries, so the browser comes
 # from Debian. Idempotent: does nothing once /usr/bin/chromium, /usr/bin/turnserver,
 # /usr/sbin/nginx, /usr/bin/redis-server, /usr/bin/podman, /usr/sbin/runc,
-# /usr/sbin/debootstrap, /usr/bin/catatonit and podman's DNS for compose networks exist.
+# /usr/sbin/debootstrap, /usr/bin/catatonit, /usr/bin/janus and podman's DNS for compose
+# networks exist.
 set -eu
 
 PACKAGES=""
@@ -42,6 +44,9 @@ if [ ! -x /usr/bin/catatonit ]; then
     # `init: true` in deploy/compose.yaml: an init as PID 1 passes on the stop signal to
     # turnserver, which ignores it as PID 1 (a 10 s wait, then SIGKILL).
     PACKAGES="$PACKAGES catatonit"
+fi
+if [ ! -x /usr/bin/janus ]; then
+    PACKAGES="$PACKAGES janus"
 fi
 # Names on a compose network (nginx reaching `shomik1`): the dnsname CNI plugin for
 # Debian 12's podman 4 (CNI networking); aardvark-dns where podman uses netavark (Debian 13).
@@ -106,6 +111,23 @@ case "$PACKAGES" in
     fi
     $SUDO rm -f /etc/nginx/sites-enabled/default
     /usr/sbin/nginx -v
+    ;;
+esac
+case "$PACKAGES" in
+*janus*)
+    # The tests start their own janus on the project's configuration (never Debian's
+    # /etc/janus, which listens everywhere and ships demo rooms): the system service must
+    # not run.
+    if command -v systemctl >/dev/null 2>&1; then
+        $SUDO systemctl disable janus >/dev/null 2>&1 || true
+        if [ -d /run/systemd/system ]; then
+            $SUDO systemctl stop janus || true
+        fi
+    fi
+    if [ ! -d /run/systemd/system ] && [ -x /etc/init.d/janus ]; then
+        $SUDO /etc/init.d/janus stop >/dev/null 2>&1 || true
+    fi
+    /usr/bin/janus --version 2>/dev/null | head -n 1
     ;;
 esac
 case "$PACKAGES" in

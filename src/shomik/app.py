@@ -17,6 +17,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
 
 from shomik import __version__
 from shomik.apidocs import add_api_docs
@@ -27,6 +29,8 @@ from shomik.auth.router import sessions_router
 from shomik.auth.tokens import Tokens
 from shomik.auth.twofactor.router import router as twofactor_router
 from shomik.calls import front as calls_front
+from shomik.calls import lost as calls_lost
+from shomik.calls import sfu as calls_sfu
 from shomik.calls.router import router as calls_router
 from shomik.calls.state import CallRegistry
 from shomik.chats import repository as chats_repo
@@ -34,6 +38,7 @@ from shomik.chats.invites_router import router as invites_router
 from shomik.chats.router import router as chats_router
 from shomik.cluster.redis_bus import RedisBus
 from shomik.db.engine import Database, make_engine
+from shomik.e2ee.router import router as e2ee_router
 from shomik.errors import (
     ERROR_RESPONSES,
     Invalid,
@@ -64,11 +69,12 @@ from shomik.realtime.gateway import websocket_endpoint
 from shomik.realtime.hub import Hub
 from shomik.services import Services
 from shomik.settings import Settings
+from shomik.sfu.rooms import Sfu
 from shomik.uploads import cleanup as uploads_cleanup
 from shomik.uploads.decodes import DecodeGate
 from shomik.uploads.router import router as uploads_router
 from shomik.users.router import router as users_router
-from shomik.web import web_client
+from shomik.web import socket_origin, web_client
 
 log = logging.getLogger(__name__)
 HOUSEKEEPING_EVERY_SECONDS = 600
@@ -87,7 +93,9 @@ def build_services(settings: Settings) -> Services:
     decodes = DecodeGate(
         settings.decode_memory_mb * 1024 * 1024, settings.decode_concurrency, settings.decode_queue
     )
-    return Services(
+    calls = CallRegistry()
+    sfu = Sfu(settings, live=lambda: calls_sfu.live(calls)) if settings.sfu_url else None
+    services = Services(
         settings=settings,
         db=db,
         hub=hub,
@@ -96,11 +104,16 @@ def build_services(settings: Settings) -> Services:
         limiter=RateLimiter(settings),
         typing=TypingTracker(hub, settings.typing_ttl_seconds),
         presence=PresenceTracker(),
-        calls=CallRegistry(),
+        calls=calls,
         previews=Previewer(settings, decodes=decodes),
         decodes=decodes,
         metrics=metrics,
+        sfu=sfu,
     )
+    if sfu is not None:
+        # The rooms a sweep removes are calls lost with a previous server: end them in chat.
+        sfu.lost = lambda description: calls_lost.record(services, description)
+    return services
 
 
 async def _housekeeping(services: Services) -> None:
@@ -114,6 +127,13 @@ async def _housekeeping(services: Services) -> None:
         except Exception:
             log.exception("housekeeping failed")
         await asyncio.sleep(HOUSEKEEPING_EVERY_SECONDS)
+
+
+async def _sweep_sfu(sfu: Sfu) -> None:
+    try:
+        await sfu.connect()
+    except Exception:
+        log.warning("Janus (SHOMIK_SFU_URL) cannot be reached: group calls are a mesh until it is")
 
 
 def cluster_bus(services: Services) -> RedisBus | None:
@@ -139,6 +159,21 @@ def _error_response(exc: ShomikError) -> JSONResponse:
     return JSONResponse({"error": exc.body()}, status_code=exc.status, headers=headers)
 
 
+class Shomik(FastAPI):
+    """The application. `/ws` goes straight to its endpoint: the HTTP middlewares, the
+    router and FastAPI's dependency machinery do nothing for it, yet each of their layers
+    would stay alive, as coroutines and exit stacks, for the socket's whole life
+    (docs/benchmarks.md, "Connections at scale"). The route stays registered for any other
+    way in (a root path)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and scope["path"] == "/ws" and not self.root_path:
+            scope["app"] = self
+            await websocket_endpoint(WebSocket(scope, receive, send))
+            return
+        await super().__call__(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
 
@@ -149,6 +184,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         bus = cluster_bus(services)
         if bus is None:
             await reset_all(services)  # one process: no one is connected yet
+            if services.sfu is not None:
+                # No call survives a restart: rooms left in Janus by the previous run go now
+                # (in a cluster the calls leader sweeps when it first uses Janus).
+                services.calls.spawn(_sweep_sfu(services.sfu))
         else:
             services.hub.bus = bus
             bus.publish_lag = services.metrics.broker_publish_lag()
@@ -177,6 +216,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 task.cancel()
             await high_water.stop()
             await services.previews.close()
+            if services.sfu is not None:
+                await services.sfu.close()
             await services.push.stop()
             if services.presence.cluster is not None:
                 await services.presence.cluster.stop()
@@ -184,7 +225,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await bus.stop()
             await services.db.dispose()
 
-    app = FastAPI(
+    app = Shomik(
         title="Shomik",
         version=__version__,
         lifespan=lifespan,
@@ -243,6 +284,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         uploads_router,
         calls_router,
         push_router,
+        e2ee_router,
         metrics_router,
     ):
         app.include_router(router, responses=ERROR_RESPONSES)
@@ -250,5 +292,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     add_api_docs(app, settings.api_docs)
     # The web client answers what no route matched. As the router's default rather than a
     # Mount("/"), which would match everything: a wrong method on an API route keeps its 405.
-    app.router.default = web_client(settings.web_dir, app.router.not_found)
+    # Janus on another origin (SHOMIK_SFU_PUBLIC_URL a ws(s):// URL): the page may reach it.
+    sfu_origin = socket_origin(settings.sfu_public_url) if settings.sfu_enabled else None
+    connect = (sfu_origin,) if sfu_origin else ()
+    app.router.default = web_client(settings.web_dir, app.router.not_found, connect)
     return app

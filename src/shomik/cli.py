@@ -1,4 +1,4 @@
-"""`shomik serve | migrate | admin | backup | schema`."""
+"""`shomik serve | migrate | admin | backup | schema | janus-config`."""
 
 from __future__ import annotations
 
@@ -42,6 +42,10 @@ def serve(args: argparse.Namespace) -> None:
         ws_ping_timeout=settings.ws_ping_interval_seconds,
         ws_per_message_deflate=settings.ws_compression,
         proxy_headers=True,
+        # Connections waiting to be accepted. uvicorn's 2048 overflows when thousands of
+        # clients reconnect at once (a restart, a network blip) and the kernel then drops
+        # their SYNs for a 1 s retransmit; it caps this at net.core.somaxconn (4096 today).
+        backlog=8192,
         log_level=os.environ.get("SHOMIK_LOG_LEVEL", "info"),
         access_log=os.environ.get("SHOMIK_ACCESS_LOG", "1") == "1",
     )
@@ -67,6 +71,19 @@ def schema(args: argparse.Namespace) -> None:
         )
 
 
+def janus_config(args: argparse.Namespace) -> None:
+    from pydantic import ValidationError
+
+    from shomik.sfu.config import ConfigError, write
+
+    try:
+        written = write(Settings(), Path(args.out), args.janus_lib, args.listen)
+    except (ConfigError, ValidationError) as exc:
+        raise SystemExit(f"shomik janus-config: {exc}") from None
+    for path in written:
+        print(path)
+
+
 def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     parser = argparse.ArgumentParser(prog="shomik")
@@ -84,6 +101,13 @@ def main(argv: list[str] | None = None) -> None:
     p = sub.add_parser("schema", help="write openapi.json and protocol.json")
     p.add_argument("--out", default="schema")
     p.set_defaults(func=schema)
+    p = sub.add_parser(
+        "janus-config", help="write Janus's configuration for group calls (SHOMIK_SFU_*)"
+    )
+    p.add_argument("--out", required=True, type=Path, help="janus -F OUT -C OUT/janus.jcfg")
+    p.add_argument("--janus-lib", type=Path, help="Janus's library folder (found if omitted)")
+    p.add_argument("--listen", help="the address Janus binds its API to, if not SHOMIK_SFU_URL's")
+    p.set_defaults(func=janus_config)
     args = parser.parse_args(argv)
     args.func(args)
 

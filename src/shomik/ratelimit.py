@@ -31,6 +31,7 @@ class RateLimiter:
             "command": parse(settings.rate_ws_commands),
             "call_signal": parse(settings.rate_call_signals),
             "ice_servers": parse(settings.rate_ice_servers),
+            "key_packages": parse(settings.rate_key_packages),
         }
 
     async def hit(self, action: str, key: str, message: str | None = None) -> None:

@@ -16,6 +16,7 @@ from shomik.push.sender import PushSender
 from shomik.ratelimit import RateLimiter
 from shomik.realtime.hub import Hub
 from shomik.settings import Settings
+from shomik.sfu.rooms import Sfu
 from shomik.uploads.decodes import DecodeGate
 
 
@@ -35,3 +36,5 @@ class Services:
     metrics: Metrics
     # Built at start-up (app.py lifespan); None where no app runs, e.g. in scripts.
     push: PushSender | None = None
+    # Janus, for group calls (SHOMIK_SFU_URL); None: group calls are a mesh.
+    sfu: Sfu | None = None

@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     rate_send: str = "30/10second"
     rate_upload: str = "30/minute"
     rate_ws_commands: str = "200/10second"
+    # Key package claims (GET /api/e2ee/key-packages/{userId}), per claimer: adding the
+    # 49 other members of a secret group at once is 49; each takes a one-time key package
+    # from someone else's stock, so more is a drain, not a use.
+    rate_key_packages: str = "100/10minute"
     rate_limits_enabled: bool = True
 
     # Per-connection outgoing queue: ephemeral events are shed at half, a consumer whose
@@ -126,6 +130,31 @@ class Settings(BaseSettings):
     turn_ttl: int = Field(3600, ge=60, le=7 * 24 * 3600)
     # "relay" sends every call through TURN, which hides users' IP addresses from each other.
     ice_transport_policy: Literal["all", "relay"] = "all"
+
+    # Group calls through Janus, the SFU (docs/calls.md §9, src/shomik/sfu). Empty URL: no
+    # SFU, group calls stay a mesh of up to call_max_participants. `shomik janus-config`
+    # writes Janus's configuration from these same settings.
+    # Janus's API for this server (its WebSocket transport), e.g. ws://127.0.0.1:8188.
+    sfu_url: str = ""
+    # Janus's Admin API (tokens, room lists): loopback only, never proxied.
+    sfu_admin_url: str = "ws://127.0.0.1:7188"
+    # What browsers connect to: a path on this origin that nginx proxies to sfu_url, or a
+    # ws(s):// URL.
+    sfu_public_url: str = "/janus"
+    # Shared with Janus's configuration: its admin_secret, api_secret and VideoRoom
+    # admin_key, and each room's secret, are derived from it (sfu/secrets.py).
+    sfu_secret: str = ""
+    # Each browser sends one stream and receives the others: Janus forwards, never encodes.
+    sfu_max_participants: int = Field(25, ge=2, le=100)
+    # Janus's UDP ports for media (open them in the firewall).
+    sfu_rtp_ports: str = Field("20000-40000", pattern=r"^\d{1,5}-\d{1,5}$")
+    # Janus behind a 1:1 NAT (a cloud VM): its public address(es) for its ICE candidates.
+    sfu_nat_1_1_mapping: str = ""
+    # The only interfaces or addresses Janus gathers candidates on (e.g. "eth0"); empty: all.
+    sfu_ice_enforce_list: str = ""
+    # Janus itself behind a firewall that blocks UDP: a turn: URL Janus relays through, with
+    # credentials derived from turn_secret. Browsers' TURN comes from the ICE servers.
+    sfu_turn_url: str = ""
 
     # Web Push (docs/deployment.md). Empty: a key pair generated once into
     # `<data_dir>/vapid_private_key`. Either a PEM or the raw 32-byte key in base64url.
@@ -186,6 +215,26 @@ class Settings(BaseSettings):
                 "SHOMIK_ICE_TRANSPORT_POLICY=relay needs SHOMIK_TURN_URLS and SHOMIK_TURN_SECRET"
             )
         return self
+
+    @model_validator(mode="after")
+    def _sfu_complete(self) -> Settings:
+        if not self.sfu_url:
+            return self
+        if not self.sfu_url.startswith(("ws://", "wss://")):
+            raise ValueError("SHOMIK_SFU_URL is Janus's WebSocket API: ws://host:port")
+        if not self.sfu_admin_url.startswith(("ws://", "wss://")):
+            raise ValueError("SHOMIK_SFU_ADMIN_URL is Janus's WebSocket Admin API: ws://host:port")
+        if len(self.sfu_secret) < 32:
+            raise ValueError("SHOMIK_SFU_URL needs SHOMIK_SFU_SECRET of at least 32 characters")
+        if not self.sfu_public_url.startswith(("/", "ws://", "wss://")):
+            raise ValueError("SHOMIK_SFU_PUBLIC_URL is a path on this origin or a ws(s):// URL")
+        if self.sfu_turn_url and not (self.sfu_turn_url.startswith("turn") and self.turn_secret):
+            raise ValueError("SHOMIK_SFU_TURN_URL is a turn: URL and needs SHOMIK_TURN_SECRET")
+        return self
+
+    @property
+    def sfu_enabled(self) -> bool:
+        return bool(self.sfu_url)
 
     @field_validator("web_dir", mode="before")
     @classmethod

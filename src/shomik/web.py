@@ -7,6 +7,7 @@ import os
 import re
 from email.utils import parsedate_to_datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
@@ -107,15 +108,26 @@ def _locate(root: Path | None, path: str) -> tuple[Path, str, os.stat_result]:
     return index, "page", index.stat()
 
 
-def _page_headers(scope: Scope) -> dict[str, str]:
+def socket_origin(url: str) -> str | None:
+    """The origin of an absolute ws(s):// URL (Janus's, when browsers reach it on another
+    host or port: SHOMIK_SFU_PUBLIC_URL), for connect-src; None for a path on this origin."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("ws", "wss") or not parts.netloc or not _HOST.fullmatch(parts.netloc):
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _page_headers(scope: Scope, connect: tuple[str, ...] = ()) -> dict[str, str]:
     # CSP 3 lets 'self' match ws(s): on the same host and port, and Chromium (checked with
     # 156) and Firefox do, but older Safari does not (WebKit bug 201591): name the socket's
     # origin too, when the Host header is well-formed enough to copy into a header.
-    csp = CSP
+    sources = ["'self'"]
     host = Headers(scope=scope).get("host", "")
     if _HOST.fullmatch(host):
         socket_scheme = "wss" if scope.get("scheme") == "https" else "ws"
-        csp = csp.replace("connect-src 'self'", f"connect-src 'self' {socket_scheme}://{host}")
+        sources.append(f"{socket_scheme}://{host}")
+    sources.extend(connect)
+    csp = CSP.replace("connect-src 'self'", "connect-src " + " ".join(sources))
     return {"Cache-Control": REVALIDATE, "Content-Security-Policy": csp, **PAGE_HEADERS}
 
 
@@ -134,11 +146,13 @@ def _not_modified(response: Response, request: Headers) -> bool:
 
 
 class WebClient:
-    """The SPA's files; `/api/...` and `/ws` are left to `fallback` (the router's 404)."""
+    """The SPA's files; `/api/...` and `/ws` are left to `fallback` (the router's 404).
+    `connect`: more origins the page may connect to (Janus's WebSocket, docs/calls.md §9)."""
 
-    def __init__(self, root: Path | None, fallback: ASGIApp) -> None:
+    def __init__(self, root: Path | None, fallback: ASGIApp, connect: tuple[str, ...] = ()) -> None:
         self.root = root
         self.fallback = fallback
+        self.connect = connect
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or _is_api(scope["path"]):
@@ -148,7 +162,7 @@ class WebClient:
             raise HTTPException(405, headers={"Allow": "GET, HEAD"})
         path, kind, stat = await run_in_threadpool(_locate, self.root, scope["path"])
         if kind == "page":
-            headers = _page_headers(scope)
+            headers = _page_headers(scope, self.connect)
         else:
             cache = IMMUTABLE if kind == "asset" else REVALIDATE
             headers = {"Cache-Control": cache, "X-Content-Type-Options": "nosniff"}
@@ -161,7 +175,7 @@ class WebClient:
         await response(scope, receive, send)
 
 
-def web_client(root: Path | None, fallback: ASGIApp) -> ASGIApp:
+def web_client(root: Path | None, fallback: ASGIApp, connect: tuple[str, ...] = ()) -> ASGIApp:
     # Compressed here and only here: API JSON is small, uploads are already-compressed images
     # and /ws has permessage-deflate. JS, CSS and HTML shrink 3-5x; nothing is stored twice.
-    return GZipMiddleware(WebClient(root, fallback), minimum_size=1024)
+    return GZipMiddleware(WebClient(root, fallback, connect), minimum_size=1024)

@@ -44,6 +44,10 @@ async def _get_chat(s: Scene) -> str:
     return rest_outcome(await s.actor.http.get(f"/api/chats/{s.chat_id}"))
 
 
+async def _members(s: Scene) -> str:
+    return rest_outcome(await s.actor.http.get(f"/api/chats/{s.chat_id}/members"))
+
+
 async def _history(s: Scene) -> str:
     return rest_outcome(await s.actor.http.get(f"/api/chats/{s.chat_id}/messages"))
 
@@ -145,12 +149,13 @@ async def _typing_stop(s: Scene) -> str:
 # In the order they are tried; leaving is always tried last.
 ACTIONS: dict[str, Action] = {
     "GET chat": Action(_get_chat, False),
+    "GET members": Action(_members, False),
     "GET messages": Action(_history, False),
     "GET shared": Action(_shared, False),
     "PATCH chat (rename)": Action(_rename, True, "chat:updated"),
-    "POST members": Action(_add_member, True, "chat:updated"),
-    "DELETE member (other)": Action(_remove_member, True, "chat:updated"),
-    "PATCH member role": Action(_set_role, True, "chat:updated"),
+    "POST members": Action(_add_member, True, "chat:members"),
+    "DELETE member (other)": Action(_remove_member, True, "chat:members"),
+    "PATCH member role": Action(_set_role, True, "chat:members"),
     "POST /api/messages": Action(_send, True, "message:new"),
     "message:send": Action(_ws_send, True, "message:new"),
     "message:read": Action(_read, None),
@@ -168,7 +173,7 @@ ACTIONS: dict[str, Action] = {
     "PATCH settings": Action(_settings, False),
     "typing:start": Action(_typing_start, False, "typing:update"),
     "typing:stop": Action(_typing_stop, False, "typing:update"),
-    "DELETE member (self: leave)": Action(_leave, True, "chat:updated"),
+    "DELETE member (self: leave)": Action(_leave, True, "chat:members"),
 }
 
 

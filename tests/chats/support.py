@@ -57,9 +57,31 @@ async def fetch_chat(user: User, chat_id: int) -> dict[str, Any]:
 
 
 async def fetch_list(user: User) -> list[dict[str, Any]]:
-    r = await user.http.get("/api/chats")
-    assert r.status_code == 200, r.text
-    return list(r.json()["chats"])
+    """The whole chat list, page after page."""
+    chats: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        params: dict[str, str] = {"cursor": cursor} if cursor else {}
+        r = await user.http.get("/api/chats", params=params)
+        assert r.status_code == 200, r.text
+        chats += r.json()["chats"]
+        cursor = r.json()["nextCursor"]
+        if cursor is None:
+            return chats
+
+
+async def fetch_members(user: User, chat_id: int) -> list[dict[str, Any]]:
+    """Every member of the chat, page after page."""
+    members: list[dict[str, Any]] = []
+    after = None
+    while True:
+        params: dict[str, str] = {"after": after} if after else {}
+        r = await user.http.get(f"/api/chats/{chat_id}/members", params=params)
+        assert r.status_code == 200, r.text
+        members += r.json()["members"]
+        after = r.json()["nextCursor"]
+        if after is None:
+            return members
 
 
 async def fetch_history(user: User, chat_id: int) -> list[dict[str, Any]]:
@@ -72,11 +94,13 @@ async def snapshot(viewer: User, chat_id: int) -> dict[str, Any]:
     """Everything a member can fetch about a chat that a call could change."""
     chat = await fetch_chat(viewer, chat_id)
     history = await fetch_history(viewer, chat_id)
+    members = await fetch_members(viewer, chat_id)
     return {
         "name": chat["name"],
         "avatarUrl": chat["avatarUrl"],
         "lastSeq": chat["lastSeq"],
-        "members": [[m["user"]["id"], m["role"], m["lastReadSeq"]] for m in chat["members"]],
+        "memberCount": chat["memberCount"],
+        "members": [[m["user"]["id"], m["role"], m["lastReadSeq"]] for m in members],
         "pinned": [m["id"] for m in chat["pinnedMessages"]],
         "messages": [
             [m["id"], m["type"], m["content"], m["reactions"], m["readBy"]] for m in history
@@ -84,8 +108,13 @@ async def snapshot(viewer: User, chat_id: int) -> dict[str, Any]:
     }
 
 
-def member_roles(chat: dict[str, Any]) -> dict[int, str]:
-    return {m["user"]["id"]: m["role"] for m in chat["members"]}
+def member_roles(members: list[dict[str, Any]]) -> dict[int, str]:
+    return {m["user"]["id"]: m["role"] for m in members}
+
+
+async def roles_in(user: User, chat_id: int) -> dict[int, str]:
+    """Each member's role, as `user` (a member) fetches them."""
+    return member_roles(await fetch_members(user, chat_id))
 
 
 def about_chat(frame: dict[str, Any], chat_id: int) -> bool:

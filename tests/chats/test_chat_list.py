@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.chats.support import fetch_chat, fetch_history, fetch_list, ws_outcome
+from tests.chats.support import fetch_chat, fetch_history, fetch_list, fetch_members, ws_outcome
 
 
 async def _unread(user: Any, chat_id: int) -> int:
@@ -18,7 +18,7 @@ async def _read(user: Any, chat_id: int, message_id: int) -> dict[str, Any]:
     return dict(ack)
 
 
-async def test_the_list_carries_members_last_message_unread_count_and_pins(users: Any) -> None:
+async def test_the_list_carries_counts_last_message_unread_count_and_pins(users: Any) -> None:
     alice, bob = await users(2)
     chat_id = (await alice.group("Everything", bob))["id"]
     first = await bob.send(chat_id, "first")
@@ -29,21 +29,27 @@ async def test_the_list_carries_members_last_message_unread_count_and_pins(users
         assert await ws_outcome(a, "message:pin", pin) == "ok"
     (chat,) = await fetch_list(alice)
     assert chat["id"] == chat_id and chat["type"] == "group" and chat["name"] == "Everything"
-    assert [(m["user"]["id"], m["role"]) for m in chat["members"]] == [
-        (alice.id, "owner"),
-        (bob.id, "member"),
-    ]
-    assert chat["members"][1]["user"]["username"] == bob.username
-    assert chat["members"][1]["lastReadSeq"] == last["seq"]
-    # Each pin wrote a note ("Alice pinned «…»"), which its pinner has seen.
+    # No member list: the count, and this user's own membership.
+    assert "members" not in chat
+    assert (chat["memberCount"], chat["peer"], chat["role"]) == (2, None, "owner")
+    # Each pin wrote a note ("Alice pinned «…»"), which its pinner has seen; bob has read
+    # up to his own last message.
+    assert (chat["lastReadSeq"], chat["othersReadSeq"]) == (5, last["seq"])
     assert chat["lastSeq"] == last["seq"] + 2 == 5
     assert chat["lastMessage"]["type"] == "system"
     assert chat["lastMessage"]["content"] == f"{alice.me['displayName']} pinned «first»"
     assert chat["unreadCount"] == 0
     (theirs,) = await fetch_list(bob)
-    assert theirs["unreadCount"] == 2
+    assert theirs["unreadCount"] == 2 and theirs["role"] == "member"
+    assert (theirs["lastReadSeq"], theirs["othersReadSeq"]) == (last["seq"], 5)
     assert [m["id"] for m in chat["pinnedMessages"]] == [last["id"], first["id"]]
     assert chat == await fetch_chat(alice, chat_id)
+    members = await fetch_members(alice, chat_id)
+    assert [(m["user"]["id"], m["role"], m["lastReadSeq"]) for m in members] == [
+        (alice.id, "owner", 5),
+        (bob.id, "member", last["seq"]),
+    ]
+    assert members[1]["user"]["username"] == bob.username
 
 
 async def test_unread_counts_messages_by_others_since_the_read_position(users: Any) -> None:

@@ -40,6 +40,7 @@ STIRRED = {
     "pin:updated",
     "read:updated",
     "chat:updated",
+    "chat:members",
 }
 
 
@@ -120,7 +121,7 @@ async def test_a_new_member_receives_from_the_moment_they_are_added(users: Any) 
     r = await alice.http.post(f"/api/chats/{chat_id}/members", json={"userIds": [dave.id]})
     assert r.status_code == 200, r.text
     new = await d.expect("chat:new", where=lambda data: data["id"] == chat_id)
-    assert dave.id in [m["user"]["id"] for m in new["data"]["members"]]
+    assert (new["data"]["memberCount"], new["data"]["role"]) == (3, "member")
     await alice.send(chat_id, "after dave")
     await d.expect("message:new", where=lambda data: data["content"] == "after dave")
     contents = [f["data"]["content"] for f in d.of_type("message:new")]

@@ -11,8 +11,8 @@ from tests.chats.support import (
     fetch_history,
     fetch_list,
     frames_about,
-    member_roles,
     remove,
+    roles_in,
 )
 
 
@@ -27,7 +27,9 @@ async def test_private_chat_is_created_once_whoever_asks(users: Any) -> None:
     assert first.status_code == 201, first.text
     chat = first.json()
     assert chat["type"] == "private" and chat["name"] is None
-    assert member_roles(chat) == {alice.id: "member", bob.id: "member"}
+    assert await roles_in(alice, chat["id"]) == {alice.id: "member", bob.id: "member"}
+    # A private chat names its other person, as the viewer may see them.
+    assert (chat["memberCount"], chat["peer"]["id"], chat["role"]) == (2, bob.id, "member")
     again = await alice.http.post("/api/chats", json={"type": "private", "userId": bob.id})
     assert again.status_code == 200 and again.json()["id"] == chat["id"]
     await a.expect("chat:new", where=lambda d: d["id"] == chat["id"])
@@ -85,7 +87,12 @@ async def test_group_creation_makes_the_creator_owner_and_tells_everyone(users: 
     assert r.status_code == 201, r.text
     chat = r.json()
     assert chat["type"] == "group" and chat["name"] == "Team"
-    assert member_roles(chat) == {alice.id: "owner", bob.id: "member", carol.id: "member"}
+    assert (chat["memberCount"], chat["peer"], chat["role"]) == (3, None, "owner")
+    assert await roles_in(bob, chat["id"]) == {
+        alice.id: "owner",
+        bob.id: "member",
+        carol.id: "member",
+    }
     (created,) = await fetch_history(alice, chat["id"])
     assert created["type"] == "system" and created["senderId"] is None
     assert created["content"] == f"{alice.me['displayName']} created the group «Team»"
@@ -140,7 +147,8 @@ async def test_adding_members_tells_the_newcomer_and_the_others(users: Any) -> N
     body = {"userIds": [carol.id, dave.id, bob.id]}
     r = await alice.http.post(f"/api/chats/{chat_id}/members", json=body)
     assert r.status_code == 200, r.text
-    assert member_roles(r.json()) == {
+    assert r.json()["memberCount"] == 4
+    assert await roles_in(alice, chat_id) == {
         alice.id: "owner",
         bob.id: "member",
         carol.id: "member",
@@ -148,17 +156,17 @@ async def test_adding_members_tells_the_newcomer_and_the_others(users: Any) -> N
     }
     for ws in (c, d):
         new = await ws.expect("chat:new", where=lambda data: data["id"] == chat_id)
-        assert len(new["data"]["members"]) == 4
-        await ws.expect("chat:updated", where=lambda data: data["id"] == chat_id)
+        assert (new["data"]["memberCount"], new["data"]["role"]) == (4, "member")
+        await ws.expect("chat:members", where=lambda data: data["chatId"] == chat_id)
         kinds = [f["type"] for f in frames_about(ws, chat_id)]
-        assert kinds == ["chat:new", "message:new", "chat:updated"]
-    updated = await b.expect("chat:updated", where=lambda data: data["id"] == chat_id)
-    assert {m["user"]["id"] for m in updated["data"]["members"]} == {
-        alice.id,
-        bob.id,
-        carol.id,
-        dave.id,
-    }
+        assert kinds == ["chat:new", "message:new", "chat:members"]
+    # The others learn who came, not the whole list again.
+    joined = await b.expect("chat:members", where=lambda data: data["chatId"] == chat_id)
+    assert [(m["user"]["id"], m["role"]) for m in joined["data"]["members"]] == [
+        (carol.id, "member"),
+        (dave.id, "member"),
+    ]
+    assert (joined["data"]["memberCount"], joined["data"]["removedUserIds"]) == (4, [])
     added = await b.expect("message:new", where=lambda data: data["type"] == "system")
     assert added["data"]["meta"]["userIds"] == [carol.id, dave.id]
     names = f"{carol.me['displayName']}, {dave.me['displayName']}"
@@ -171,8 +179,8 @@ async def test_adding_members_tells_the_newcomer_and_the_others(users: Any) -> N
         await alice.http.post(f"/api/chats/{chat_id}/members", json=unknown), 422, "unknown_user"
     )
     await b.quiet(0.4)
-    assert [f["type"] for f in frames_about(b, chat_id)] == ["message:new", "chat:updated"]
-    assert len(member_roles(await fetch_chat(alice, chat_id))) == 4
+    assert [f["type"] for f in frames_about(b, chat_id)] == ["message:new", "chat:members"]
+    assert len(await roles_in(alice, chat_id)) == 4
 
 
 async def test_removal_tells_the_removed_and_the_rest(users: Any) -> None:
@@ -196,8 +204,13 @@ async def test_removal_tells_the_removed_and_the_rest(users: Any) -> None:
         "actorId": alice.id,
         "userIds": [bob.id],
     }
-    updated = await c.expect("chat:updated", where=lambda d: d["id"] == chat_id)
-    assert bob.id not in {m["user"]["id"] for m in updated["data"]["members"]}
+    left = await c.expect("chat:members", where=lambda d: d["chatId"] == chat_id)
+    assert left["data"] == {
+        "chatId": chat_id,
+        "memberCount": 2,
+        "members": [],
+        "removedUserIds": [bob.id],
+    }
     assert await fetch_list(bob) == []
     assert_error(await bob.http.get(f"/api/chats/{chat_id}"), 404, "not_found")
     # Removing someone who is not (or no longer) there is a 404.
@@ -224,7 +237,7 @@ async def test_anyone_may_leave_a_group_but_not_a_private_chat(users: Any) -> No
     assert [c["id"] for c in await fetch_list(bob)] == [private_id]
     r = await bob.http.delete(f"/api/chats/{private_id}/members/{bob.id}")
     assert_error(r, 422, "invalid")
-    assert member_roles(await fetch_chat(alice, private_id)) == {
+    assert await roles_in(alice, private_id) == {
         alice.id: "member",
         bob.id: "member",
     }

@@ -9,8 +9,8 @@ from tests.chats.support import (
     assert_error,
     fetch_chat,
     fetch_history,
-    member_roles,
     remove,
+    roles_in,
     set_role,
     snapshot,
 )
@@ -21,8 +21,11 @@ async def test_role_changes_write_system_messages_and_update_members(users: Any)
     chat_id = (await alice.group("Roles", bob, carol))["id"]
     c = await carol.ws()
     await set_role(alice, chat_id, bob, "admin")
-    updated = await c.expect("chat:updated", where=lambda d: d["id"] == chat_id)
-    assert member_roles(updated["data"])[bob.id] == "admin"
+    changed = await c.expect("chat:members", where=lambda d: d["chatId"] == chat_id)
+    assert [(m["user"]["id"], m["role"]) for m in changed["data"]["members"]] == [(bob.id, "admin")]
+    assert (
+        changed["data"]["memberCount"] == 3 and (await roles_in(carol, chat_id))[bob.id] == "admin"
+    )
     promoted = await c.expect("message:new", where=lambda d: d["type"] == "system")
     assert promoted["data"]["content"] == (
         f"{alice.me['displayName']} made {bob.me['displayName']} an admin"
@@ -76,10 +79,8 @@ async def test_admins_cannot_touch_the_owner_or_other_admins(users: Any) -> None
     await set_role(owner, chat_id, other_admin, "admin")
     await remove(owner, chat_id, other_admin)
     await remove(owner, chat_id, admin)
-    assert member_roles(await fetch_chat(owner, chat_id)) == {
-        owner.id: "owner",
-        member.id: "member",
-    }
+    assert await roles_in(owner, chat_id) == {owner.id: "owner", member.id: "member"}
+    assert (await fetch_chat(owner, chat_id))["memberCount"] == 2
 
 
 async def test_owner_leaving_hands_over_to_the_longest_standing_admin_else_member(
@@ -98,10 +99,12 @@ async def test_owner_leaving_hands_over_to_the_longest_standing_admin_else_membe
     async def leave(who: Any) -> dict[int, str]:
         r = await who.http.delete(f"/api/chats/{chat_id}/members/{who.id}")
         assert r.status_code == 204, r.text
-        updated = await c.expect("chat:updated", where=lambda d: who.id not in member_roles(d))
-        roles = member_roles(updated["data"])
+        told = await c.expect("chat:members", where=lambda d: d["removedUserIds"] == [who.id])
+        roles = await roles_in(carol, chat_id)
         assert list(roles.values()).count("owner") == 1, roles
-        assert roles == member_roles(await fetch_chat(carol, chat_id))
+        # The others learn who left and who holds the group now.
+        heir = [(m["user"]["id"], m["role"]) for m in told["data"]["members"]]
+        assert heir == [(u, role) for u, role in roles.items() if role == "owner"]
         return roles
 
     # The admin of longest standing (dave, at creation) before the one added later (bob).
@@ -111,8 +114,8 @@ async def test_owner_leaving_hands_over_to_the_longest_standing_admin_else_membe
     # No admin left: the longest-standing member.
     r = await bob.http.delete(f"/api/chats/{chat_id}/members/{bob.id}")
     assert r.status_code == 204, r.text
-    assert member_roles(await fetch_chat(carol, chat_id)) == {carol.id: "owner"}
+    assert await roles_in(carol, chat_id) == {carol.id: "owner"}
     # The new owner holds the owner's powers.
     r = await carol.http.post(f"/api/chats/{chat_id}/members", json={"userIds": [alice.id]})
     assert r.status_code == 200, r.text
-    assert member_roles(r.json()) == {carol.id: "owner", alice.id: "member"}
+    assert await roles_in(carol, chat_id) == {carol.id: "owner", alice.id: "member"}

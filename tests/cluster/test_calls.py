@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from tests.calls.support import CANDIDATE, OFFER
 from tests.cluster.harness import Cluster
+from tests.sfu.conftest import Janus, janus  # noqa: F401 (the fixture: a Janus of this run)
 
 FAST = {"SHOMIK_CALL_RING_SECONDS": "2", "SHOMIK_CALL_GRACE_SECONDS": "2"}
 
@@ -103,6 +104,37 @@ async def test_a_dropped_call_socket_has_its_grace_period_on_another_process(
         left = await a.expect("call:participant_left", timeout=10)
         assert left["data"]["userId"] == carol.id
         assert left["data"]["call"]["state"] == "active"
+    finally:
+        for user in (alice, bob, carol):
+            await user.aclose()
+
+
+async def test_a_group_call_through_the_sfu_across_processes(
+    make_cluster: Callable[..., Cluster],
+    janus: Janus,  # noqa: F811
+) -> None:
+    """The calls leader keeps the Janus room; each ack, from whichever process, carries its
+    own user's way in."""
+    cluster = make_cluster(size=2, env={**FAST, **janus.env()})
+    alice, bob, carol = [await cluster.register() for _ in range(3)]
+    try:
+        group = await alice.group("standup", bob, carol)
+        a = await cluster.ws_on(alice, 0)
+        b = await cluster.ws_on(bob, 1)
+        started = await a.command("call:start", {"chatId": group["id"], "media": "video"})
+        assert started["call"]["topology"] == "sfu" and started["sfu"]["feedId"] == alice.id
+        room = started["sfu"]["room"]
+        assert room in await janus.rooms()
+        accepted = await b.command("call:accept", {"callId": started["call"]["id"]})
+        assert accepted["sfu"]["room"] == room and accepted["sfu"]["feedId"] == bob.id
+        assert accepted["sfu"]["token"] != started["sfu"]["token"]
+        for ws in (b, a):
+            await ws.command("call:end", {"callId": started["call"]["id"]})
+        for _ in range(100):  # Janus hears of the end right after the ack
+            if room not in await janus.rooms():
+                break
+            await asyncio.sleep(0.1)
+        assert room not in await janus.rooms()
     finally:
         for user in (alice, bob, carol):
             await user.aclose()

@@ -1,6 +1,6 @@
-"""The chat list and a history page cost a fixed number of queries, however many chats,
-members, reactions or attachments there are (no N+1). Run in-process against the services,
-on SQLite and on PostgreSQL."""
+"""The chat list, a member page and a history page cost a fixed number of queries, however
+many chats, members, reactions or attachments there are (no N+1). Run in-process against the
+services, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -88,14 +88,35 @@ async def test_chat_list_query_count_does_not_grow(services: Services) -> None:
     counter = QueryCounter(services)
     await _fill(services, me, others, 2)
     counter.count = 0
-    few = await chats.list_chats(services, me)
+    few = (await chats.list_chats(services, me)).chats
     small = counter.count
     await _fill(services, me, others, 10)
+    # Bigger groups too: members are counted, never loaded, in the list.
+    crowd = [await _user(services) for _ in range(12)]
+    await _fill(services, me, crowd, 2)
     counter.count = 0
-    many = await chats.list_chats(services, me)
-    assert len(few) == 2 and len(many) == 12
-    assert counter.count == small, f"{small} queries for 2 chats, {counter.count} for 12"
+    many = (await chats.list_chats(services, me)).chats
+    assert len(few) == 2 and len(many) == 14
+    assert counter.count == small, f"{small} queries for 2 chats, {counter.count} for 14"
     assert all(c.last_message and c.pinned_messages for c in many)
+    assert {c.member_count for c in many} == {4, 13}
+    # A later page costs the same as the first.
+    first = await chats.list_chats(services, me, limit=5)
+    counter.count = 0
+    second = await chats.list_chats(services, me, limit=5, cursor=first.next_cursor)
+    assert len(second.chats) == 5 and counter.count == small
+
+
+async def test_member_page_query_count_does_not_grow(services: Services) -> None:
+    me, *others = [await _user(services) for _ in range(13)]
+    (chat_id,) = await _fill(services, me, others, 1)
+    counter = QueryCounter(services)
+    short = await chats.members(services, me, chat_id, 2, None, "")
+    small = counter.count
+    counter.count = 0
+    page = await chats.members(services, me, chat_id, 13, None, "")
+    assert len(short.members) == 2 and len(page.members) == 13
+    assert counter.count == small, f"{small} queries for 2 members, {counter.count} for 13"
 
 
 async def test_history_page_query_count_does_not_grow(services: Services) -> None:

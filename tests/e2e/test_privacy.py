@@ -104,6 +104,6 @@ async def test_an_invitation_is_accepted_from_the_chat_list(
     await expect(invites).to_have_count(0)
     await expect(page).to_have_url(re.compile(rf"/chat/{created['id']}$"))
     await expect(composer(page)).to_be_visible()
-    members = (await owner.http.get(f"/api/chats/{created['id']}")).json()["members"]
+    members = (await owner.http.get(f"/api/chats/{created['id']}/members")).json()["members"]
     assert shy.id in [m["user"]["id"] for m in members]
     client.assert_no_errors()

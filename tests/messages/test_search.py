@@ -200,7 +200,7 @@ async def test_chats_and_people_by_name_on_the_first_page(people: list[User]) ->
     assert [c["id"] for c in page["chats"]] == [group["id"]]
     by_peer = await find(alice, bob.me["displayName"].upper())
     assert any(
-        c["type"] == "private" and bob.id in [m["user"]["id"] for m in c["members"]]
+        c["type"] == "private" and c["peer"]["id"] == bob.id and c["memberCount"] == 2
         for c in by_peer["chats"]
     )
     assert [u["id"] for u in (await find(alice, bob.username))["users"]] == [bob.id]

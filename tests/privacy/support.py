@@ -38,6 +38,13 @@ def status_of(user_data: dict[str, Any]) -> tuple[Any, Any]:
     return user_data["status"], user_data["lastSeen"]
 
 
-def member(chat: dict[str, Any], user: User) -> dict[str, Any]:
-    (found,) = [m["user"] for m in chat["members"] if m["user"]["id"] == user.id]
+def member(members: list[dict[str, Any]], user: User) -> dict[str, Any]:
+    """The user's entry among members (a member page, or a `chat:members` event)."""
+    (found,) = [m["user"] for m in members if m["user"]["id"] == user.id]
     return dict(found)
+
+
+async def members_seen_by(viewer: User, chat_id: int) -> list[dict[str, Any]]:
+    r = await viewer.http.get(f"/api/chats/{chat_id}/members")
+    assert r.status_code == 200, r.text
+    return list(r.json()["members"])

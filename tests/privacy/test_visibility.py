@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.privacy.support import block, member, set_privacy, status_of
+from tests.privacy.support import block, member, members_seen_by, set_privacy, status_of
 
 
 async def test_a_stranger_no_longer_reads_anyones_status(people: Any) -> None:
@@ -41,14 +41,15 @@ async def test_everybody_and_nobody(people: Any) -> None:
     for viewer in (stranger, bob):
         assert status_of((await viewer.http.get(f"/api/users/{alice.id}")).json()) == (None, None)
     (listed,) = (await bob.http.get("/api/chats")).json()["chats"]
-    assert status_of(member(listed, alice)) == (None, None)
-    assert member(listed, bob)["status"] == "offline"
+    assert status_of(listed["peer"]) == (None, None)
+    members = await members_seen_by(bob, chat["id"])
+    assert status_of(member(members, alice)) == (None, None)
+    assert member(members, bob)["status"] == "offline"
     found = (await bob.http.get("/api/search", params={"q": alice.username})).json()
     assert [status_of(u) for u in found["users"]] == [(None, None)]
-    assert [status_of(member(c, alice)) for c in found["chats"]] == [(None, None)]
+    assert [status_of(c["peer"]) for c in found["chats"]] == [(None, None)]
     # She still sees her own.
-    (own,) = (await alice.http.get("/api/chats")).json()["chats"]
-    assert member(own, alice)["status"] == "online"
+    assert member(await members_seen_by(alice, chat["id"]), alice)["status"] == "online"
     assert (await alice.http.get(f"/api/users/{alice.id}")).json()["status"] == "online"
 
 
@@ -91,7 +92,8 @@ async def test_a_blocked_person_never_sees_the_status(people: Any) -> None:
     await a.expect("user:status", lambda d: d["status"] == "away")
     assert status_of((await bob.http.get(f"/api/users/{alice.id}")).json()) == (None, None)
     (listed,) = (await bob.http.get("/api/chats")).json()["chats"]
-    assert status_of(member(listed, alice)) == (None, None)
+    assert status_of(listed["peer"]) == (None, None)
+    assert status_of(member(await members_seen_by(bob, chat["id"]), alice)) == (None, None)
     statuses = [f["data"] for f in b.of_type("user:status") if f["data"]["userId"] == alice.id]
     assert all(s["status"] is None for s in statuses)
     # Blocking is one way: Alice still sees Bob's.
@@ -106,11 +108,14 @@ async def test_a_payload_for_the_whole_group_hides_what_one_member_may_not_see(
     await alice.ws()
     group = await carol.group("g", alice, bob)
     c = await carol.ws()
-    r = await carol.http.patch(f"/api/chats/{group['id']}", json={"name": "renamed"})
-    assert r.status_code == 200
-    updated = await c.expect("chat:updated")
-    assert status_of(member(updated["data"], alice)) == (None, None)
-    assert member(updated["data"], bob)["status"] == "offline"
+    url = f"/api/chats/{group['id']}/members"
+    for who in (alice, bob):
+        r = await carol.http.patch(f"{url}/{who.id}", json={"role": "admin"})
+        assert r.status_code == 200
+    # The members a `chat:members` names, as every member may see them.
+    first, second = await c.expect("chat:members"), await c.expect("chat:members")
+    assert status_of(member(first["data"]["members"], alice)) == (None, None)
+    assert member(second["data"]["members"], bob)["status"] == "offline"
     # `user:updated` carries no presence at all.
     await alice.http.patch("/api/users/me", json={"displayName": "Alice Two"})
     profile = await c.expect("user:updated")

@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from shomik.web import _page_headers, socket_origin
 from tests.harness import ServerProcess
 from tests.web import dist
 from tests.web.dist import write_dist
@@ -261,3 +262,15 @@ def test_web_dir_set_empty_serves_the_api_alone(
     with httpx.Client(base_url=server.url, timeout=10) as client:
         assert client.get("/").status_code == 503
         assert client.get("/api/health").status_code == 200
+
+
+def test_janus_on_another_origin_joins_connect_src() -> None:
+    """SHOMIK_SFU_PUBLIC_URL as a full ws(s):// URL (docs/calls.md §9): the page may open
+    Janus's WebSocket there; a path on this origin adds nothing ('self' has it)."""
+    assert socket_origin("wss://sfu.example.org/janus") == "wss://sfu.example.org"
+    assert socket_origin("ws://127.0.0.1:8188") == "ws://127.0.0.1:8188"
+    assert socket_origin("/janus") is None
+    assert socket_origin("wss://evil; script-src *") is None
+    scope = {"type": "http", "headers": [(b"host", b"chat.example.org")], "scheme": "https"}
+    csp = _page_headers(scope, ("wss://sfu.example.org",))["Content-Security-Policy"]
+    assert "connect-src 'self' wss://chat.example.org wss://sfu.example.org;" in csp

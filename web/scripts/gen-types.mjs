@@ -45,7 +45,14 @@ async function protocol() {
 // reaches the client's types (and its dispatch table's exhaustiveness) with `npm run gen`.
 async function frames() {
   const defs = JSON.parse(await readFile(new URL('protocol.json', root), 'utf8')).$defs
-  const tsName = (name) => name.split('_').map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join('')
+  // As json-schema-to-typescript names them: each part capitalized, and a letter after a
+  // digit too (Event_e2ee_commit -> EventE2EeCommit).
+  const tsName = (name) =>
+    name
+      .split('_')
+      .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
+      .join('')
+      .replace(/(\d)([a-z])/g, (_, d, c) => d + c.toUpperCase())
   const of = (prefix) => Object.keys(defs).filter((n) => n.startsWith(prefix)).sort()
   const typeOf = (name) => defs[name].properties.type.const
   const union = (names) => names.map((n) => `  | P.${tsName(n)}`).join('\n')

@@ -16,7 +16,9 @@ from typing import Any
 
 from shomik.auth import session_repository as repo
 from shomik.auth.schemas import SessionOut
+from shomik.auth.tokens import TokenClaims
 from shomik.db.engine import WriteTx
+from shomik.e2ee import devices as e2ee_devices
 from shomik.errors import NotFound, Unauthorized
 from shomik.push import service as push
 from shomik.realtime.connection import CLOSE_UNAUTHORIZED, Connection
@@ -57,9 +59,13 @@ async def start(tx: WriteTx, services: Services, user_id: int, device: Device) -
 
 async def authenticate(services: Services, token: str) -> Any:
     """The user row behind a token (with `session_id`), or Unauthorized."""
-    claims = services.tokens.decode(token)
+    return await authenticate_claims(services, services.tokens.decode(token))
+
+
+async def authenticate_claims(services: Services, claims: TokenClaims) -> Any:
+    """`authenticate` for a token already decoded (the socket needs its expiry too)."""
     now = utcnow()
-    async with services.db.read() as conn:
+    async with services.db.quick_read() as conn:  # every request and socket: one PK look-up
         row = await repo.principal(conn, claims.user_id, claims.session_id, now)
     if row is None:
         raise Unauthorized(INVALID)
@@ -70,7 +76,7 @@ async def authenticate(services: Services, token: str) -> Any:
 
 
 async def alive(services: Services, conn: Connection) -> bool:
-    async with services.db.read() as db:
+    async with services.db.quick_read() as db:  # before every command of a socket
         return await repo.alive(db, conn.user_id, conn.session_id, utcnow())
 
 
@@ -97,7 +103,7 @@ async def end(services: Services, user_id: int, session_ids: list[str]) -> list[
     """End these sessions of the user: their tokens stop working, their browsers get no more
     pushes, their sockets close. Returns the ids that existed."""
     async with services.db.write() as tx:
-        ended = await _end_in(tx, user_id, session_ids)
+        ended = await _end_in(tx, services, user_id, session_ids)
     _close_sockets(services, user_id, ended)
     return ended
 
@@ -116,7 +122,7 @@ async def end_others(services: Services, user_id: int, keep: str) -> None:
 async def end_all_in(tx: WriteTx, services: Services, user_id: int) -> None:
     """Every session of the user, in the caller's transaction (a password change); the
     sockets close after the commit."""
-    ended = await _end_in(tx, user_id, await repo.ids_of(tx.conn, user_id))
+    ended = await _end_in(tx, services, user_id, await repo.ids_of(tx.conn, user_id))
 
     async def close() -> None:
         _close_sockets(services, user_id, ended)
@@ -124,9 +130,13 @@ async def end_all_in(tx: WriteTx, services: Services, user_id: int) -> None:
     tx.after_commit(close)
 
 
-async def _end_in(tx: WriteTx, user_id: int, session_ids: list[str]) -> list[str]:
+async def _end_in(
+    tx: WriteTx, services: Services, user_id: int, session_ids: list[str]
+) -> list[str]:
     ended = await repo.delete(tx.conn, user_id, session_ids)
     await push.forget_sessions(tx, ended)
+    # Their MLS devices: revoked, unused key packages gone (e2ee/devices.py).
+    await e2ee_devices.forget_sessions(tx, services, user_id)
     return ended
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from shomik.calls import service
 from shomik.calls.schemas import Call as CallOut
-from shomik.calls.schemas import CallSignal, Media
+from shomik.calls.schemas import CallReply, CallSignal, Media
 from shomik.calls.state import ConnRef
 from shomik.realtime.connection import Connection
 from shomik.services import Services
@@ -33,7 +33,7 @@ def _conn_in(data: dict[str, Any] | None) -> ConnRef | None:
     return None if data is None else ConnRef(data["p"], data["cid"], data["u"])
 
 
-def _call_out(call: CallOut) -> dict[str, Any]:
+def _call_out(call: CallOut | CallReply) -> dict[str, Any]:
     return call.model_dump(mode="json", by_alias=True)
 
 
@@ -44,18 +44,18 @@ async def _on_leader(services: Services, op: str, payload: dict[str, Any]) -> An
 
 async def start(
     services: Services, user_id: int, conn: ConnRef, chat_id: int, media: Media
-) -> CallOut:
+) -> CallReply:
     if not services.settings.clustered:
         return await service.start(services, user_id, conn, chat_id, media)
     payload = {"u": user_id, "conn": _conn_out(conn), "chat": chat_id, "media": media}
-    return CallOut.model_validate(await _on_leader(services, "call.start", payload))
+    return CallReply.model_validate(await _on_leader(services, "call.start", payload))
 
 
-async def admit(services: Services, user_id: int, conn: ConnRef, call_id: str) -> CallOut:
+async def admit(services: Services, user_id: int, conn: ConnRef, call_id: str) -> CallReply:
     if not services.settings.clustered:
         return await service.admit(services, user_id, conn, call_id)
     payload = {"u": user_id, "conn": _conn_out(conn), "call": call_id}
-    return CallOut.model_validate(await _on_leader(services, "call.admit", payload))
+    return CallReply.model_validate(await _on_leader(services, "call.admit", payload))
 
 
 async def decline(services: Services, user_id: int, call_id: str) -> CallOut:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from shomik.calls import front, turn
-from shomik.calls.schemas import CallList, IceServers, StunServer, TurnServer
+from shomik.calls.schemas import CallList, IceServers
 from shomik.deps import CurrentUser, ServicesDep
 
 router = APIRouter(prefix="/api/calls", tags=["calls"])
@@ -16,20 +16,7 @@ async def ice_servers(user: CurrentUser, services: ServicesDep) -> IceServers:
     """STUN and TURN servers for a call; the TURN credentials expire after `ttl` seconds,
     so fetch them right before each call."""
     await services.limiter.hit("ice_servers", str(user.id))
-    settings = services.settings
-    servers: list[StunServer | TurnServer] = []
-    if settings.stun_urls:
-        servers.append(StunServer(urls=settings.stun_urls))
-    if settings.turn_urls and settings.turn_secret:
-        username, credential = turn.credentials(settings.turn_secret, user.id, settings.turn_ttl)
-        servers.append(
-            TurnServer(urls=settings.turn_urls, username=username, credential=credential)
-        )
-    return IceServers(
-        ice_servers=servers,
-        ice_transport_policy=settings.ice_transport_policy,
-        ttl=settings.turn_ttl,
-    )
+    return turn.ice_servers(services.settings, user.id)
 
 
 @router.get("")

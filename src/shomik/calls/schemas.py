@@ -30,9 +30,9 @@ class Call(Model):
     initiator_id: int
     # Who is in the call now, in order of joining (the initiator first).
     participants: list[int]
-    # "mesh": every participant negotiates with every other one. "sfu" is reserved for a
-    # selective forwarding unit behind the same commands (docs/calls.md).
-    topology: Literal["mesh"]
+    # "mesh": every participant negotiates with every other one. "sfu": each one publishes
+    # to and subscribes from the call's Janus room (the ack's `sfu`; docs/calls.md §9).
+    topology: Literal["mesh", "sfu"]
     max_participants: int
     started_at: UtcDatetime
     answered_at: UtcDatetime | None
@@ -88,8 +88,49 @@ class CallSignal(Model):
     data: SignalData
 
 
+# ICE servers (GET /api/calls/ice-servers), shaped as RTCConfiguration fields.
+
+
+class StunServer(Model):
+    urls: list[str]
+
+
+class TurnServer(Model):
+    urls: list[str]
+    username: str
+    credential: str
+
+
+class IceServers(Model):
+    ice_servers: list[StunServer | TurnServer]
+    ice_transport_policy: Literal["all", "relay"]
+    # Seconds the TURN credentials stay valid; fetch again before they run out.
+    ttl: int
+
+
+class SfuAccess(Model):
+    """How one participant reaches the call's Janus room. Only in the ack of the socket
+    that started, accepted or joined: the token is theirs alone."""
+
+    # Janus's WebSocket API (subprotocol "janus-protocol"): a path on this origin (ws: or
+    # wss: as the page) or a ws(s):// URL.
+    url: str
+    # The VideoRoom's id (below 2^53: a JSON number a browser reads exactly).
+    room: int
+    # Goes in every Janus API request (`token`) and in the VideoRoom `join` (`token`).
+    # Valid while this user is in the call; revoked when they leave it.
+    token: str
+    # The id to join the room with as a publisher: the user's id, which is also how the
+    # others' subscriptions name this user's feed.
+    feed_id: int
+    ice_servers: list[StunServer | TurnServer]
+    ice_transport_policy: Literal["all", "relay"]
+
+
 class CallReply(Model):
     call: Call
+    # For a call of topology "sfu": how this participant reaches Janus. Null otherwise.
+    sfu: SfuAccess | None = None
 
 
 class SignalAck(Model):
@@ -123,26 +164,6 @@ class CallEnded(Model):
     call_id: str
     reason: EndReason
     call: Call
-
-
-# ICE servers (GET /api/calls/ice-servers), shaped as RTCConfiguration fields.
-
-
-class StunServer(Model):
-    urls: list[str]
-
-
-class TurnServer(Model):
-    urls: list[str]
-    username: str
-    credential: str
-
-
-class IceServers(Model):
-    ice_servers: list[StunServer | TurnServer]
-    ice_transport_policy: Literal["all", "relay"]
-    # Seconds the TURN credentials stay valid; fetch again before they run out.
-    ttl: int
 
 
 class CallList(Model):

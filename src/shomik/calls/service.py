@@ -11,6 +11,7 @@ import asyncio
 import logging
 from datetime import datetime
 
+from shomik.calls import sfu as calls_sfu
 from shomik.calls.events import (
     CALL_ACCEPTED,
     CALL_DECLINED,
@@ -25,15 +26,17 @@ from shomik.calls.schemas import (
     CallEnded,
     CallIncoming,
     CallMember,
+    CallReply,
     CallSignal,
     CallSignalled,
     EndReason,
     Media,
 )
-from shomik.calls.state import Call, CallState, ConnRef
+from shomik.calls.state import Call, CallRegistry, CallState, ConnRef
 from shomik.chats import repository as chats_repo
 from shomik.chats.service import system_message
-from shomik.errors import Conflict, Forbidden, Invalid, NotFound
+from shomik.db.engine import WriteTx
+from shomik.errors import Conflict, Forbidden, Invalid, NotFound, ShomikError
 from shomik.messages.service import reveal_private
 from shomik.privacy import repository as privacy_repo
 from shomik.push import service as push
@@ -67,9 +70,27 @@ async def _announce(
     emit_ephemeral(services.hub, kind, data, await _members(services, call))
 
 
+def _reply(services: Services, call: Call, user_id: int) -> CallReply:
+    """An ack of start/accept/join: the call, and the caller's own way into its SFU room."""
+    return CallReply(call=call.out(), sfu=calls_sfu.access(services, call, user_id))
+
+
+def _check_free(calls: CallRegistry, user_id: int, chat_id: int) -> None:
+    mine = calls.by_user.get(user_id)
+    if mine is not None:
+        raise Conflict("You are already in a call.", code="in_call", callId=mine.id)
+    existing = calls.by_chat.get(chat_id)
+    if existing is not None:
+        raise Conflict(
+            "A call is already going on in this chat: join it.",
+            code="call_in_progress",
+            callId=existing.id,
+        )
+
+
 async def start(
     services: Services, user_id: int, conn: ConnRef | None, chat_id: int, media: Media
-) -> CallOut:
+) -> CallReply:
     async with services.db.read() as db:
         await chats_repo.require_member(db, chat_id, user_id)
         chat = await chats_repo.get(db, chat_id)
@@ -85,16 +106,7 @@ async def start(
     if not others:
         raise Invalid("There is nobody else in this chat to call.")
     calls = services.calls
-    mine = calls.by_user.get(user_id)
-    if mine is not None:
-        raise Conflict("You are already in a call.", code="in_call", callId=mine.id)
-    existing = calls.by_chat.get(chat_id)
-    if existing is not None:
-        raise Conflict(
-            "A call is already going on in this chat: join it.",
-            code="call_in_progress",
-            callId=existing.id,
-        )
+    _check_free(calls, user_id, chat_id)
     is_group = chat.type == "group"
     settings = services.settings
     call = Call(
@@ -107,18 +119,28 @@ async def start(
         started_at=utcnow(),
         unreached=unreached,
     )
+    if is_group and services.sfu is not None:
+        call.sfu = await calls_sfu.open_room(services, call, user_id)
+        try:
+            _check_free(calls, user_id, chat_id)  # again: another start may have come first
+        except ShomikError:
+            if call.sfu is not None:
+                calls_sfu.discard(services, call.sfu)
+            raise
+        if call.sfu is not None:
+            call.max_participants = settings.sfu_max_participants
     calls.add(call)
     calls.join(call, user_id, conn)
     if not is_group and not unreached and next(iter(others)) in calls.by_user:
         # The callee is talking to someone else: they are not rung, the caller hears busy.
         await _end(services, call, "busy", only_to=frozenset({user_id}))
-        return call.out()
+        return _reply(services, call, user_id)
     loop = asyncio.get_running_loop()
     call.ring_timer = loop.call_later(
         settings.call_ring_seconds, lambda: calls.spawn(_ring_expired(services, call))
     )
     if unreached:
-        return call.out()  # rings on, unheard, until it is missed
+        return _reply(services, call, user_id)  # rings on, unheard, until it is missed
     if not is_group:
         # Rung in a chat never written in: the callee is told of the chat first, so the
         # ringing screen can name the caller.
@@ -126,7 +148,7 @@ async def start(
             await reveal_private(tx, services, chat_id)
     emit_ephemeral(services.hub, CALL_INCOMING, CallIncoming(call=call.out()), others)
     push.after_call(services, chat_id, user_id, others, video=media == "video")
-    return call.out()
+    return _reply(services, call, user_id)
 
 
 async def _ring_expired(services: Services, call: Call) -> None:
@@ -134,7 +156,7 @@ async def _ring_expired(services: Services, call: Call) -> None:
         await _end(services, call, "missed")
 
 
-async def admit(services: Services, user_id: int, conn: ConnRef | None, call_id: str) -> CallOut:
+async def admit(services: Services, user_id: int, conn: ConnRef | None, call_id: str) -> CallReply:
     """call:accept and call:join: put the user (this socket) into the call. The first one
     in answers it (ringing -> active); the same user again from a new socket rejoins."""
     call = await _find(services, user_id, call_id)
@@ -142,13 +164,15 @@ async def admit(services: Services, user_id: int, conn: ConnRef | None, call_id:
     current = call.participants.get(user_id)
     if current is not None:
         if current.conn == conn:
-            return call.out()  # a repeat: nothing changed
+            return _reply(services, call, user_id)  # a repeat: nothing changed
         if current.grace is not None:
             current.grace.cancel()
             current.grace = None
         current.conn = conn  # back after a reload: the others renegotiate with this socket
         await _announce(services, call, CALL_PARTICIPANT_JOINED, user_id)
-        return call.out()
+        if call.sfu is not None:
+            await calls_sfu.moved(services, call, user_id)
+        return _reply(services, call, user_id)
     mine = calls.by_user.get(user_id)
     if mine is not None:
         raise Conflict("You are already in another call.", code="in_call", callId=mine.id)
@@ -160,16 +184,28 @@ async def admit(services: Services, user_id: int, conn: ConnRef | None, call_id:
         )
     call.declined.discard(user_id)
     calls.join(call, user_id, conn)
+    if call.sfu is not None:
+        joined = call.participants[user_id]
+        try:
+            await calls_sfu.admit(services, call, user_id)
+        except ShomikError:
+            if call.participants.get(user_id) is joined:
+                calls.leave(call, user_id)
+            raise
+        if call.participants.get(user_id) is not joined:
+            # While Janus answered, the call ended or they left it: their token is revoked.
+            raise NotFound("Call not found.")
     if call.state is CallState.RINGING:
         call.move(CallState.ACTIVE)
         call.answered_at = utcnow()
         if call.ring_timer is not None:
             call.ring_timer.cancel()
             call.ring_timer = None
+        calls_sfu.answered(services, call)
         await _announce(services, call, CALL_ACCEPTED, user_id)
     else:
         await _announce(services, call, CALL_PARTICIPANT_JOINED, user_id)
-    return call.out()
+    return _reply(services, call, user_id)
 
 
 async def decline(services: Services, user_id: int, call_id: str) -> CallOut:
@@ -232,6 +268,7 @@ async def _end_if_everyone_declined(services: Services, call: Call) -> None:
 
 async def _after_leaving(services: Services, call: Call, user_id: int, reason: EndReason) -> None:
     """user_id is out of the call's participants: end the call or tell the others."""
+    calls_sfu.left(services, call, user_id)
     if call.state is CallState.RINGING:  # only the caller is in a ringing call
         await _end(services, call, "cancelled" if reason == "hangup" else reason)
     elif not call.is_group or not call.participants:
@@ -333,9 +370,21 @@ async def _end(
     call.end_reason = reason
     services.calls.drop(call)
     call.participants.clear()
+    calls_sfu.ended(services, call)
     audience = only_to if only_to is not None else await _members(services, call)
     event = CallEnded(call_id=call.id, reason=reason, call=call.out())
     emit_ephemeral(services.hub, CALL_ENDED, event, audience)
+    try:
+        # Durable, unlike the events above: a missed call is still there after a reconnect.
+        async with services.db.write() as tx:
+            await record_end(tx, services, call, reason)
+    except Exception:  # shutting down: the database may already be closed
+        log.warning("could not record the end of call %s", call.id, exc_info=True)
+
+
+async def record_end(tx: WriteTx, services: Services, call: Call, reason: EndReason) -> None:
+    """The ended call's system message (§6 of docs/calls.md), by its initiator."""
+    assert call.ended_at is not None
     text, outcome, seconds = summary(call.media, reason, call.answered_at, call.ended_at)
     meta = {
         "event": "call",
@@ -347,9 +396,4 @@ async def _end(
             "reason": reason,
         },
     }
-    try:
-        # Durable, unlike the events above: a missed call is still there after a reconnect.
-        async with services.db.write() as tx:
-            await system_message(tx, services, call.chat_id, call.initiator_id, text, meta)
-    except Exception:  # shutting down: the database may already be closed
-        log.warning("could not record the end of call %s", call.id, exc_info=True)
+    await system_message(tx, services, call.chat_id, call.initiator_id, text, meta)

@@ -57,6 +57,17 @@ class Participant:
 
 
 @dataclass
+class SfuRoom:
+    """A group call's Janus VideoRoom (calls/sfu.py): its id and each participant's token."""
+
+    room_id: int
+    tokens: dict[int, str] = field(default_factory=dict)
+    # Janus requests of one room run in the order the call's changes happened (a join's
+    # token is added before that user's leave takes it away).
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+@dataclass
 class Call:
     id: str
     chat_id: int
@@ -75,6 +86,8 @@ class Call:
     # Members who never hear of this call: the callee of a caller they blocked. It rings
     # on the caller's side until it is missed, as an unanswered call does.
     unreached: frozenset[int] = frozenset()
+    # Set when the call goes through the SFU (its topology is "sfu"); None: a mesh.
+    sfu: SfuRoom | None = None
 
     def move(self, to: CallState) -> None:
         if to not in _NEXT[self.state]:
@@ -93,7 +106,7 @@ class Call:
             state=self.state.value,
             initiator_id=self.initiator_id,
             participants=list(self.participants),
-            topology="mesh",
+            topology="mesh" if self.sfu is None else "sfu",
             max_participants=self.max_participants,
             started_at=self.started_at,
             answered_at=self.answered_at,

@@ -9,22 +9,16 @@ from shomik.realtime.commands import Command, Context
 
 
 async def start(ctx: Context, data: CallStart) -> CallReply:
-    call = await front.start(
-        ctx.services, ctx.user_id, ref(ctx.services, ctx.conn), data.chat_id, data.media
-    )
-    return CallReply(call=call)
+    conn = ref(ctx.services, ctx.conn)
+    return await front.start(ctx.services, ctx.user_id, conn, data.chat_id, data.media)
 
 
 async def accept(ctx: Context, data: CallRef) -> CallReply:
-    return CallReply(
-        call=await front.admit(ctx.services, ctx.user_id, ref(ctx.services, ctx.conn), data.call_id)
-    )
+    return await front.admit(ctx.services, ctx.user_id, ref(ctx.services, ctx.conn), data.call_id)
 
 
 async def join(ctx: Context, data: CallRef) -> CallReply:
-    return CallReply(
-        call=await front.admit(ctx.services, ctx.user_id, ref(ctx.services, ctx.conn), data.call_id)
-    )
+    return await front.admit(ctx.services, ctx.user_id, ref(ctx.services, ctx.conn), data.call_id)
 
 
 async def decline(ctx: Context, data: CallRef) -> CallReply:
@@ -47,21 +41,24 @@ COMMANDS = (
         start,
         CallReply,
         "Start a call in a chat and ring its other members. The ack's call is already "
-        "`ended` with endReason `busy` when the other side of a 1:1 chat is in a call.",
+        "`ended` with endReason `busy` when the other side of a 1:1 chat is in a call. "
+        "A group call through the SFU: the ack's `sfu` is your way into its Janus room.",
     ),
     Command(
         "call:accept",
         CallRef,
         accept,
         CallReply,
-        "Answer a ringing call from this socket (the first answer makes it active).",
+        "Answer a ringing call from this socket (the first answer makes it active); "
+        "`sfu` in the ack as for call:start.",
     ),
     Command(
         "call:join",
         CallRef,
         join,
         CallReply,
-        "Join a call in progress from this socket, or rejoin it after a reload.",
+        "Join a call in progress from this socket, or rejoin it after a reload; `sfu` in "
+        "the ack as for call:start.",
     ),
     Command("call:decline", CallRef, decline, CallReply, "Decline a call you are rung for."),
     Command(

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 from shomik.chats.invite_schemas import Invite, InviteRemoved
-from shomik.chats.schemas import Chat, ChatInfo, ChatRemoved, ChatSettingsChanged
+from shomik.chats.schemas import Chat, ChatInfo, ChatRemoved, ChatSettingsChanged, MembersChanged
 from shomik.realtime.kinds import EventKind
 
 CHAT_NEW = EventKind("chat:new", Chat, durable=True, doc="You are now a member of this chat.")
-CHAT_UPDATED = EventKind(
-    "chat:updated", ChatInfo, durable=True, doc="Name, avatar, members or roles changed."
+CHAT_UPDATED = EventKind("chat:updated", ChatInfo, durable=True, doc="Name or avatar changed.")
+CHAT_MEMBERS = EventKind(
+    "chat:members",
+    MembersChanged,
+    durable=True,
+    doc="Members joined, left or were removed, or a role changed: who, and the new count.",
 )
 CHAT_REMOVED = EventKind(
     "chat:removed", ChatRemoved, durable=True, doc="You left or were removed from this chat."

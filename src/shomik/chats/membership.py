@@ -11,6 +11,8 @@ People whose privacy lets no one add them are invited instead, and join if they 
 
 from __future__ import annotations
 
+from typing import Any
+
 from shomik.calls import front as calls
 from shomik.chats import invites, listing
 from shomik.chats import invites_repository as invites_repo
@@ -21,8 +23,8 @@ from shomik.chats.schemas import Chat, ChatRemoved
 from shomik.chats.service import (
     ADMINS,
     add_member_rows,
+    announce_members,
     announce_new,
-    announce_updated,
     display_name,
     group_for_admin,
     invalidate_members_after_commit,
@@ -30,6 +32,7 @@ from shomik.chats.service import (
     system_message,
 )
 from shomik.db.engine import WriteTx
+from shomik.e2ee.schemas import MAX_SECRET_GROUP_MEMBERS
 from shomik.errors import Conflict, Forbidden, Invalid, NotFound
 from shomik.realtime.events import Audience, emit
 from shomik.services import Services
@@ -47,8 +50,9 @@ async def add_members(
         users = await require_users(tx, [user_id, *wanted])
         screened = await invites.screen(tx, user_id, users, wanted)
         new = screened.added
-        if len(current) + len(new) > services.settings.max_group_members:
-            raise Invalid(f"A group has at most {services.settings.max_group_members} members.")
+        limit = _member_limit(services, chat)
+        if len(current) + len(new) > limit:
+            raise Invalid(f"A group has at most {limit} members.")
         if new:
             await add_member_rows(tx, services, chat, new)
             # chat:new first: the newcomers' first event of the chat is the chat itself.
@@ -62,9 +66,9 @@ async def add_members(
                 f"{display_name(users, user_id)} added {names}",
                 {"event": "members_added", "userIds": new},
             )
-            await announce_updated(tx, services, chat_id)
+            await announce_members(tx, services, chat_id, new)
         await invites.invite(tx, services, chat, user_id, screened)
-        (result,) = await listing.list_for(tx.conn, user_id, chat_id)
+        result = await listing.one(tx.conn, user_id, chat_id)
     return ChatWithInvites(**dict(result), invited_user_ids=screened.invited)
 
 
@@ -84,14 +88,18 @@ async def accept_invite(services: Services, user_id: int, chat_id: int) -> Chat:
             await _join(tx, services, chat_id, user_id)
         gone = await invites_repo.delete(tx.conn, chat_id, [user_id])
         await invites.remove(tx, services, chat_id, gone)
-        (chat,) = await listing.list_for(tx.conn, user_id, chat_id)
-    return chat
+        return await listing.one(tx.conn, user_id, chat_id)
+
+
+def _member_limit(services: Services, chat: Any) -> int:
+    # A secret group stays small: every member's every device is in its MLS group.
+    return MAX_SECRET_GROUP_MEMBERS if chat.secret else services.settings.max_group_members
 
 
 async def _join(tx: WriteTx, services: Services, chat_id: int, user_id: int) -> None:
     chat = await repo.get(tx.conn, chat_id)
     assert chat is not None
-    limit = services.settings.max_group_members
+    limit = _member_limit(services, chat)
     if len(await repo.member_ids(tx.conn, chat_id)) + 1 > limit:
         raise Invalid(f"A group has at most {limit} members.")
     users = await require_users(tx, [user_id])
@@ -106,7 +114,7 @@ async def _join(tx: WriteTx, services: Services, chat_id: int, user_id: int) -> 
         f"{display_name(users, user_id)} joined the group",
         {"event": "member_joined"},
     )
-    await announce_updated(tx, services, chat_id)
+    await announce_members(tx, services, chat_id, [user_id])
 
 
 async def remove_member(services: Services, user_id: int, chat_id: int, target_id: int) -> None:
@@ -131,8 +139,7 @@ async def remove_member(services: Services, user_id: int, chat_id: int, target_i
         await repo.delete_member(tx.conn, chat_id, target_id)
         invalidate_members_after_commit(tx, services, chat_id)
         await invites.inviter_left(tx, services, chat_id, target_id)
-        if target.role == "owner":
-            await repo.hand_over(tx.conn, chat_id)
+        heir = await repo.hand_over(tx.conn, chat_id) if target.role == "owner" else None
         if target_id == user_id:
             text, event = f"{display_name(users, user_id)} left the group", "member_left"
         else:
@@ -153,7 +160,7 @@ async def remove_member(services: Services, user_id: int, chat_id: int, target_i
             ),
             Audience(user_id=target_id),
         )
-        await announce_updated(tx, services, chat_id)
+        await announce_members(tx, services, chat_id, [heir] if heir else [], [target_id])
 
         async def stop_typing() -> None:
             # Whoever is gone is no longer typing there: say so now, not at the timeout.
@@ -194,6 +201,5 @@ async def set_role(
                 f"{display_name(users, user_id)} {verb.format(display_name(users, target_id))}",
                 {"event": "role_changed", "userIds": [target_id], "role": role},
             )
-            await announce_updated(tx, services, chat_id)
-        (result,) = await listing.list_for(tx.conn, user_id, chat_id)
-    return result
+            await announce_members(tx, services, chat_id, [target_id])
+        return await listing.one(tx.conn, user_id, chat_id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,6 +14,7 @@ from shomik.errors import NotFound
 from shomik.privacy import visibility
 from shomik.schemas import utcnow
 from shomik.users.repository import avatar_url, to_public
+from shomik.users.schemas import UserPublic
 
 
 async def get(conn: Conn, chat_id: int) -> Any | None:
@@ -73,52 +73,145 @@ async def by_private_key(conn: Conn, key: str) -> Any | None:
 
 
 async def members_of(
-    conn: Conn, chat_ids: Sequence[int], viewer_id: int | None
-) -> dict[int, list[Member]]:
-    """The members of chats `viewer_id` is in, with the presence that viewer may see; with
+    conn: Conn, chat_id: int, user_ids: Sequence[int], viewer_id: int | None
+) -> list[Member]:
+    """These members of the chat (all must be), with the presence `viewer_id` may see; with
     no viewer, as every member of the chat may see it (a payload for all of them)."""
+    if not user_ids:
+        return []
     query = (
         sa.select(chat_members, users)
         .join(users, users.c.id == chat_members.c.user_id)
-        .where(chat_members.c.chat_id.in_(chat_ids))
-        .order_by(chat_members.c.joined_at, chat_members.c.user_id)
+        .where(chat_members.c.chat_id == chat_id, chat_members.c.user_id.in_(list(user_ids)))
+        .order_by(_RANK, chat_members.c.user_id)
     )
-    rows = (await conn.execute(query)).all()
+    return await _members(conn, chat_id, list((await conn.execute(query)).all()), viewer_id)
+
+
+async def _members(
+    conn: Conn, chat_id: int, rows: list[Any], viewer_id: int | None
+) -> list[Member]:
     if viewer_id is not None:
-        hidden_everywhere = await visibility.hidden_from(conn, viewer_id, rows, share_a_chat=True)
-        hidden: dict[int, set[int]] = defaultdict(lambda: hidden_everywhere)
+        hidden = await visibility.hidden_from(conn, viewer_id, rows, share_a_chat=True)
+    elif rows:
+        hidden = (await visibility.hidden_in_chats(conn, {chat_id: rows}))[chat_id]
     else:
-        by_chat: dict[int, list[Any]] = defaultdict(list)
-        for row in rows:
-            by_chat[row.chat_id].append(row)
-        hidden = defaultdict(set, await visibility.hidden_in_chats(conn, by_chat))
-    result: dict[int, list[Member]] = defaultdict(list)
-    for row in rows:
-        # The joined row carries the users columns.
-        user = to_public(row, row.user_id in hidden[row.chat_id])
-        result[row.chat_id].append(
-            Member(user=user, role=row.role, last_read_seq=row.last_read_seq)
+        hidden = set()
+    # The joined rows carry the users columns.
+    return [
+        Member(
+            user=to_public(row, row.user_id in hidden),
+            role=row.role,
+            last_read_seq=row.last_read_seq,
         )
-    return result
+        for row in rows
+    ]
 
 
-def _info(row: Any, members: list[Member]) -> ChatInfo:
+# The member list's order: the owner, admins, members; by user id within each.
+_RANK = sa.case({"owner": 0, "admin": 1}, value=chat_members.c.role, else_=2)
+RANKS = {"owner": 0, "admin": 1, "member": 2}
+
+
+async def member_page(
+    conn: Conn, chat_id: int, viewer_id: int, limit: int, after: tuple[int, int] | None, q: str
+) -> tuple[list[Member], bool]:
+    """A keyset page of the members in list order after `after` = (rank, user id); `q`:
+    only those whose username or display name holds it (as people search matches)."""
+    m = chat_members
+    query = (
+        sa.select(m, users)
+        .join(users, users.c.id == m.c.user_id)
+        .where(m.c.chat_id == chat_id)
+        .order_by(_RANK, m.c.user_id)
+        .limit(limit + 1)
+    )
+    if after is not None:
+        rank, user_id = after
+        at = sa.literal(rank)
+        query = query.where(sa.or_(at < _RANK, sa.and_(at == _RANK, m.c.user_id > user_id)))
+    if q:
+        escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        query = query.where(
+            sa.or_(
+                users.c.username_lower.like(pattern, escape="\\"),
+                sa.func.lower(users.c.display_name).like(pattern, escape="\\"),
+            )
+        )
+    rows = list((await conn.execute(query)).all())
+    members = await _members(conn, chat_id, rows[:limit], viewer_id)
+    return members, len(rows) > limit
+
+
+async def member_count(conn: Conn, chat_id: int) -> int:
+    query = sa.select(chats.c.member_count).where(chats.c.id == chat_id)
+    return int((await conn.execute(query)).scalar() or 0)
+
+
+async def peers_of(conn: Conn, viewer_id: int, chat_ids: Sequence[int]) -> dict[int, UserPublic]:
+    """The other person of each of these private chats of `viewer_id`, with the presence the
+    viewer may see."""
+    if not chat_ids:
+        return {}
+    m = chat_members
+    query = (
+        sa.select(m.c.chat_id, users)
+        .join(users, users.c.id == m.c.user_id)
+        .where(m.c.chat_id.in_(list(chat_ids)), m.c.user_id != viewer_id)
+    )
+    rows = list((await conn.execute(query)).all())
+    hidden = await visibility.hidden_from(conn, viewer_id, rows, share_a_chat=True)
+    return {row.chat_id: to_public(row, row.id in hidden) for row in rows}
+
+
+def others_read(user_id: int | sa.BindParameter[int]) -> sa.ScalarSelect[Any]:
+    """The furthest any member other than `user_id` has read in `chats.id`'s chat: a walk
+    down the (chat_id, last_read_seq) index that stops at the first other member, so it
+    costs the same in a group of 3 as in one of 1,000."""
+    o = chat_members.alias("other")
+    return (
+        sa.select(o.c.last_read_seq)
+        .where(o.c.chat_id == chats.c.id, o.c.user_id != user_id)
+        .order_by(o.c.last_read_seq.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+async def top_readers(conn: Conn, chat_id: int) -> list[tuple[int, int]]:
+    """The two furthest (user id, read seq): the furthest of the others, for any member,
+    is the first of these that is not them."""
+    m = chat_members
+    query = (
+        sa.select(m.c.user_id, m.c.last_read_seq)
+        .where(m.c.chat_id == chat_id)
+        .order_by(m.c.last_read_seq.desc())
+        .limit(2)
+    )
+    return [(row.user_id, row.last_read_seq) for row in (await conn.execute(query)).all()]
+
+
+async def info(conn: Conn, chat_id: int) -> ChatInfo:
+    """What every member sees alike (`chat:updated`, groups only): no peer."""
+    row = await get(conn, chat_id)
+    if row is None:
+        raise NotFound("Chat not found.")
+    return heading(row, None)
+
+
+def heading(row: Any, peer: UserPublic | None) -> ChatInfo:
+    """A chat's heading from its `chats` row (and the other person of a private chat)."""
     return ChatInfo(
         id=row.id,
         type=row.type,
         name=row.name,
         avatar_url=avatar_url(row.avatar_id),
         created_at=row.created_at,
-        members=members,
+        member_count=row.member_count,
+        secret=bool(row.secret),
+        peer=peer,
     )
-
-
-async def info(conn: Conn, chat_id: int) -> ChatInfo:
-    """What every member sees alike (`chat:updated`): presence as all of them may see it."""
-    row = await get(conn, chat_id)
-    if row is None:
-        raise NotFound("Chat not found.")
-    return _info(row, (await members_of(conn, [chat_id], None))[chat_id])
 
 
 # --- Writes of the chats domain (callers hold the write transaction) ---
@@ -164,11 +257,24 @@ async def insert_members(
             for uid, role in roles.items()
         ],
     )
+    await _count_members(conn, chat_id)
 
 
 async def delete_member(conn: Conn, chat_id: int, user_id: int) -> None:
     m = chat_members
     await conn.execute(sa.delete(m).where(m.c.chat_id == chat_id, m.c.user_id == user_id))
+    await _count_members(conn, chat_id)
+
+
+async def _count_members(conn: Conn, chat_id: int) -> None:
+    """`chats.member_count` follows the rows: these two functions are the only writes of
+    `chat_members` rows (a user is never deleted; a chat takes its rows with it). Counted
+    again rather than incremented (at most 1,000 keys, at a membership change, which is
+    rare), so that a count left behind (a rolling upgrade from a release that did not keep
+    it) is right again at the chat's next change."""
+    m = chat_members
+    count = sa.select(sa.func.count()).where(m.c.chat_id == chat_id).scalar_subquery()
+    await conn.execute(sa.update(chats).where(chats.c.id == chat_id).values(member_count=count))
 
 
 async def set_role(conn: Conn, chat_id: int, user_id: int, role: str) -> None:
@@ -178,8 +284,9 @@ async def set_role(conn: Conn, chat_id: int, user_id: int, role: str) -> None:
     )
 
 
-async def hand_over(conn: Conn, chat_id: int) -> None:
-    """The longest-standing admin, else the longest-standing member, becomes the owner."""
+async def hand_over(conn: Conn, chat_id: int) -> int | None:
+    """The longest-standing admin, else the longest-standing member, becomes the owner;
+    who (None: no one is left)."""
     m = chat_members
     query = (
         sa.select(m.c.user_id)
@@ -190,6 +297,7 @@ async def hand_over(conn: Conn, chat_id: int) -> None:
     heir = (await conn.execute(query)).scalar()
     if heir is not None:
         await set_role(conn, chat_id, heir, "owner")
+    return int(heir) if heir is not None else None
 
 
 async def read_through_next(conn: Conn, chat_id: int, user_id: int) -> None:

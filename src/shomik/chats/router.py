@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Response, status
+from fastapi import APIRouter, Body, Query, Response, status
 
 from shomik.chats import membership, service
 from shomik.chats import settings as chat_settings
@@ -15,6 +15,7 @@ from shomik.chats.schemas import (
     ChatSettingsUpdate,
     ChatUpdate,
     GroupChatCreate,
+    MemberPage,
     MembersAdd,
     PinnedChatsOrder,
     RoleUpdate,
@@ -26,8 +27,16 @@ router = APIRouter(prefix="/api/chats", tags=["chats"])
 
 
 @router.get("")
-async def list_chats(user: CurrentUser, services: ServicesDep) -> ChatList:
-    return ChatList(chats=await service.list_chats(services, user.id))
+async def list_chats(
+    user: CurrentUser,
+    services: ServicesDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[str | None, Query(max_length=64, description="A `nextCursor`")] = None,
+) -> ChatList:
+    """A page of your chats in list order (pinned first, then by last activity); the next
+    with `cursor` = this page's `nextCursor`. Chats carry no member list: see
+    `GET /api/chats/{id}/members`."""
+    return await service.list_chats(services, user.id, limit, cursor)
 
 
 @router.post(
@@ -77,6 +86,20 @@ async def update_chat(
 ) -> Chat:
     """Rename a group or change its avatar (admins)."""
     return await service.update(services, user.id, chat_id, data)
+
+
+@router.get("/{chat_id}/members")
+async def list_members(
+    chat_id: PathId,
+    user: CurrentUser,
+    services: ServicesDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 100,
+    after: Annotated[str | None, Query(max_length=64, description="A `nextCursor`")] = None,
+    q: Annotated[str, Query(max_length=64, description="Part of a name or username")] = "",
+) -> MemberPage:
+    """A page of the chat's members (the owner, admins, then members), for its members;
+    `q` keeps those whose username or display name holds it (the @mention picker)."""
+    return await service.members(services, user.id, chat_id, limit, after, q.strip())
 
 
 @router.post("/{chat_id}/members")

@@ -19,14 +19,21 @@ class Member(Model):
 
 
 class ChatInfo(Model):
-    """What every member sees alike; the payload of `chat:updated`."""
+    """A chat's heading: what a list row, a search hit or `chat:updated` shows of it. No
+    member list, which grows with the group (up to 1,000): members are a page away
+    (`GET /api/chats/{id}/members`)."""
 
     id: int
     type: ChatType
     name: str | None
     avatar_url: str | None
     created_at: UtcDatetime
-    members: list[Member]
+    member_count: int
+    # A secret chat (end-to-end encrypted, docs/e2ee.md): its messages are MLS ciphertext.
+    secret: bool = False
+    # The other person of a private chat, as the receiver may see them; null for groups
+    # (and so always null in `chat:updated`, which only groups get).
+    peer: UserPublic | None
 
 
 class ChatSettings(Model):
@@ -47,6 +54,13 @@ class ChatSettings(Model):
 class Chat(ChatInfo):
     """A chat as one user sees it in the list."""
 
+    # This user's own membership: their role, and the seq they have read through.
+    role: Role
+    last_read_seq: int
+    # The furthest any other member has read (0: no one yet): "read" ticks on one's own
+    # messages. Kept current by `read:updated` and `message:new` (a sender has read up to
+    # their message).
+    others_read_seq: int
     last_seq: int
     # The newest message this user may see (not deleted for everyone, not hidden for them).
     last_message: Message | None
@@ -81,7 +95,38 @@ class ChatSettingsChanged(Model):
 
 
 class ChatList(Model):
+    """A page of the chat list, in list order: pinned chats first (in the order their
+    owner gave them), then the rest by last activity, newest first; archived chats among
+    them (the client shows those in the Archived folder)."""
+
     chats: list[Chat]
+    # Pass as `cursor` for the next page; null on the last page.
+    next_cursor: str | None
+    # Over all of the user's chats, not this page alone, as of this answer: the sum of
+    # their unread counts, and how many are archived.
+    unread_total: int
+    archived_count: int
+
+
+class MemberPage(Model):
+    """A page of a chat's members: the owner, then admins, then members, each group in
+    the order of their user ids."""
+
+    members: list[Member]
+    # Pass as `after` for the next page; null on the last page.
+    next_cursor: str | None
+
+
+class MembersChanged(Model):
+    """Members joined, left or changed role (`chat:members`): enough to keep a loaded
+    member list and the member count current without fetching them again."""
+
+    chat_id: int
+    member_count: int
+    # Who joined or changed role, as they are now (presence as every member may see it).
+    members: list[Member]
+    # Who left or was removed.
+    removed_user_ids: list[int]
 
 
 class PrivateChatCreate(Model):

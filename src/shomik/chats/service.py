@@ -3,16 +3,20 @@ is one transaction that also writes a `system` message and the events members ne
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from shomik.chats import invites, listing
+from shomik.chats import cursors, invites, listing
 from shomik.chats import repository as repo
-from shomik.chats.events import CHAT_NEW, CHAT_UPDATED
+from shomik.chats.events import CHAT_MEMBERS, CHAT_NEW, CHAT_UPDATED
 from shomik.chats.invite_schemas import ChatWithInvites
 from shomik.chats.schemas import (
     Chat,
+    ChatList,
     ChatUpdate,
     GroupChatCreate,
+    MemberPage,
+    MembersChanged,
     PrivateChatCreate,
 )
 from shomik.db.engine import WriteTx
@@ -29,16 +33,33 @@ from shomik.users import repository as users_repo
 ADMINS = ("owner", "admin")
 
 
-async def list_chats(services: Services, user_id: int) -> list[Chat]:
+async def list_chats(
+    services: Services, user_id: int, limit: int = 50, cursor: str | None = None
+) -> ChatList:
+    """A page of the user's chat list, in list order, after `cursor` (chats/cursors.py)."""
     async with services.db.read() as conn:
-        return await listing.list_for(conn, user_id)
+        return await listing.page(conn, user_id, limit, cursor)
 
 
 async def get_chat(services: Services, user_id: int, chat_id: int) -> Chat:
     async with services.db.read() as conn:
         await repo.require_member(conn, chat_id, user_id)
-        (chat,) = await listing.list_for(conn, user_id, chat_id)
-        return chat
+        return await listing.one(conn, user_id, chat_id)
+
+
+async def members(
+    services: Services, user_id: int, chat_id: int, limit: int, after: str | None, q: str
+) -> MemberPage:
+    """A page of the chat's members, for its members only (outsiders get a 404)."""
+    key = cursors.parse_member(after)
+    async with services.db.read() as conn:
+        await repo.require_member(conn, chat_id, user_id)
+        found, more = await repo.member_page(conn, chat_id, user_id, limit, key, q)
+    last = found[-1] if found else None
+    next_cursor = None
+    if more and last is not None:
+        next_cursor = cursors.member_cursor(repo.RANKS[last.role], last.user.id)
+    return MemberPage(members=found, next_cursor=next_cursor)
 
 
 async def add_member_rows(
@@ -74,19 +95,31 @@ def invalidate_members_after_commit(tx: WriteTx, services: Services, chat_id: in
 
 
 async def announce_new(tx: WriteTx, services: Services, chat_id: int, user_ids: list[int]) -> None:
-    """`chat:new` for each new member. The chat is loaded once: what differs between
-    members is only their unread count, derived from the read positions it carries, and
-    the presence they may see, shown as all of them may see it (privacy/visibility.py)."""
+    """`chat:new` for each new member. A group is loaded once (a group made with 1,000
+    people gets 1,000 of these): what differs between its new members is their own role
+    and read position, the furthest the others have read, and their unread count, read
+    for all of them in two queries. A private chat's other person differs: loaded each."""
     if not user_ids:
         return
-    (base,) = await listing.list_for(tx.conn, user_ids[0], chat_id)
-    if len(user_ids) > 1:
-        members = (await repo.members_of(tx.conn, [chat_id], None))[chat_id]
-        base = base.model_copy(update={"members": members})
-    read_through = {m.user.id: m.last_read_seq for m in base.members}
+    base = await listing.one(tx.conn, user_ids[0], chat_id)
+    if base.type == "private":  # one or two people, each with their own peer
+        for uid in user_ids:
+            chat = await listing.one(tx.conn, uid, chat_id)
+            await emit(tx, services.hub, CHAT_NEW, chat, Audience(user_id=uid))
+        return
+    own = {m.user.id: m for m in await repo.members_of(tx.conn, chat_id, user_ids, None)}
+    top = await repo.top_readers(tx.conn, chat_id)
     for uid in user_ids:
-        unread = max(0, base.last_seq - read_through[uid])
-        chat = base.model_copy(update={"unread_count": unread})
+        member = own[uid]
+        others = next((seq for reader, seq in top if reader != uid), 0)
+        chat = base.model_copy(
+            update={
+                "role": member.role,
+                "last_read_seq": member.last_read_seq,
+                "others_read_seq": others,
+                "unread_count": max(0, base.last_seq - member.last_read_seq),
+            }
+        )
         await emit(tx, services.hub, CHAT_NEW, chat, Audience(user_id=uid))
 
 
@@ -111,8 +144,7 @@ async def create_private(
             if await repo.list_member(tx.conn, existing.id, user_id):
                 # The other person opened it before its first message: theirs now too.
                 await announce_new(tx, services, existing.id, [user_id])
-            (chat,) = await listing.list_for(tx.conn, user_id, existing.id)
-            return chat, False
+            return await listing.one(tx.conn, user_id, existing.id), False
         chat_id = await _insert_chat(tx, type_="private", name=None, by=user_id, private_key=key)
         row = await repo.get(tx.conn, chat_id)
         # Listed for its creator only: the other person learns of the chat with its first
@@ -121,7 +153,7 @@ async def create_private(
             tx, services, row, [user_id, data.user_id], unlisted=frozenset({data.user_id})
         )
         await announce_new(tx, services, chat_id, [user_id])
-        (chat,) = await listing.list_for(tx.conn, user_id, chat_id)
+        chat = await listing.one(tx.conn, user_id, chat_id)
     return chat, True
 
 
@@ -164,7 +196,7 @@ async def create_group(services: Services, user_id: int, data: GroupChatCreate) 
             {"event": "group_created", "userIds": screened.added},
         )
         await invites.invite(tx, services, row, user_id, screened)
-        (chat,) = await listing.list_for(tx.conn, user_id, chat_id)
+        chat = await listing.one(tx.conn, user_id, chat_id)
     return ChatWithInvites(**dict(chat), invited_user_ids=screened.invited)
 
 
@@ -205,6 +237,24 @@ async def announce_updated(tx: WriteTx, services: Services, chat_id: int) -> Non
     await emit(tx, services.hub, CHAT_UPDATED, info, Audience(chat_id=chat_id))
 
 
+async def announce_members(
+    tx: WriteTx,
+    services: Services,
+    chat_id: int,
+    changed: Sequence[int],
+    removed: Sequence[int] = (),
+) -> None:
+    """`chat:members` to the chat's members: who joined or changed role (as they are now),
+    who left, and the new count. Only these members are read, whatever the group's size."""
+    data = MembersChanged(
+        chat_id=chat_id,
+        member_count=await repo.member_count(tx.conn, chat_id),
+        members=await repo.members_of(tx.conn, chat_id, changed, None),
+        removed_user_ids=list(removed),
+    )
+    await emit(tx, services.hub, CHAT_MEMBERS, data, Audience(chat_id=chat_id))
+
+
 async def update(services: Services, user_id: int, chat_id: int, data: ChatUpdate) -> Chat:
     fields = data.model_fields_set
     async with services.db.write() as tx:
@@ -234,5 +284,4 @@ async def update(services: Services, user_id: int, chat_id: int, data: ChatUpdat
                     {"event": "group_renamed", "name": values["name"]},
                 )
             await announce_updated(tx, services, chat_id)
-        (result,) = await listing.list_for(tx.conn, user_id, chat_id)
-    return result
+        return await listing.one(tx.conn, user_id, chat_id)

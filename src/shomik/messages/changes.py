@@ -25,6 +25,7 @@ from shomik.messages import mentions as mentions_mod
 from shomik.messages import repository as repo
 from shomik.messages.events import MESSAGE_DELETED, MESSAGE_UPDATED, PIN_UPDATED
 from shomik.messages.schemas import Message, MessagesDeleted, PinUpdated
+from shomik.messages.service import check_content
 from shomik.previews import service as previews
 from shomik.realtime.events import Audience, emit
 from shomik.schemas import as_utc, utcnow
@@ -55,10 +56,17 @@ async def edit(services: Services, user_id: int, message_id: int, content: str) 
         if text == row.content.strip():
             (same,) = await repo.hydrate(tx.conn, [row])
             return same  # nothing changed: no event, no "edited" mark
-        mentioned = await mentions_mod.resolve(tx.conn, row.chat_id, content, user_id)
+        chat = await chats_repo.get(tx.conn, row.chat_id)
+        secret = bool(chat is not None and chat.secret)
+        check_content(content, secret)
+        # New ciphertext in a secret chat: no mentions or links the server could read.
+        mentioned = (
+            [] if secret else await mentions_mod.resolve(tx.conn, row.chat_id, content, user_id)
+        )
         await store.set_content(tx.conn, message_id, content, mentioned)
         await mentions_mod.store(tx.conn, row.chat_id, message_id, row.seq, mentioned)
-        await previews.on_edit(tx, services, row, content)
+        if not secret:
+            await previews.on_edit(tx, services, row, content)
         updated = await repo.get(tx.conn, message_id)
         (message,) = await repo.hydrate(tx.conn, [updated])
         to = await audience.of_message(tx.conn, row.chat_id, message_id)

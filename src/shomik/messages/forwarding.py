@@ -89,6 +89,10 @@ async def _readable(tx: WriteTx, user_id: int, ids: list[int]) -> list[Any]:
     if len({r.chat_id for r in rows}) != 1:
         raise Invalid("Forward messages of one chat at a time.")
     await chats_repo.require_member(tx.conn, rows[0].chat_id, user_id)
+    source = await chats_repo.get(tx.conn, rows[0].chat_id)
+    if source is not None and source.secret:
+        # Ciphertext means nothing outside its group; a client re-encrypts instead.
+        raise Invalid("Messages of a secret chat cannot be forwarded.", code="secret_chat")
     if any(r.type == "system" for r in rows):
         raise Invalid("System messages cannot be forwarded.")
     return sorted(rows, key=lambda r: r.seq)

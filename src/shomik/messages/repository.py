@@ -52,7 +52,8 @@ NEXT_SEQ = (
     sa.update(chats)
     .where(chats.c.id == sa.bindparam("chat"))
     .values(last_seq=chats.c.last_seq + 1)
-    .returning(chats.c.last_seq)
+    # `secret` rides along: the send path learns it without a query of its own.
+    .returning(chats.c.last_seq, chats.c.secret)
 )
 INSERT = sa.insert(messages).returning(messages.c.id)
 MARK_READ = (
@@ -114,8 +115,11 @@ async def attachments_of(conn: Conn, message_id: int) -> list[AttachmentOut]:
     return [attachment_out(a) for a in (await conn.execute(query)).all()]
 
 
-def visible_to(user_id: int, table: Any = messages) -> sa.ColumnElement[bool]:
-    """A message this user may see: not deleted for everyone, not deleted for them."""
+def visible_to(
+    user_id: int | sa.BindParameter[int], table: Any = messages
+) -> sa.ColumnElement[bool]:
+    """A message this user may see: not deleted for everyone, not deleted for them. The user
+    may be a bind parameter, for statements built once (chats/listing.py)."""
     hidden = sa.exists().where(
         hidden_messages.c.user_id == user_id, hidden_messages.c.message_id == table.c.id
     )
@@ -175,7 +179,9 @@ async def shared_page(
     return rows[:limit], len(rows) > limit
 
 
-async def hydrate(conn: Conn, rows: Sequence[Any]) -> list[Message]:
+async def hydrate(conn: Conn, rows: Sequence[Any], *, read_by: bool = True) -> list[Message]:
+    """`read_by=False`: `readBy` left empty, without reading every member's read position
+    (the chat list: up to 1,000 members in each of its chats)."""
     if not rows:
         return []
     ids = [r.id for r in rows]
@@ -198,11 +204,12 @@ async def hydrate(conn: Conn, rows: Sequence[Any]) -> list[Message]:
 
     positions: dict[int, list[tuple[int, int]]] = defaultdict(list)
     chat_ids = {r.chat_id for r in rows}
-    query_m = sa.select(
-        chat_members.c.chat_id, chat_members.c.user_id, chat_members.c.last_read_seq
-    ).where(chat_members.c.chat_id.in_(chat_ids))
-    for m in (await conn.execute(query_m)).all():
-        positions[m.chat_id].append((m.user_id, m.last_read_seq))
+    if read_by:
+        query_m = sa.select(
+            chat_members.c.chat_id, chat_members.c.user_id, chat_members.c.last_read_seq
+        ).where(chat_members.c.chat_id.in_(chat_ids))
+        for m in (await conn.execute(query_m)).all():
+            positions[m.chat_id].append((m.user_id, m.last_read_seq))
 
     return [
         Message(

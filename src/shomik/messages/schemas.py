@@ -9,6 +9,11 @@ from shomik.schemas import Id, Model, UtcDatetime
 
 MessageType = Literal["text", "image", "file", "voice", "video", "system"]
 MAX_MESSAGE_LENGTH = 4096
+# The content of a secret chat's message: base64 of an MLS PrivateMessage (docs/e2ee.md). A
+# 4,096-character text is at most 16 KB of UTF-8; with its encrypted envelope (reply, keys
+# of attachments) and base64's 4/3 it stays under 32 KB. Plain chats keep MAX_MESSAGE_LENGTH
+# (messages/service.py checks which applies).
+MAX_CIPHERTEXT_LENGTH = 32 * 1024
 MAX_ATTACHMENTS = 10
 ClientId = Field(None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
 
@@ -82,7 +87,7 @@ MessageIds = Annotated[list[Id], Field(min_length=1, max_length=100)]
 
 class MessageEdit(Model):
     message_id: Id
-    content: str = Field(max_length=MAX_MESSAGE_LENGTH)
+    content: str = Field(max_length=MAX_CIPHERTEXT_LENGTH)
 
 
 class MessageDelete(Model):
@@ -112,7 +117,7 @@ class ForwardedMessages(Model):
 
 class MessageSend(Model):
     chat_id: Id
-    content: str = Field("", max_length=MAX_MESSAGE_LENGTH)
+    content: str = Field("", max_length=MAX_CIPHERTEXT_LENGTH)
     type: Literal["text", "image", "file"] | None = None
     reply_to: Id | None = None
     attachment_ids: list[Annotated[str, Field(max_length=32)]] = Field(

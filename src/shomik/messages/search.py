@@ -88,10 +88,16 @@ async def find(
         )
         # Ordering and bounding by the FTS rowid lets FTS5 walk its doclists backwards.
         newest = _FTS.c.rowid
+    # Never secret chats: their messages are ciphertext (and SQLite does not index them).
     if chat_id is not None:
-        query = query.where(messages.c.chat_id == chat_id)
+        plain = sa.select(chats.c.id).where(chats.c.id == chat_id, chats.c.secret == sa.false())
+        query = query.where(messages.c.chat_id.in_(plain))
     else:
-        mine = sa.select(chat_members.c.chat_id).where(chat_members.c.user_id == user_id)
+        mine = (
+            sa.select(chat_members.c.chat_id)
+            .join(chats, chats.c.id == chat_members.c.chat_id)
+            .where(chat_members.c.user_id == user_id, chats.c.secret == sa.false())
+        )
         query = query.where(messages.c.chat_id.in_(mine))
     if before is not None:
         query = query.where(newest < before)

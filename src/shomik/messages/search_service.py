@@ -16,7 +16,6 @@ from shomik.messages.search_schemas import MAX_QUERY, SearchPage, SearchResult
 from shomik.messages.snippet import snippet
 from shomik.services import Services
 from shomik.users import service as users_service
-from shomik.users.repository import avatar_url
 
 # Chats found by name on a first page: a screenful.
 CHATS_LIMIT = 20
@@ -72,18 +71,9 @@ async def _chats_named(conn: Conn, user_id: int, q: str) -> list[ChatInfo]:
     if not ids:
         return []
     rows = {r.id: r for r in await search_repo.chats_by_id(conn, ids)}
-    members = await chats_repo.members_of(conn, ids, user_id)
-    return [
-        ChatInfo(
-            id=r.id,
-            type=r.type,
-            name=r.name,
-            avatar_url=avatar_url(r.avatar_id),
-            created_at=r.created_at,
-            members=members[r.id],
-        )
-        for r in (rows[i] for i in ids)
-    ]
+    private = [i for i in ids if rows[i].type == "private"]
+    peers = await chats_repo.peers_of(conn, user_id, private)
+    return [chats_repo.heading(rows[i], peers.get(i)) for i in ids]
 
 
 async def around(

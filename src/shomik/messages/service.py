@@ -12,12 +12,14 @@ from shomik.chats import repository as chats_repo
 from shomik.chats import settings as chat_settings
 from shomik.chats.events import CHAT_NEW
 from shomik.db.engine import WriteTx
+from shomik.e2ee import wire
 from shomik.errors import Conflict, Forbidden, Invalid, NotFound
 from shomik.messages import audience, mentions
 from shomik.messages import changes_repository as changes_store
 from shomik.messages import repository as repo
 from shomik.messages.events import MESSAGE_NEW, REACTION_UPDATED, READ_UPDATED
 from shomik.messages.schemas import (
+    MAX_MESSAGE_LENGTH,
     ForwardedFrom,
     Message,
     MessageSend,
@@ -62,10 +64,13 @@ async def insert_message(
     reader yet, as read positions never pass the chat's last seq). A `withheld` message
     (privacy/withhold.py) reaches its author alone."""
     created_at = utcnow()
-    seq = (await tx.conn.execute(repo.NEXT_SEQ, {"chat": chat_id})).scalar_one()
-    mentioned = (
-        [] if type_ == "system" else await mentions.resolve(tx.conn, chat_id, content, sender_id)
-    )
+    counted = (await tx.conn.execute(repo.NEXT_SEQ, {"chat": chat_id})).one()
+    seq, secret = counted.last_seq, counted.secret
+    if type_ != "system":
+        check_content(content, secret)
+    # A secret chat's content is ciphertext: nothing in it to find mentions or links in.
+    read_content = type_ != "system" and not secret
+    mentioned = await mentions.resolve(tx.conn, chat_id, content, sender_id) if read_content else []
     forwarded = forwarded_from.model_dump(mode="json", by_alias=True) if forwarded_from else None
     row = {
         "chat_id": chat_id,
@@ -120,11 +125,28 @@ async def insert_message(
     )
     to = Audience(user_id=withheld.author_id) if withheld else Audience(chat_id=chat_id)
     await emit(tx, services.hub, MESSAGE_NEW, message, to)
-    if type_ != "system":
+    if read_content:
         services.previews.after_commit(tx, services, message_id, content)
     if withheld is None:
         push.after_message(tx, services, message)
     return message
+
+
+def check_content(content: str, secret: bool) -> None:
+    """A secret chat's messages are MLS ciphertext the server never reads (docs/e2ee.md):
+    plaintext there is a client's bug, refused rather than stored. Elsewhere the length
+    limit of plain text holds."""
+    if secret:
+        if not wire.is_application_ciphertext(content):
+            raise Invalid(
+                "A secret chat's messages are MLS application messages, in base64.",
+                field="content",
+                code="not_ciphertext",
+            )
+    elif len(content) > MAX_MESSAGE_LENGTH:
+        raise Invalid(
+            f"content: a message is at most {MAX_MESSAGE_LENGTH} characters.", field="content"
+        )
 
 
 async def reveal_private(

@@ -60,7 +60,7 @@ async def _record(conn: Conn, row: Any, status: Status) -> tuple[UserStatus, fro
     """Store the user's new status; it and who may be told of it: only the contacts the
     user's privacy settings and blocks let see it."""
     now = utcnow()
-    await users_repo.update(conn, row.id, status=status, last_seen=now)
+    await users_repo.set_status(conn, row.id, status, now)
     contacts = await users_repo.contacts(conn, row.id)
     audience = await visibility.status_audience(conn, row, contacts)
     return UserStatus(user_id=row.id, status=status, last_seen=now), audience

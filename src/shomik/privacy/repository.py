@@ -49,10 +49,14 @@ async def blocked_users(conn: Conn, blocker_id: int) -> list[Any]:
     return list((await conn.execute(query)).all())
 
 
+_BLOCKED = sa.select(user_blocks.c.blocked_id).where(
+    user_blocks.c.blocker_id == sa.bindparam("blocker")
+)
+
+
 async def blocked_by(conn: Conn, blocker_id: int) -> set[int]:
     """Everyone this user blocked."""
-    query = sa.select(user_blocks.c.blocked_id).where(user_blocks.c.blocker_id == blocker_id)
-    return {row[0] for row in (await conn.execute(query)).all()}
+    return {row[0] for row in (await conn.execute(_BLOCKED, {"blocker": blocker_id})).all()}
 
 
 _BLOCKERS = sa.select(user_blocks.c.blocker_id).where(

@@ -104,13 +104,13 @@ async def recipients(conn: Conn, chat_id: int, user_ids: Sequence[int]) -> list[
 class ChatInfo:
     type: str
     name: str | None
+    secret: bool = False
 
 
 async def chat_info(conn: Conn, chat_id: int) -> ChatInfo | None:
-    row = (
-        await conn.execute(sa.select(chats.c.type, chats.c.name).where(chats.c.id == chat_id))
-    ).first()
-    return ChatInfo(row.type, row.name) if row else None
+    query = sa.select(chats.c.type, chats.c.name, chats.c.secret).where(chats.c.id == chat_id)
+    row = (await conn.execute(query)).first()
+    return ChatInfo(row.type, row.name, bool(row.secret)) if row else None
 
 
 async def display_name(conn: Conn, user_id: int) -> str:

@@ -40,6 +40,7 @@ WORDS: dict[str, dict[str, str]] = {
         "video": "Video",
         "text": "Message",
         "hidden": "New message",
+        "secret": "New message in a secret chat",
         "call": "Incoming call",
         "video_call": "Incoming video call",
     },
@@ -50,6 +51,7 @@ WORDS: dict[str, dict[str, str]] = {
         "video": "Видео",
         "text": "Сообщение",
         "hidden": "Новое сообщение",
+        "secret": "Новое сообщение в секретном чате",
         "call": "Входящий звонок",
         "video_call": "Входящий видеозвонок",
     },
@@ -135,6 +137,8 @@ async def _push_message(services: Services, message: Message) -> None:
         said = words(params.get(sub.user_id))
         preview = params.get(sub.user_id, {}).get("pushPreview", True) is not False
         text = message.content.strip() or said.get(message.type, said["text"])
+        if chat.secret:  # ciphertext: what it says only the recipient's devices know
+            text = said["secret"]
         payload = {
             "kind": "message",
             "chatId": message.chat_id,

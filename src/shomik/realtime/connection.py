@@ -12,6 +12,7 @@ import contextlib
 import enum
 import itertools
 import logging
+from collections import deque
 from collections.abc import Coroutine
 from typing import Any
 
@@ -51,6 +52,27 @@ _NEXT = {
 
 
 class Connection:
+    # Thousands live at once, most of them idle: no per-instance __dict__, and no writer
+    # task, queue getter or event until there is something to wait for (docs/benchmarks.md).
+    __slots__ = (
+        "_closing",
+        "_held",
+        "_inflight",
+        "_max",
+        "_queue",
+        "_room",
+        "_through",
+        "_writer",
+        "away",
+        "cid",
+        "close_code",
+        "metrics",
+        "session_id",
+        "state",
+        "user_id",
+        "ws",
+    )
+
     def __init__(
         self, ws: WebSocket, user_id: int, session_id: str, queue_size: int, metrics: Metrics
     ) -> None:
@@ -64,13 +86,16 @@ class Connection:
         self.cid = next(_ids)
         self.state = ConnState.AUTHENTICATING
         self._max = queue_size
-        self._queue: asyncio.Queue[str] = asyncio.Queue()
+        # Frames waiting for the writer task, which runs only while there are some.
+        self._queue: deque[str] = deque()
         self._held: list[tuple[int, str]] = []
         self._through = 0  # the replay's end: live durable events at or below it are dropped
         self._writer: asyncio.Task[None] | None = None
         # A send started in the caller's task that had to wait for the socket (see _deliver).
         self._inflight: tuple[Coroutine[Any, Any, None], Any] | None = None
-        self._room = asyncio.Event()  # set while the queue is under half full
+        # A paced replay waiting for the queue to fall under half full (made when one waits).
+        self._room: asyncio.Event | None = None
+        self._closing: asyncio.Task[None] | None = None  # the close frame on its way
         self.close_code: int | None = None
         # The tab said it is hidden (`presence:set` away); presence is the best of a
         # user's connections (presence/service.py).
@@ -82,9 +107,8 @@ class Connection:
         self.state = to
 
     def start(self) -> None:
-        """Authenticated: start writing and hold live events until the replay is done."""
+        """Authenticated: hold live events until the replay is done."""
         self._move(ConnState.REPLAYING)
-        self._writer = asyncio.create_task(self._write_loop(), name=f"ws-writer-{self.user_id}")
 
     def finish_replay(self, replayed_through: int) -> None:
         if self.state is not ConnState.REPLAYING:
@@ -103,7 +127,9 @@ class Connection:
     async def send_paced(self, text: str) -> None:
         """Like send_direct, but waits for the writer when the queue is half full: a replay
         of thousands of events streams out instead of overflowing the bound."""
-        while self._queue.qsize() >= self._max // 2 and self.state is not ConnState.CLOSED:
+        while len(self._queue) >= self._max // 2 and self.state is not ConnState.CLOSED:
+            if self._room is None:
+                self._room = asyncio.Event()
             self._room.clear()
             await self._room.wait()
         self._put(text)
@@ -122,7 +148,7 @@ class Connection:
     def send_ephemeral(self, text: str) -> None:
         # Shed first: past half the bound, typing and presence are dropped, not queued.
         if self.state is ConnState.READY:
-            if self._queue.qsize() < self._max // 2:
+            if len(self._queue) < self._max // 2:
                 self._deliver(text)
             else:
                 self.metrics.shed()
@@ -130,7 +156,7 @@ class Connection:
     def _put(self, text: str) -> None:
         if self.state is ConnState.CLOSED:
             return
-        if self._queue.qsize() >= self._max:
+        if len(self._queue) >= self._max:
             # A consumer this far behind is cut off rather than allowed to grow memory or
             # slow the fan-out; it comes back through resume and misses nothing.
             self.close(CLOSE_SLOW_CONSUMER, "send queue full")
@@ -143,12 +169,13 @@ class Connection:
         Sending "at once" starts the send coroutine right here, as Python 3.12's eager tasks
         would: while the socket is writable it completes without ever suspending, and the
         fan-out saves a task wake-up per recipient (measured: the largest per-delivery cost
-        after the database). If it does suspend (the peer's TCP window is full), the writer
-        task takes the half-done send over and everything after it queues behind it, so
-        the caller never waits and frames keep their order.
+        after the database). If it does suspend (the peer's TCP window is full), a writer
+        task is started: it takes the half-done send over and everything after it queues
+        behind it, so the caller never waits and frames keep their order. The writer ends
+        when the queue is empty; while it runs, every frame goes through it.
         """
-        if self._inflight is not None or self._queue.qsize():
-            self._queue.put_nowait(text)
+        if self._writer is not None:
+            self._queue.append(text)
             return
         send = self.ws.send_text(text)
         try:
@@ -159,7 +186,8 @@ class Connection:
             send.close()
             return
         self._inflight = (send, waiting_on)
-        self._queue.put_nowait(_RESUME)
+        self._queue.append(_RESUME)
+        self._writer = asyncio.get_running_loop().create_task(self._write_loop())
 
     async def _finish_inflight(self) -> None:
         send, waiting_on = self._inflight or (None, None)
@@ -170,6 +198,11 @@ class Connection:
                     if waiting_on is None:  # a bare yield: give the loop one turn
                         await asyncio.sleep(0)
                     else:
+                        # What a task does with the future its coroutine yields: take the
+                        # "blocking" mark off before waiting on it. Left on, awaiting it
+                        # raises "await wasn't used with future" and the send was lost.
+                        if getattr(waiting_on, "_asyncio_future_blocking", False):
+                            waiting_on._asyncio_future_blocking = False
                         await waiting_on
                 except asyncio.CancelledError:
                     raise
@@ -183,19 +216,27 @@ class Connection:
             self._inflight = None
 
     async def _write_loop(self) -> None:
+        queue = self._queue
         try:
-            while True:
-                text = await self._queue.get()
+            while queue:
+                text = queue.popleft()
                 if text is _RESUME:
                     await self._finish_inflight()
                 else:
                     await self.ws.send_text(text)
-                if self._queue.qsize() < self._max // 2:
+                if self._room is not None and len(queue) < self._max // 2:
                     self._room.set()
         except asyncio.CancelledError:
             raise
         except Exception:  # the peer went away mid-send; the reader sees the disconnect
             log.debug("send failed for user %s", self.user_id, exc_info=True)
+            queue.clear()  # nothing after it can be sent either
+        finally:
+            # No await between the last look at the queue and here: a frame put after it
+            # finds no writer and is sent (or a new writer started) by its caller.
+            self._writer = None
+            if self._room is not None:
+                self._room.set()
 
     def close(self, code: int, reason: str = "") -> None:
         """Close from anywhere (fan-out, revocation); never blocks the caller."""
@@ -206,10 +247,11 @@ class Connection:
         if code == CLOSE_SLOW_CONSUMER:
             self.metrics.slow_consumer()
         self._held.clear()
-        self._room.set()  # release a paced replay
+        if self._room is not None:
+            self._room.set()  # release a paced replay
         if self._writer is not None:
             self._writer.cancel()
-        asyncio.get_running_loop().create_task(self._close(code, reason))
+        self._closing = asyncio.get_running_loop().create_task(self._close(code, reason))
 
     async def _close(self, code: int, reason: str) -> None:
         # No timeout: for a stalled reader the close frame waits behind the data already in
@@ -220,8 +262,15 @@ class Connection:
     async def drain_and_stop(self) -> None:
         """Called by the gateway when the reader ends."""
         self.state = ConnState.CLOSED
-        self._room.set()
-        if self._writer is not None:
-            self._writer.cancel()
+        if self._room is not None:
+            self._room.set()
+        writer = self._writer
+        if writer is not None:
+            writer.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._writer
+                await writer
+        if self._closing is not None and not self._closing.done():
+            # One turn of the loop for the close frame: the server closes the transport as
+            # soon as the endpoint returns. Not a wait: a peer that reads nothing would
+            # hold it until the ping times out.
+            await asyncio.sleep(0)

@@ -113,18 +113,19 @@ async def after(conn: Conn, since: int, limit: int, before: int | None = None) -
 
 
 PRUNED_KEY = "events_pruned_through"
+_PRUNED = sa.select(server_state.c.value).where(server_state.c.key == PRUNED_KEY)
 
 
 async def pruned_through(conn: Conn) -> int:
-    query = sa.select(server_state.c.value).where(server_state.c.key == PRUNED_KEY)
-    value = (await conn.execute(query)).scalar()
+    value = (await conn.execute(_PRUNED)).scalar()
     return int(value) if value is not None else 0
 
 
-async def missed(conn: Conn, user_id: int, since: int, until: int, limit: int) -> list[Any]:
-    """The durable events a user should have received in (since, until], in order: their
-    chats' events after they joined, plus the events addressed to them."""
+def _missed_query() -> Any:
     m = chat_members
+    user_id = sa.bindparam("uid", type_=sa.BigInteger)
+    since = sa.bindparam("since", type_=sa.BigInteger)
+    until = sa.bindparam("until", type_=sa.BigInteger)
     of_chats = (
         sa.select(events.c.id, events.c.type, events.c.data)
         .join(m, sa.and_(m.c.chat_id == events.c.chat_id, m.c.user_id == user_id))
@@ -138,8 +139,18 @@ async def missed(conn: Conn, user_id: int, since: int, until: int, limit: int) -
     to_user = sa.select(events.c.id, events.c.type, events.c.data).where(
         events.c.user_id == user_id, events.c.id > since, events.c.id <= until
     )
-    query = sa.union_all(of_chats, to_user).order_by("id").limit(limit)
-    return list((await conn.execute(query)).all())
+    return sa.union_all(of_chats, to_user).order_by("id").limit(sa.bindparam("lim"))
+
+
+# Built once: every resuming socket runs it (a reconnect storm, thousands at once).
+_MISSED = _missed_query()
+
+
+async def missed(conn: Conn, user_id: int, since: int, until: int, limit: int) -> list[Any]:
+    """The durable events a user should have received in (since, until], in order: their
+    chats' events after they joined, plus the events addressed to them."""
+    params = {"uid": user_id, "since": since, "until": until, "lim": limit}
+    return list((await conn.execute(_MISSED, params)).all())
 
 
 async def prune(tx: WriteTx, keep: int) -> int:

@@ -14,7 +14,8 @@ from pydantic import ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from shomik.auth import sessions
-from shomik.auth.sessions import authenticate
+from shomik.auth.sessions import authenticate_claims
+from shomik.auth.tokens import TokenClaims
 from shomik.calls import front as calls
 from shomik.errors import ShomikError, Unavailable, database_down
 from shomik.presence import service as presence
@@ -68,11 +69,13 @@ def _error(ref: str | None, exc: ShomikError) -> str:
     return ErrorFrame(ref=ref, error=ErrorBody(**exc.body())).model_dump_json(by_alias=True)
 
 
-async def _authenticate(ws: WebSocket, services: Services) -> tuple[Any, AuthFrame] | None:
+async def _authenticate(
+    ws: WebSocket, services: Services
+) -> tuple[Any, AuthFrame, TokenClaims] | None:
     try:
-        message = await asyncio.wait_for(
-            ws.receive(), timeout=services.settings.ws_auth_timeout_seconds
-        )
+        # A timeout scope, not wait_for: no task of its own for every socket that opens.
+        async with asyncio.timeout(services.settings.ws_auth_timeout_seconds):
+            message = await ws.receive()
     except TimeoutError:
         await ws.close(CLOSE_AUTH_TIMEOUT, "authenticate first")
         return None
@@ -80,11 +83,12 @@ async def _authenticate(ws: WebSocket, services: Services) -> tuple[Any, AuthFra
         return None
     try:
         frame = AuthFrame.model_validate_json(message.get("text") or "")
-        user = await authenticate(services, frame.token)
+        claims = services.tokens.decode(frame.token)
+        user = await authenticate_claims(services, claims)
     except (ValidationError, ShomikError):
         await ws.close(CLOSE_UNAUTHORIZED, "unauthorized")
         return None
-    return user, frame
+    return user, frame, claims
 
 
 async def _replay(
@@ -95,7 +99,10 @@ async def _replay(
     # A `since` of another epoch numbers another history (a restored backup's): no replay.
     # Without an epoch (older clients) it is taken as this one's.
     other_epoch = frame.epoch is not None and frame.epoch != now.epoch
-    async with services.db.read() as db:
+    # A short gap (the usual reconnect) is a few index steps: read in-line. A long one may
+    # be thousands of rows: through the pool, so it does not hold the loop.
+    short = 0 <= head - since <= QUICK_REPLAY_SPAN
+    async with services.db.quick_read() if short else services.db.read() as db:
         too_old = other_epoch or since > head or since < await events.pruned_through(db)
         rows = (
             []
@@ -109,6 +116,10 @@ async def _replay(
     for row in rows:
         # Paced by the writer: a long replay must not overflow the bounded queue.
         await conn.send_paced(f'{{"type":"{row.type}","seq":{row.id},"data":{row.data}}}')
+
+
+# At most this many events between `since` and the head: the replay is read in-line.
+QUICK_REPLAY_SPAN = 1000
 
 
 class _Unauthenticated:
@@ -134,11 +145,10 @@ async def websocket_endpoint(ws: WebSocket) -> None:
         _Unauthenticated.count -= 1
     if auth is None:
         return
-    user, frame = auth
+    user, frame, claims = auth
     if len(services.hub.connections_of(user.id)) >= settings.ws_max_per_user:
         await ws.close(CLOSE_TOO_MANY, "too many connections")
         return
-    claims = services.tokens.decode(frame.token)
     conn = Connection(
         ws, user.id, user.session_id, services.settings.ws_queue_size, services.metrics
     )
@@ -148,36 +158,19 @@ async def websocket_endpoint(ws: WebSocket) -> None:
         max(0.0, claims.expires_at - time.time()), conn.close, CLOSE_UNAUTHORIZED, "token expired"
     )
     services.hub.add(conn)  # live events are held from here on, so none is missed
+    user_id = conn.user_id
     try:
-        # Checked again now that the hub knows the socket: a session ended after the check
-        # in _authenticate is either seen gone here, or its ending closes this socket.
-        if not await sessions.alive(services, conn):
-            conn.close(CLOSE_UNAUTHORIZED, "session ended")
+        if not await _welcome(conn, services, user, frame):
             return
-        async with services.db.read() as db:
-            now = await position(db)
-        me = to_me(user)
-        me.status = "online"  # this new connection is active: announced just below
-        ready = ReadyFrame(
-            data=ReadyData(
-                user=me,
-                seq=now.head,
-                epoch=now.epoch,
-                server_time=utcnow(),
-                config=client_config(services.settings),
-            )
-        )
-        conn.send_direct(ready.model_dump_json(by_alias=True))
-        if frame.since is not None:
-            await _replay(conn, services, user.id, frame, now)
-        conn.finish_replay(now.head)
+        # An idle socket lives for hours: it keeps its Connection, not what admitted it.
+        del auth, user, frame, claims
         try:
-            await presence.refresh(services, user.id)
+            await presence.refresh(services, user_id)
         except Exception as exc:
             if not database_down(exc):
                 raise
             # The socket is up; its status is recorded when the database answers again.
-            log.warning("could not record user %s's presence: database unreachable", user.id)
+            log.warning("could not record user %s's presence: database unreachable", user_id)
         await _serve(conn, services)
     except WebSocketDisconnect:
         pass
@@ -188,11 +181,38 @@ async def websocket_endpoint(ws: WebSocket) -> None:
         calls.connection_closed(services, conn)  # a call socket: its grace period starts
         try:
             if last:
-                await services.typing.stop_all(user.id)
+                await services.typing.stop_all(user_id)
             # The others decide now: still online, away (all hidden), or offline.
-            await presence.refresh(services, user.id)
+            await presence.refresh(services, user_id)
         except Exception:  # shutting down: the database may already be closed
-            log.warning("could not record user %s's presence", user.id, exc_info=True)
+            log.warning("could not record user %s's presence", user_id, exc_info=True)
+
+
+async def _welcome(conn: Connection, services: Services, user: Any, frame: AuthFrame) -> bool:
+    """`ready`, then the replay if the client resumes; False if the session just ended."""
+    # Checked again now that the hub knows the socket: a session ended after the check
+    # in _authenticate is either seen gone here, or its ending closes this socket.
+    if not await sessions.alive(services, conn):
+        conn.close(CLOSE_UNAUTHORIZED, "session ended")
+        return False
+    async with services.db.quick_read() as db:
+        now = await position(db)
+    me = to_me(user)
+    me.status = "online"  # this new connection is active: announced just after
+    ready = ReadyFrame(
+        data=ReadyData(
+            user=me,
+            seq=now.head,
+            epoch=now.epoch,
+            server_time=utcnow(),
+            config=client_config(services.settings),
+        )
+    )
+    conn.send_direct(ready.model_dump_json(by_alias=True))
+    if frame.since is not None:
+        await _replay(conn, services, user.id, frame, now)
+    conn.finish_replay(now.head)
+    return True
 
 
 async def _serve(conn: Connection, services: Services) -> None:

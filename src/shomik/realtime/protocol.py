@@ -12,6 +12,7 @@ from shomik.calls import events as call_events
 from shomik.calls import ws as calls_ws
 from shomik.chats import events as chat_events
 from shomik.chats.settings import MAX_PINNED
+from shomik.e2ee import events as e2ee_events
 from shomik.messages import events as message_events
 from shomik.messages import ws as messages_ws
 from shomik.messages.schemas import MAX_ATTACHMENTS, MAX_MESSAGE_LENGTH
@@ -41,6 +42,7 @@ EVENTS: tuple[EventKind[Any], ...] = (
     message_events.MESSAGE_DELETED,
     chat_events.CHAT_NEW,
     chat_events.CHAT_UPDATED,
+    chat_events.CHAT_MEMBERS,
     chat_events.CHAT_REMOVED,
     chat_events.CHAT_SETTINGS,
     chat_events.CHAT_INVITED,
@@ -51,6 +53,7 @@ EVENTS: tuple[EventKind[Any], ...] = (
     privacy_events.PRIVACY_UPDATED,
     privacy_events.BLOCK_UPDATED,
     *call_events.EVENTS,
+    *e2ee_events.EVENTS,
 )
 
 

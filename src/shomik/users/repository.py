@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -81,6 +82,18 @@ async def update(conn: Conn, user_id: int, **values: Any) -> None:
     await conn.execute(sa.update(users).where(users.c.id == user_id).values(**values))
 
 
+_SET_STATUS = (
+    sa.update(users)
+    .where(users.c.id == sa.bindparam("uid"))
+    .values(status=sa.bindparam("status"), last_seen=sa.bindparam("last_seen"))
+)
+
+
+async def set_status(conn: Conn, user_id: int, status: str, last_seen: datetime) -> None:
+    """Built once: every presence change runs it."""
+    await conn.execute(_SET_STATUS, {"uid": user_id, "status": status, "last_seen": last_seen})
+
+
 async def search(conn: Conn, q: str, exclude: int, limit: int) -> list[Any]:
     escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     pattern = f"%{escaped}%"
@@ -105,10 +118,19 @@ async def chat_ids(conn: Conn, user_id: int) -> list[int]:
     return [row[0] for row in (await conn.execute(query)).all()]
 
 
+# Built once: every presence change runs it (each socket's first open and last close).
+_CONTACTS = (
+    sa.select(chat_members.c.user_id)
+    .where(
+        chat_members.c.chat_id.in_(
+            sa.select(chat_members.c.chat_id).where(chat_members.c.user_id == sa.bindparam("uid"))
+        ),
+        chat_members.c.user_id != sa.bindparam("uid"),
+    )
+    .distinct()
+)
+
+
 async def contacts(conn: Conn, user_id: int) -> set[int]:
     """Everyone who shares at least one chat with the user."""
-    mine = sa.select(chat_members.c.chat_id).where(chat_members.c.user_id == user_id)
-    query = sa.select(chat_members.c.user_id).where(
-        chat_members.c.chat_id.in_(mine), chat_members.c.user_id != user_id
-    )
-    return {row[0] for row in (await conn.execute(query.distinct())).all()}
+    return {row[0] for row in (await conn.execute(_CONTACTS, {"uid": user_id})).all()}

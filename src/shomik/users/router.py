@@ -7,9 +7,10 @@ from fastapi import APIRouter, Query, status
 from shomik.auth import service as auth_service
 from shomik.auth.schemas import TokenResponse
 from shomik.deps import ClientDevice, CurrentUser, ServicesDep
+from shomik.errors import Invalid
 from shomik.privacy import service as privacy
 from shomik.privacy.schemas import Privacy, PrivacyUpdate
-from shomik.schemas import PathId
+from shomik.schemas import MAX_ID, PathId
 from shomik.users import service
 from shomik.users.repository import to_me
 from shomik.users.schemas import PasswordChange, UserList, UserMe, UserPublic, UserUpdate
@@ -52,6 +53,21 @@ async def update_privacy(data: PrivacyUpdate, user: CurrentUser, services: Servi
     """Who sees your status and last seen, who may add you to groups (any subset). Synced to
     your devices with `privacy:updated`."""
     return await privacy.update(services, user.id, data)
+
+
+# Before `/{user_id}`: "by-id" is no id.
+@router.get("/by-id")
+async def users_by_id(
+    user: CurrentUser,
+    services: ServicesDep,
+    ids: Annotated[list[int], Query(min_length=1, max_length=100)],
+) -> UserList:
+    """These people (`?ids=1&ids=2`, at most 100; unknown ids are left out), as
+    `GET /api/users/{id}` shows each: how a client names the senders and mentions of a
+    group whose members it has not loaded."""
+    if any(not 1 <= i <= MAX_ID for i in ids):
+        raise Invalid("Not a user id.", field="ids")
+    return UserList(users=await service.get_many_public(services, user.id, ids))
 
 
 # Before `/{user_id}`: "blocked" is no id.

@@ -60,6 +60,17 @@ async def search(services: Services, user_id: int, q: str) -> list[UserPublic]:
     return [repo.to_public(r, r.id in hidden) for r in rows]
 
 
+async def get_many_public(
+    services: Services, viewer_id: int, user_ids: list[int]
+) -> list[UserPublic]:
+    """These people as `get_public` shows each, in id order; unknown ids are left out."""
+    async with services.db.read() as conn:
+        found = await repo.get_many(conn, user_ids)
+        rows = [found[i] for i in sorted(found)]
+        hidden = await visibility.hidden_from(conn, viewer_id, rows)
+    return [repo.to_public(r, r.id in hidden) for r in rows]
+
+
 async def get_public(services: Services, viewer_id: int, user_id: int) -> UserPublic:
     """Someone's profile, with their status and last seen if the viewer may see them."""
     async with services.db.read() as conn:

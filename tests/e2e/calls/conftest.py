@@ -24,8 +24,10 @@ from playwright.async_api import Page, expect
 
 from tests.e2e.browser import WEB_DIST, Client, NewContext
 from tests.e2e.calls.media import ONLINE_SCRIPT, PEER_CONNECTIONS_SCRIPT
+from tests.e2e.calls.sfu import build_shim
 from tests.e2e.flows import open_chat, signed_in_as
 from tests.harness import ServerProcess, User, free_port
+from tests.sfu.conftest import Janus, new_janus, start_janus, stop
 
 HERE = Path(__file__).parent
 TURNSERVER = Path("/usr/bin/turnserver")
@@ -158,6 +160,38 @@ def web_server(tmp_path_factory: pytest.TempPathFactory, turn: Turn) -> Iterator
     """Overrides tests/e2e's: the built client, with this run's TURN server configured (ICE
     policy `all`: the calls here connect directly, host to host)."""
     server = ServerProcess(tmp_path_factory.mktemp("call_server"), call_server_env(turn))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def janus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Janus]:
+    """Janus on the configuration `shomik janus-config` writes, in this namespace, with the
+    loopback shim (tests/e2e/calls/sfu.py) so it gathers a candidate on 127.0.0.1."""
+    folder = tmp_path_factory.mktemp("janus")
+    shim = build_shim(folder)
+    janus = new_janus(folder)
+    proc = start_janus(
+        janus, {"SHOMIK_SFU_ICE_ENFORCE_LIST": "127.0.0.1"}, {"LD_PRELOAD": str(shim)}
+    )
+    try:
+        yield janus
+    finally:
+        stop(proc)
+
+
+def sfu_server_env(turn: Turn, janus: Janus, **extra: str) -> dict[str, str]:
+    """A server whose group calls go through this run's Janus, which browsers reach
+    directly (no nginx here: SHOMIK_SFU_PUBLIC_URL is Janus's own ws:// URL)."""
+    return call_server_env(turn, **janus.env(SHOMIK_SFU_PUBLIC_URL=janus.url, **extra))
+
+
+@pytest.fixture(scope="session")
+def sfu_server(
+    tmp_path_factory: pytest.TempPathFactory, turn: Turn, janus: Janus
+) -> Iterator[ServerProcess]:
+    server = ServerProcess(tmp_path_factory.mktemp("sfu_server"), sfu_server_env(turn, janus))
     server.start()
     yield server
     server.stop()

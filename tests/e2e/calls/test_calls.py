@@ -125,6 +125,41 @@ async def test_screen_share_turns_the_other_side_16_9_and_back(
     )
 
 
+async def test_a_screen_shared_from_an_audio_call_reaches_the_other_side(
+    people: People, new_context: NewContext
+) -> None:
+    alice, bob = await people.register("Alice Talker"), await people.register("Bob Listener")
+    await both_open(alice, bob)
+    _, a = await open_call_app(new_context, alice, "Bob Listener")
+    _, b = await open_call_app(new_context, bob, "Alice Talker")
+    await click(a, "Start audio call")
+    await click(b, "Accept")
+    await wait_for_media(b, video=0, audio=1, timeout=STEP_S, who="Bob")
+    assert not (await snapshot(b)).streams("video")  # an audio call: no video at all yet
+
+    # The button works in an audio call too: the screen goes out as a track of its own.
+    await click(a, "Share screen")
+    await expect(a.get_by_role("button", name="Stop sharing", exact=True)).to_be_visible()
+    await eventually(
+        lambda: active_video(b),
+        ratio_is(SCREEN),
+        timeout=STEP_S,
+        what="Bob decoding Alice's screen (16:9) in an audio call",
+    )
+    await expect(b.locator("li.tile video")).to_have_count(1, timeout=STEP_MS)
+    # Still a call: the sound goes on.
+    await wait_for_media(b, video=1, audio=1, timeout=STEP_S, who="Bob")
+
+    await click(a, "Stop sharing")
+    await eventually(
+        lambda: active_video(b),
+        lambda streams: not streams,
+        timeout=STEP_S,
+        what="Bob's video to stop after Stop sharing",
+    )
+    await expect(b.locator("li.tile video")).to_have_count(0, timeout=STEP_MS)
+
+
 async def test_hang_up_closes_both_peer_connections_and_leaves_a_message(
     people: People, new_context: NewContext
 ) -> None:

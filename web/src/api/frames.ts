@@ -13,10 +13,14 @@ export type AnyServerEvent =
   | P.EventCallSignal
   | P.EventChatInviteRemoved
   | P.EventChatInvited
+  | P.EventChatMembers
   | P.EventChatNew
   | P.EventChatRemoved
   | P.EventChatSettings
   | P.EventChatUpdated
+  | P.EventE2EeCommit
+  | P.EventE2EeDevicesRevoked
+  | P.EventE2EeWelcome
   | P.EventMessageDeleted
   | P.EventMessageNew
   | P.EventMessageUpdated

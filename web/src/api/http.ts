@@ -2,12 +2,14 @@
 // and every failure becomes an ApiError with the server's code and message.
 import type {
   Chat,
+  ChatList,
   ChatSettings,
   ChatSettingsUpdate,
   ChatUpdate,
   ChatWithInvites,
   GroupChatCreate,
   Invite,
+  MemberPage,
   Message,
   MessagePage,
   Privacy,
@@ -167,8 +169,25 @@ export const api = {
   updateMe: (update: UserUpdate) => request<UserMe>('PATCH', '/api/users/me', update),
   findUsers: (q: string) =>
     request<{ users: UserPublic[] }>('GET', `/api/users?q=${encodeURIComponent(q)}`),
-  chats: () => request<{ chats: Chat[] }>('GET', '/api/chats'),
+  /** A page of the chat list in list order; the next with `cursor` = its `nextCursor`. */
+  chats: (page: { cursor?: string | null; limit?: number } = {}) => {
+    const q = new URLSearchParams({ limit: String(page.limit ?? 50) })
+    if (page.cursor) q.set('cursor', page.cursor)
+    return request<ChatList>('GET', `/api/chats?${q.toString()}`)
+  },
   chat: (id: number) => request<Chat>('GET', `/api/chats/${id}`),
+  /** A page of a chat's members (owner, admins, members); `q`: whose names hold it. */
+  members: (id: number, page: { after?: string | null; limit?: number; q?: string } = {}) => {
+    const q = new URLSearchParams({ limit: String(page.limit ?? 100) })
+    if (page.after) q.set('after', page.after)
+    if (page.q) q.set('q', page.q)
+    return request<MemberPage>('GET', `/api/chats/${id}/members?${q.toString()}`)
+  },
+  /** These people (at most 100), as their profile shows them to this user. */
+  usersById: (ids: number[]) => {
+    const q = new URLSearchParams(ids.map((id) => ['ids', String(id)]))
+    return request<{ users: UserPublic[] }>('GET', `/api/users/by-id?${q.toString()}`)
+  },
   updateChatSettings: (id: number, change: ChatSettingsUpdate) =>
     request<ChatSettings>('PATCH', `/api/chats/${id}/settings`, change),
   reorderPinned: (chatIds: number[]) => request<unknown>('PUT', '/api/chats/pinned', { chatIds }),

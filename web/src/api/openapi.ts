@@ -144,7 +144,12 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** List Chats */
+        /**
+         * List Chats
+         * @description A page of your chats in list order (pinned first, then by last activity); the next
+         *     with `cursor` = this page's `nextCursor`. Chats carry no member list: see
+         *     `GET /api/chats/{id}/members`.
+         */
         get: operations["list_chats_api_chats_get"];
         put?: never;
         /**
@@ -207,7 +212,12 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List Members
+         * @description A page of the chat's members (the owner, admins, then members), for its members;
+         *     `q` keeps those whose username or display name holds it (the @mention picker).
+         */
+        get: operations["list_members_api_chats__chat_id__members_get"];
         put?: never;
         /**
          * Add Members
@@ -297,6 +307,177 @@ export type paths = {
          *     lists. Older pages with `before` = the seq of the last item.
          */
         get: operations["shared_api_chats__chat_id__shared_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/e2ee/chats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Secret Chat
+         * @description A new secret chat with one person, or a secret group of up to 50 members (those
+         *     whose privacy lets no one add them are invited). Never the ordinary chat of the same
+         *     people. Its MLS group starts at epoch 0 with no device: the first commit founds it.
+         */
+        post: operations["create_secret_chat_api_e2ee_chats_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/e2ee/chats/{chat_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Secret Group
+         * @description The group's epoch and device directory: who is in the group, who should be.
+         */
+        get: operations["secret_group_api_e2ee_chats__chat_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/e2ee/chats/{chat_id}/commits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Commits
+         * @description Accepted commits made in epoch `since` and later, oldest first.
+         */
+        get: operations["list_commits_api_e2ee_chats__chat_id__commits_get"];
+        put?: never;
+        /**
+         * Post Commit
+         * @description A commit made in the group's current epoch by this session's device: accepted (the
+         *     group moves to the next epoch) or 409 `stale_epoch` with the current `epoch`.
+         */
+        post: operations["post_commit_api_e2ee_chats__chat_id__commits_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/e2ee/chats/{chat_id}/welcome": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Welcome
+         * @description The Welcome that added this session's device to the group (if it missed the event).
+         */
+        get: operations["get_welcome_api_e2ee_chats__chat_id__welcome_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/e2ee/devices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Register Device
+         * @description Register this session's MLS device (its Ed25519 signature public key). The same key
+         *     again returns the device; a new key makes a new device and revokes the old one.
+         */
+        post: operations["register_device_api_e2ee_devices_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/e2ee/devices/current": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Current Device
+         * @description This session's device, with its count of unused key packages (404: none yet).
+         */
+        get: operations["current_device_api_e2ee_devices_current_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/e2ee/key-packages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publish Key Packages
+         * @description Publish key packages of this session's device (MLSMessage, base64), each carrying the
+         *     device's identity and key and signed by it; at most 30 a request, 100 unused per device.
+         */
+        post: operations["publish_key_packages_api_e2ee_key_packages_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/e2ee/key-packages/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Claim Key Packages
+         * @description Take one key package of each of the user's signed-in devices that the secret chat's
+         *     group lacks, to add them. You and they must be members of that secret chat. Each key
+         *     package is handed out once; rate limited.
+         */
+        get: operations["claim_key_packages_api_e2ee_key_packages__user_id__get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -620,6 +801,28 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/users/by-id": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Users By Id
+         * @description These people (`?ids=1&ids=2`, at most 100; unknown ids are left out), as
+         *     `GET /api/users/{id}` shows each: how a client names the senders and mentions of a
+         *     group whose members it has not loaded.
+         */
+        get: operations["users_by_id_api_users_by_id_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/users/me": {
         parameters: {
             query?: never;
@@ -864,9 +1067,9 @@ export type components = {
             state: "ringing" | "active" | "ended";
             /**
              * Topology
-             * @constant
+             * @enum {string}
              */
-            topology: "mesh";
+            topology: "mesh" | "sfu";
         };
         /** CallList */
         CallList: {
@@ -887,14 +1090,29 @@ export type components = {
             /** Id */
             id: number;
             lastMessage: components["schemas"]["Message"] | null;
+            /** Lastreadseq */
+            lastReadSeq: number;
             /** Lastseq */
             lastSeq: number;
-            /** Members */
-            members: components["schemas"]["Member"][];
+            /** Membercount */
+            memberCount: number;
             /** Name */
             name: string | null;
+            /** Othersreadseq */
+            othersReadSeq: number;
+            peer: components["schemas"]["UserPublic"] | null;
             /** Pinnedmessages */
             pinnedMessages: components["schemas"]["Message"][];
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "owner" | "admin" | "member";
+            /**
+             * Secret
+             * @default false
+             */
+            secret: boolean;
             settings: components["schemas"]["ChatSettings"];
             /**
              * Type
@@ -908,7 +1126,9 @@ export type components = {
         };
         /**
          * ChatInfo
-         * @description What every member sees alike; the payload of `chat:updated`.
+         * @description A chat's heading: what a list row, a search hit or `chat:updated` shows of it. No
+         *     member list, which grows with the group (up to 1,000): members are a page away
+         *     (`GET /api/chats/{id}/members`).
          */
         ChatInfo: {
             /** Avatarurl */
@@ -917,20 +1137,37 @@ export type components = {
             createdAt: string;
             /** Id */
             id: number;
-            /** Members */
-            members: components["schemas"]["Member"][];
+            /** Membercount */
+            memberCount: number;
             /** Name */
             name: string | null;
+            peer: components["schemas"]["UserPublic"] | null;
+            /**
+             * Secret
+             * @default false
+             */
+            secret: boolean;
             /**
              * Type
              * @enum {string}
              */
             type: "private" | "group";
         };
-        /** ChatList */
+        /**
+         * ChatList
+         * @description A page of the chat list, in list order: pinned chats first (in the order their
+         *     owner gave them), then the rest by last activity, newest first; archived chats among
+         *     them (the client shows those in the Archived folder).
+         */
         ChatList: {
+            /** Archivedcount */
+            archivedCount: number;
             /** Chats */
             chats: components["schemas"]["Chat"][];
+            /** Nextcursor */
+            nextCursor: string | null;
+            /** Unreadtotal */
+            unreadTotal: number;
         };
         /**
          * ChatSettings
@@ -985,14 +1222,29 @@ export type components = {
             /** Inviteduserids */
             invitedUserIds: number[];
             lastMessage: components["schemas"]["Message"] | null;
+            /** Lastreadseq */
+            lastReadSeq: number;
             /** Lastseq */
             lastSeq: number;
-            /** Members */
-            members: components["schemas"]["Member"][];
+            /** Membercount */
+            memberCount: number;
             /** Name */
             name: string | null;
+            /** Othersreadseq */
+            othersReadSeq: number;
+            peer: components["schemas"]["UserPublic"] | null;
             /** Pinnedmessages */
             pinnedMessages: components["schemas"]["Message"][];
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "owner" | "admin" | "member";
+            /**
+             * Secret
+             * @default false
+             */
+            secret: boolean;
             settings: components["schemas"]["ChatSettings"];
             /**
              * Type
@@ -1003,6 +1255,97 @@ export type components = {
             unreadCount: number;
             /** Unreadmentions */
             unreadMentions: number;
+        };
+        /** ClaimedKeyPackage */
+        ClaimedKeyPackage: {
+            /** Deviceid */
+            deviceId: string;
+            /** Keypackage */
+            keyPackage: string;
+        };
+        /**
+         * ClaimedKeyPackages
+         * @description One key package of each of the user's devices that the chat's group lacks, each
+         *     handed out once (deleted as it is returned).
+         */
+        ClaimedKeyPackages: {
+            /** Exhausteddeviceids */
+            exhaustedDeviceIds: string[];
+            /** Keypackages */
+            keyPackages: components["schemas"]["ClaimedKeyPackage"][];
+            /** Userid */
+            userId: number;
+        };
+        /** CommitAccepted */
+        CommitAccepted: {
+            /** Chatid */
+            chatId: number;
+            /** Epoch */
+            epoch: number;
+        };
+        /**
+         * CommitEvent
+         * @description `e2ee:commit`: a commit the Delivery Service accepted, for every member device at
+         *     `epoch` to apply (the committer has applied it; devices it added join by the Welcome).
+         */
+        CommitEvent: {
+            /** Addeddeviceids */
+            addedDeviceIds: string[];
+            /** Chatid */
+            chatId: number;
+            /** Commit */
+            commit: string;
+            /** Createdat */
+            createdAt: string;
+            /** Deviceid */
+            deviceId: string;
+            /** Epoch */
+            epoch: number;
+            /** Removeddeviceids */
+            removedDeviceIds: string[];
+            /** Userid */
+            userId: number;
+        };
+        /** CommitIn */
+        CommitIn: {
+            /** Addeddeviceids */
+            addedDeviceIds?: string[];
+            /** Commit */
+            commit: string;
+            /** Epoch */
+            epoch: number;
+            /** Removeddeviceids */
+            removedDeviceIds?: string[];
+            /** Welcome */
+            welcome?: string | null;
+        };
+        /** CommitPage */
+        CommitPage: {
+            /** Commits */
+            commits: components["schemas"]["CommitEvent"][];
+        };
+        /**
+         * Device
+         * @description This session's MLS device.
+         */
+        Device: {
+            /** Createdat */
+            createdAt: string;
+            /** Deviceid */
+            deviceId: string;
+            /** Identity */
+            identity: string;
+            /** Keypackages */
+            keyPackages: number;
+            /** Signaturekey */
+            signatureKey: string;
+            /** Userid */
+            userId: number;
+        };
+        /** DeviceRegister */
+        DeviceRegister: {
+            /** Signaturekey */
+            signatureKey: string;
         };
         /** ErrorDetail */
         ErrorDetail: {
@@ -1048,6 +1391,28 @@ export type components = {
              */
             type: "group";
         };
+        /**
+         * GroupDevice
+         * @description A device that is in the chat's MLS group, or should be.
+         */
+        GroupDevice: {
+            /** Addedepoch */
+            addedEpoch: number | null;
+            /** Deviceid */
+            deviceId: string;
+            /** Identity */
+            identity: string;
+            /** Ingroup */
+            inGroup: boolean;
+            /** Live */
+            live: boolean;
+            /** Revokedat */
+            revokedAt: string | null;
+            /** Signaturekey */
+            signatureKey: string;
+            /** Userid */
+            userId: number;
+        };
         /** IceServers */
         IceServers: {
             /** Iceservers */
@@ -1079,6 +1444,18 @@ export type components = {
         InviteList: {
             /** Invites */
             invites: components["schemas"]["Invite"][];
+        };
+        /** KeyPackagesPublish */
+        KeyPackagesPublish: {
+            /** Keypackages */
+            keyPackages: string[];
+        };
+        /** KeyPackagesStored */
+        KeyPackagesStored: {
+            /** Keypackages */
+            keyPackages: number;
+            /** Stored */
+            stored: number;
         };
         /** LinkPreview */
         LinkPreview: {
@@ -1112,6 +1489,17 @@ export type components = {
              */
             role: "owner" | "admin" | "member";
             user: components["schemas"]["UserPublic"];
+        };
+        /**
+         * MemberPage
+         * @description A page of a chat's members: the owner, then admins, then members, each group in
+         *     the order of their user ids.
+         */
+        MemberPage: {
+            /** Members */
+            members: components["schemas"]["Member"][];
+            /** Nextcursor */
+            nextCursor: string | null;
         };
         /** MembersAdd */
         MembersAdd: {
@@ -1349,6 +1737,41 @@ export type components = {
             snippet: components["schemas"]["SnippetPart"][];
         };
         /**
+         * SecretGroup
+         * @description A secret chat's group as the Delivery Service knows it, and the device directory
+         *     its members' Authentication Service checks credentials against.
+         */
+        SecretGroup: {
+            /** Chatid */
+            chatId: number;
+            /** Devices */
+            devices: components["schemas"]["GroupDevice"][];
+            /** Epoch */
+            epoch: number;
+        };
+        /** SecretGroupCreate */
+        SecretGroupCreate: {
+            /** Name */
+            name: string;
+            /** Participantids */
+            participantIds?: number[];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "group";
+        };
+        /** SecretPrivateCreate */
+        SecretPrivateCreate: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "private";
+            /** Userid */
+            userId: number;
+        };
+        /**
          * SessionOut
          * @description One signed-in device, as Settings → Active sessions lists it.
          */
@@ -1554,6 +1977,21 @@ export type components = {
             /** Displayname */
             displayName?: string | null;
             params?: components["schemas"]["ParamsUpdate"] | null;
+        };
+        /**
+         * WelcomeEvent
+         * @description `e2ee:welcome`, to a user some of whose devices a commit added: those devices (only)
+         *     join the group with it, at `epoch`.
+         */
+        WelcomeEvent: {
+            /** Chatid */
+            chatId: number;
+            /** Deviceids */
+            deviceIds: string[];
+            /** Epoch */
+            epoch: number;
+            /** Welcome */
+            welcome: string;
         };
     };
     responses: never;
@@ -2090,7 +2528,11 @@ export interface operations {
     };
     list_chats_api_chats_get: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                /** @description A `nextCursor` */
+                cursor?: string | null;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2423,6 +2865,88 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Chat"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed for your role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Rate limited: see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_members_api_chats__chat_id__members_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description A `nextCursor` */
+                after?: string | null;
+                /** @description Part of a name or username */
+                q?: string;
+            };
+            header?: never;
+            path: {
+                chat_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberPage"];
                 };
             };
             /** @description Missing, invalid, expired or revoked token */
@@ -2904,6 +3428,703 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SharedPage"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed for your role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Rate limited: see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    create_secret_chat_api_e2ee_chats_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SecretPrivateCreate"] | components["schemas"]["SecretGroupCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatWithInvites"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed for your role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Rate limited: see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    secret_group_api_e2ee_chats__chat_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chat_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecretGroup"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed for your role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Rate limited: see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_commits_api_e2ee_chats__chat_id__commits_get: {
+        parameters: {
+            query?: {
+                since?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                chat_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommitPage"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed for your role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Rate limited: see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    post_commit_api_e2ee_chats__chat_id__commits_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chat_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CommitIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommitAccepted"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed for your role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Rate limited: see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_welcome_api_e2ee_chats__chat_id__welcome_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chat_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WelcomeEvent"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed for your role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Rate limited: see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    register_device_api_e2ee_devices_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeviceRegister"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Device"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed for your role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Rate limited: see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    current_device_api_e2ee_devices_current_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Device"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed for your role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Rate limited: see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    publish_key_packages_api_e2ee_key_packages_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KeyPackagesPublish"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeyPackagesStored"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed for your role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Rate limited: see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    claim_key_packages_api_e2ee_key_packages__user_id__get: {
+        parameters: {
+            query: {
+                chatId: number;
+            };
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClaimedKeyPackages"];
                 };
             };
             /** @description Missing, invalid, expired or revoked token */
@@ -4233,6 +5454,82 @@ export interface operations {
     blocked_users_api_users_blocked_get: {
         parameters: {
             query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserList"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed for your role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Rate limited: see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    users_by_id_api_users_by_id_get: {
+        parameters: {
+            query: {
+                ids: number[];
+            };
             header?: never;
             path?: never;
             cookie?: never;

@@ -18,6 +18,7 @@ export interface AckCallAccept {
  */
 export interface CallReply {
   call: Call
+  sfu: SfuAccess | null
 }
 /**
  * This interface was referenced by `Protocol`'s JSON-Schema
@@ -35,7 +36,38 @@ export interface Call {
   participants: number[]
   startedAt: string
   state: 'ringing' | 'active' | 'ended'
-  topology: 'mesh'
+  topology: 'mesh' | 'sfu'
+}
+/**
+ * How one participant reaches the call's Janus room. Only in the ack of the socket
+ * that started, accepted or joined: the token is theirs alone.
+ *
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "SfuAccess".
+ */
+export interface SfuAccess {
+  feedId: number
+  iceServers: (StunServer | TurnServer)[]
+  iceTransportPolicy: 'all' | 'relay'
+  room: number
+  token: string
+  url: string
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "StunServer".
+ */
+export interface StunServer {
+  urls: string[]
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "TurnServer".
+ */
+export interface TurnServer {
+  credential: string
+  urls: string[]
+  username: string
 }
 /**
  * This interface was referenced by `Protocol`'s JSON-Schema
@@ -511,23 +543,19 @@ export interface Chat {
   firstUnreadMentionSeq: number | null
   id: number
   lastMessage: Message | null
+  lastReadSeq: number
   lastSeq: number
-  members: Member[]
+  memberCount: number
   name: string | null
+  othersReadSeq: number
+  peer: UserPublic | null
   pinnedMessages: Message[]
+  role: 'owner' | 'admin' | 'member'
+  secret: boolean
   settings: ChatSettings
   type: 'private' | 'group'
   unreadCount: number
   unreadMentions: number
-}
-/**
- * This interface was referenced by `Protocol`'s JSON-Schema
- * via the `definition` "Member".
- */
-export interface Member {
-  lastReadSeq: number
-  role: 'owner' | 'admin' | 'member'
-  user: UserPublic
 }
 /**
  * This interface was referenced by `Protocol`'s JSON-Schema
@@ -555,7 +583,9 @@ export interface ChatSettings {
   pinnedAt: string | null
 }
 /**
- * What every member sees alike; the payload of `chat:updated`.
+ * A chat's heading: what a list row, a search hit or `chat:updated` shows of it. No
+ * member list, which grows with the group (up to 1,000): members are a page away
+ * (`GET /api/chats/{id}/members`).
  *
  * This interface was referenced by `Protocol`'s JSON-Schema
  * via the `definition` "ChatInfo".
@@ -564,8 +594,10 @@ export interface ChatInfo {
   avatarUrl: string | null
   createdAt: string
   id: number
-  members: Member[]
+  memberCount: number
   name: string | null
+  peer: UserPublic | null
+  secret: boolean
   type: 'private' | 'group'
 }
 /**
@@ -868,6 +900,35 @@ export interface CommandTypingStop {
   type: 'typing:stop'
 }
 /**
+ * `e2ee:commit`: a commit the Delivery Service accepted, for every member device at
+ * `epoch` to apply (the committer has applied it; devices it added join by the Welcome).
+ *
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "CommitEvent".
+ */
+export interface CommitEvent {
+  addedDeviceIds: string[]
+  chatId: number
+  commit: string
+  createdAt: string
+  deviceId: string
+  epoch: number
+  removedDeviceIds: string[]
+  userId: number
+}
+/**
+ * `e2ee:devices_revoked`: sessions ended; their devices are still in this chat's
+ * group until a commit removes them.
+ *
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "DevicesRevoked".
+ */
+export interface DevicesRevoked {
+  chatId: number
+  deviceIds: string[]
+  userId: number
+}
+/**
  * This interface was referenced by `Protocol`'s JSON-Schema
  * via the `definition` "ErrorBody".
  */
@@ -1006,6 +1067,37 @@ export interface UserProfile {
 }
 /**
  * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "Event_chat_members".
+ */
+export interface EventChatMembers {
+  data: MembersChanged
+  seq: number
+  type: 'chat:members'
+}
+/**
+ * Members joined, left or changed role (`chat:members`): enough to keep a loaded
+ * member list and the member count current without fetching them again.
+ *
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "MembersChanged".
+ */
+export interface MembersChanged {
+  chatId: number
+  memberCount: number
+  members: Member[]
+  removedUserIds: number[]
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "Member".
+ */
+export interface Member {
+  lastReadSeq: number
+  role: 'owner' | 'admin' | 'member'
+  user: UserPublic
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
  * via the `definition` "Event_chat_new".
  */
 export interface EventChatNew {
@@ -1039,6 +1131,46 @@ export interface EventChatUpdated {
   data: ChatInfo
   seq: number
   type: 'chat:updated'
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "Event_e2ee_commit".
+ */
+export interface EventE2EeCommit {
+  data: CommitEvent
+  seq: number
+  type: 'e2ee:commit'
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "Event_e2ee_devices_revoked".
+ */
+export interface EventE2EeDevicesRevoked {
+  data: DevicesRevoked
+  seq: number
+  type: 'e2ee:devices_revoked'
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "Event_e2ee_welcome".
+ */
+export interface EventE2EeWelcome {
+  data: WelcomeEvent
+  seq: number
+  type: 'e2ee:welcome'
+}
+/**
+ * `e2ee:welcome`, to a user some of whose devices a commit added: those devices (only)
+ * join the group with it, at `epoch`.
+ *
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "WelcomeEvent".
+ */
+export interface WelcomeEvent {
+  chatId: number
+  deviceIds: string[]
+  epoch: number
+  welcome: string
 }
 /**
  * This interface was referenced by `Protocol`'s JSON-Schema

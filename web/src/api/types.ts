@@ -6,7 +6,9 @@ import type { AckFrames, AnyCallEvent, AnyCommandFrame, AnyServerEvent } from '.
 
 type S = components['schemas']
 export type Chat = S['Chat']
+export type ChatList = S['ChatList']
 export type Member = S['Member']
+export type MemberPage = S['MemberPage']
 export type Message = S['Message']
 export type MessagePage = S['MessagePage']
 export type SharedPage = S['SharedPage']
@@ -41,6 +43,7 @@ export type {
   ChatRemoved,
   ChatSettingsChanged,
   ClientConfig,
+  MembersChanged,
   MessagesDeleted,
   AuthFrame,
   ReadyFrame,
@@ -67,6 +70,8 @@ export type CallEvent = AnyCallEvent
 export type CallEventType = CallEvent['type']
 export type CallEventOf<T extends CallEventType> = Extract<CallEvent, { type: T }>
 export type Call = P.Call
+/** How one participant reaches a group call's Janus room (the ack's `sfu`, calls.md §9). */
+export type SfuAccess = P.SfuAccess
 /** Why the server ended a call (docs/calls.md §3). */
 export type CallEndReason = P.CallEnded['reason']
 /** What `call:signal` carries: exactly one of `{sdp}` or `{candidate}`. */

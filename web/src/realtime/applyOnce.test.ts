@@ -6,6 +6,7 @@ import type { Message, ServerEvent } from '@/api/types'
 import { useAuthStore } from '@/stores/auth'
 import { useChatsStore } from '@/stores/chats'
 import { useMessagesStore } from '@/stores/messages'
+import { useUsersStore } from '@/stores/users'
 import { group, meUser, person } from '@/features/chats/testing'
 import { readTarget } from '@/features/messages/reading'
 import { applyOwnAck, createHandlers, type Handlers } from './handlers'
@@ -28,6 +29,7 @@ beforeEach(() => {
   setActivePinia(createPinia())
   useAuthStore().setUser(meUser(ME))
   useChatsStore().upsert(group([[person(ME, 'Amina'), 'owner'], [person(2, 'Bo'), 'member']]))
+  useUsersStore().upsert(person(2, 'Bo')) // known: no request for the sender's name
   // The chat is open: its timeline is loaded (empty).
   const t = useMessagesStore().timeline(5)
   t.ready = true
@@ -71,7 +73,7 @@ describe('own messages are applied once', () => {
     dispatch(handlers, { type: 'message:new', seq: 1, data: message(1, 2) })
     applyOwnAck(message(2, ME))
     const chat = useChatsStore().byId.get(5)
-    expect(chat?.members.find((m) => m.user.id === ME)?.lastReadSeq).toBe(2)
+    expect(chat?.lastReadSeq).toBe(2)
     expect(chat?.unreadCount).toBe(0)
     const timeline = useMessagesStore().timeline(5).messages
     // What the timeline would send as `message:read`: nothing.

@@ -9,13 +9,11 @@ import { createHandlers, type Handlers } from './handlers'
 
 vi.mock('@/features/notifications/notify', () => ({ notifyMessage: vi.fn() }))
 
-const member = (id: number, lastReadSeq = 0) => ({
-  role: 'member' as const, lastReadSeq,
-  user: { id, username: `u${id}`, displayName: `U${id}`, avatarUrl: null, status: 'offline' as const, lastSeen: null },
-})
+const user = (id: number) => ({ id, username: `u${id}`, displayName: `U${id}`, avatarUrl: null, status: 'offline' as const, lastSeen: null })
 const chat = (): Chat => ({
   id: 1, type: 'private', name: null, avatarUrl: null, createdAt: '2026-01-01T00:00:00Z',
-  members: [member(1), member(2)], lastSeq: 0, lastMessage: null, unreadCount: 0, pinnedMessages: [], unreadMentions: 0,
+  memberCount: 2, secret: false, peer: user(2), role: 'member', lastReadSeq: 0, othersReadSeq: 0,
+  lastSeq: 0, lastMessage: null, unreadCount: 0, pinnedMessages: [], unreadMentions: 0,
   firstUnreadMentionSeq: null, settings: { mutedUntil: null, archived: false, pinned: false, pinnedAt: null, markedUnread: false },
 })
 const message = (seq: number, senderId: number, clientId: string | null = null): Message =>
@@ -41,8 +39,8 @@ describe('event handlers', () => {
     const handlers = createHandlers(() => false)
     expect(Object.keys(handlers).sort()).toEqual([
       'block:updated', 'call:accepted', 'call:declined', 'call:ended', 'call:incoming', 'call:participant_joined',
-      'call:participant_left', 'call:signal', 'chat:invite_removed', 'chat:invited', 'chat:new', 'chat:removed',
-      'chat:settings', 'chat:updated', 'message:deleted', 'message:new', 'message:updated', 'pin:updated',
+      'call:participant_left', 'call:signal', 'chat:invite_removed', 'chat:invited', 'chat:members', 'chat:new',
+      'chat:removed', 'chat:settings', 'chat:updated', 'e2ee:commit', 'e2ee:devices_revoked', 'e2ee:welcome', 'message:deleted', 'message:new', 'message:updated', 'pin:updated',
       'privacy:updated', 'reaction:updated', 'read:updated', 'typing:update', 'user:status', 'user:updated',
     ])
   })

@@ -6,6 +6,7 @@ import { useAuthStore } from '@/stores/auth'
 import { useBlocksStore } from '@/stores/blocks'
 import { useInvitesStore } from '@/stores/invites'
 import { useChatsStore } from '@/stores/chats'
+import { useMembersStore } from '@/stores/members'
 import { useMessagesStore } from '@/stores/messages'
 import { useOutboxStore, type OutboxItem } from '@/stores/outbox'
 import { useUsersStore } from '@/stores/users'
@@ -112,6 +113,8 @@ export function startSync(): void {
         syncing.value = true
         void (async () => {
           try {
+            // Member lists loaded before may have missed events: loaded again where shown.
+            useMembersStore().reset()
             await Promise.all([chats.refresh(), blocks.refresh(), invites.refresh()])
             const open = chats.activeId
             await messages.resync(open !== null && chats.byId.has(open) ? open : null)
@@ -162,6 +165,7 @@ export function stopSync(): void {
   window.removeEventListener('offline', onOffline)
   document.removeEventListener('visibilitychange', onVisibility)
   useChatsStore().reset()
+  useMembersStore().reset()
   useMessagesStore().reset()
   useUsersStore().reset()
   useOutboxStore().reset()

@@ -6,6 +6,15 @@ import { reactive, shallowReactive } from 'vue'
 import { api } from '@/api/http'
 import { setting } from '@/realtime/state'
 import type { Message, ReactionUpdated } from '@/api/types'
+import { peopleOf, useUsersStore } from './users'
+
+/** A page of history, with the names of the people it names asked for: a group's members
+ *  are not loaded with the chat list (stores/users.ts `ensure`). */
+async function history(...args: Parameters<typeof api.history>): ReturnType<typeof api.history> {
+  const page = await api.history(...args)
+  void useUsersStore().ensure(page.messages.flatMap(peopleOf))
+  return page
+}
 
 /** A history page: the server's size (ready config), so a page is one query there. */
 function pageSize(): number {
@@ -61,7 +70,7 @@ export const useMessagesStore = defineStore('messages', () => {
     if (running) return running
     const epoch = bump(chatId)
     const job = (async () => {
-      const page = await api.history(chatId, { limit: pageSize() })
+      const page = await history(chatId, { limit: pageSize() })
       const t = timeline(chatId)
       // A window opened meanwhile (a jump) wins over the latest page.
       if (epochs.get(chatId) !== epoch) return
@@ -83,7 +92,7 @@ export const useMessagesStore = defineStore('messages', () => {
     t.loadingOlder = true
     const epoch = epochs.get(chatId)
     try {
-      const page = await api.history(chatId, { before: oldest.seq, limit: Math.min(100, limit) })
+      const page = await history(chatId, { before: oldest.seq, limit: Math.min(100, limit) })
       if (epochs.get(chatId) !== epoch) return 0
       const known = new Set(t.messages.map((m) => m.id))
       const fresh = page.messages.filter((m) => !known.has(m.id))
@@ -98,7 +107,7 @@ export const useMessagesStore = defineStore('messages', () => {
   /** Replace the loaded messages with the page around `seq`, however old it is. */
   async function loadAround(chatId: number, seq: number): Promise<void> {
     const epoch = bump(chatId)
-    const page = await api.history(chatId, { around: seq, limit: pageSize() })
+    const page = await history(chatId, { around: seq, limit: pageSize() })
     if (epochs.get(chatId) !== epoch) return
     const t = timeline(chatId)
     t.messages = shallowReactive(page.messages)
@@ -115,7 +124,7 @@ export const useMessagesStore = defineStore('messages', () => {
     t.loadingNewer = true
     const epoch = epochs.get(chatId)
     try {
-      const page = await api.history(chatId, { after: newest.seq, limit: pageSize() })
+      const page = await history(chatId, { after: newest.seq, limit: pageSize() })
       if (epochs.get(chatId) !== epoch) return 0
       const known = new Set(t.messages.map((m) => m.id))
       const fresh = page.messages.filter((m) => !known.has(m.id))

@@ -144,6 +144,16 @@ export class FakePeerConnection implements PeerConnectionLike {
     return sender
   }
 
+  removeTrack(sender: SenderLike): void {
+    const index = this.senders.findIndex((s) => s === sender)
+    if (index < 0) return
+    this.senders.splice(index, 1)
+    this.log.push(`removeTrack:${sender.track?.kind ?? 'none'}`)
+    setTimeout(() => {
+      this.emit('negotiationneeded')
+    }, 0)
+  }
+
   getSenders(): SenderLike[] {
     return [...this.senders]
   }

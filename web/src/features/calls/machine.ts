@@ -43,6 +43,9 @@ export type LocalEndReason =
   /** We left the call's group or were removed from it (`chat:removed`): the server has
    *  already taken us out of the call (calls.md §5), so there is nothing to send. */
   | 'left-chat'
+  /** Janus took us out of the call's room (calls.md §9: the server kicks a feed whose user
+   *  left the call, the chat, or answered elsewhere): nothing to send either. */
+  | 'removed'
 
 /**
  * Every reason a call can end:

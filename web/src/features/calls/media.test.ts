@@ -99,6 +99,34 @@ describe('LocalMedia', () => {
     for (const s of senders) expect(s.replaced).toHaveLength(2)
   })
 
+  it('in an audio call, sends the screen through sendVideo and takes it out first on stop', async () => {
+    const mic = new FakeTrack('audio')
+    const screen = new FakeTrack('video', 'screen')
+    const log: string[] = []
+    const added: FakeSender[] = []
+    const media = new LocalMedia({
+      devices: {
+        getUserMedia: async () => fakeStream([mic]),
+        getDisplayMedia: async () => fakeStream([screen]),
+      },
+      // The senders a session adds for the screen are video senders while they carry it.
+      videoSenders: () => added.filter((s) => s.track?.kind === 'video'),
+      sendVideo: (track) => {
+        log.push(track ? 'add' : `remove ${added.map((s) => s.track?.label ?? 'nothing').join()}`)
+        if (track) added.push(new FakeSender(track))
+        else added.length = 0
+      },
+    })
+    await media.start('audio')
+    expect(await media.startScreenShare()).toBe(true)
+    expect(log).toEqual(['add'])
+    expect(added[0]?.track).toBe(screen.asTrack())
+    await media.stopScreenShare()
+    // Removed while it still carried the screen (removeTrack ignores a sender without one).
+    expect(log).toEqual(['add', 'remove screen'])
+    expect(screen.readyState).toBe('ended')
+  })
+
   it('treats a cancelled picker as no share', async () => {
     const { media, senders } = setup({ cancelShare: true })
     await media.start('video')

@@ -57,6 +57,9 @@ export interface LocalMediaOptions {
   devices: MediaDevicesLike
   /** The senders that carry our video, one per peer, for screen sharing's replaceTrack. */
   videoSenders(): SenderLike[]
+  /** Sends the screen where there is no video sender to swap (an audio call's peers), and
+   *  takes it out again when sharing stops (null). */
+  sendVideo?(track: MediaStreamTrack | null): void
   /** Told when sharing stops on its own (the browser's "Stop sharing" button). */
   onScreenShareEnded?(): void
 }
@@ -125,12 +128,12 @@ export class LocalMedia {
     for (const track of this.#stream?.getVideoTracks() ?? []) track.enabled = !off
   }
 
-  /** Replaces our video on every peer with the screen. Needs a video sender (a video
-   *  call); resolves false if the user cancelled the picker or there is none. */
+  /** Replaces our video on every peer with the screen (or, in an audio call, sends it
+   *  through `sendVideo`); resolves false if the user cancelled the picker or nothing could
+   *  carry it. */
   async startScreenShare(): Promise<boolean> {
     if (this.#screen) return true
-    const senders = this.#options.videoSenders()
-    if (senders.length === 0) return false
+    if (this.#options.videoSenders().length === 0 && !this.#options.sendVideo) return false
     let display: MediaStream
     try {
       display = await this.#options.devices.getDisplayMedia({ video: true, audio: false })
@@ -147,6 +150,7 @@ export class LocalMedia {
     screen.addEventListener('ended', this.#onScreenEnded)
     // replaceTrack needs no renegotiation: the same sender, a different source.
     await Promise.all(this.#options.videoSenders().map((s) => s.replaceTrack(screen)))
+    this.#options.sendVideo?.(screen)
     return true
   }
 
@@ -158,6 +162,9 @@ export class LocalMedia {
     this.#screen = null
     screen.removeEventListener('ended', this.#onScreenEnded)
     screen.stop()
+    // The senders added for the screen go first: removeTrack does nothing once a sender's
+    // track is null, which the replaceTrack below would make it in an audio call.
+    this.#options.sendVideo?.(null)
     const camera = this.cameraTrack
     await Promise.all(this.#options.videoSenders().map((s) => s.replaceTrack(camera)))
   }

@@ -35,6 +35,7 @@ export function endMessage(reason: EndReason, caller: boolean, error?: unknown):
     case 'cancelled':
     case 'hangup':
     case 'left-chat': // chat:removed already says so, in the chat pane or in a toast
+    case 'removed': // the server's own event (ended, removed, answered elsewhere) says why
       return null
   }
 }

@@ -39,6 +39,7 @@ export interface PeerConnectionLike {
   setRemoteDescription(description: RTCSessionDescriptionInit): Promise<void>
   addIceCandidate(candidate: RTCIceCandidateInit): Promise<void>
   addTrack(track: MediaStreamTrack, ...streams: MediaStream[]): SenderLike
+  removeTrack(sender: SenderLike): void
   getSenders(): SenderLike[]
   setConfiguration(configuration: RTCConfiguration): void
   restartIce(): void
@@ -124,6 +125,12 @@ export class Peer {
    *  track stays owned by the caller (media.ts): `close()` does not stop it. */
   addTrack(track: MediaStreamTrack, ...streams: MediaStream[]): SenderLike {
     return this.#pc.addTrack(track, ...streams)
+  }
+
+  /** Stops sending what `sender` sends (a screen shared from an audio call); the browser
+   *  then fires negotiationneeded, and the other side's track is muted. */
+  removeTrack(sender: SenderLike): void {
+    if (!this.#closed) this.#pc.removeTrack(sender)
   }
 
   getSenders(): SenderLike[] {

@@ -238,4 +238,40 @@ describe('call store', () => {
     env.store.onEnded({ type: 'call:ended', data: { callId: 'g1', reason: 'hangup', call: { ...running, state: 'ended' } } })
     expect(env.store.live.has(7)).toBe(false)
   })
+
+  it('through the SFU: a tile per participant, no mesh peers, and out of the call when Janus is unreachable', async () => {
+    // A Janus that cannot be reached: the socket closes before it opens.
+    class Unreachable extends EventTarget {
+      static readonly OPEN = 1
+      readyState = 0
+      constructor() {
+        super()
+        setTimeout(() => this.dispatchEvent(new Event('close')), 0)
+      }
+      close(): void { /* never opened */ }
+    }
+    vi.stubGlobal('WebSocket', Unreachable)
+    try {
+      const env = setup()
+      const { store, sent, replies } = env
+      const sfuCall = call({ topology: 'sfu', maxParticipants: 25, participants: [2, 3], state: 'active' })
+      store.onIncoming({ type: 'call:incoming', data: { call: sfuCall } })
+      replies['call:accept'] = {
+        call: { ...sfuCall, participants: [2, 3, 1] },
+        sfu: { url: '/janus', room: 9, token: 't', feedId: 1, iceServers: [], iceTransportPolicy: 'all' },
+      }
+      const accepting = store.accept()
+      await vi.waitFor(() => { expect(store.current?.view.tiles.map((t) => t.userId)).toEqual([2, 3]) })
+      // Someone else joining is Janus's business, not a peer connection of ours.
+      store.onJoined({ type: 'call:participant_joined', data: { callId: 'c1', userId: 4, call: { ...sfuCall, participants: [2, 3, 1, 4] } } })
+      await accepting
+      expect(FakePeerConnection.created).toHaveLength(0)
+      expect(sent.filter((c) => c.type === 'call:signal')).toEqual([])
+      expect(store.current).toBeNull()
+      expect(sent.at(-1)).toEqual({ type: 'call:end', data: { callId: 'c1' } })
+      expect(env.tracks.every((t) => t.readyState === 'ended')).toBe(true)
+    } finally {
+      vi.unstubAllGlobals()
+    }
+  })
 })

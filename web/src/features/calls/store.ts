@@ -3,7 +3,7 @@
 // (realtime/handlers.ts forwards them here). docs/calls.md "Client" describes the flows.
 import { defineStore } from 'pinia'
 import { computed, reactive, shallowRef, watch } from 'vue'
-import type { Call, CallEventOf } from '@/api/types'
+import type { Call, CallEventOf, CommandReply, SfuAccess } from '@/api/types'
 import { useAuthStore } from '@/stores/auth'
 import { useToastsStore } from '@/features/notifications/toasts'
 import { defaultDeps, type CallDeps } from './deps'
@@ -102,6 +102,13 @@ export const useCallsStore = defineStore('calls', () => {
         d().command('call:signal', { callId: session.id, to, data }).catch(() => undefined)
       },
       onConnectionLost: () => { void hangUp('connection-failed') },
+      // Kicked or the room destroyed: the server's own event says why (no call:end: a kick
+      // may be our other device answering). Janus gone: we cannot take part, so we leave.
+      onSfuExit: (reason) => {
+        if (active() !== session) return
+        if (reason === 'lost') void hangUp('connection-failed')
+        else finish(session, reason === 'ended' ? 'hangup' : 'removed')
+      },
     })
     current.value = session
     return session
@@ -130,8 +137,9 @@ export const useCallsStore = defineStore('calls', () => {
     })
     if (!(await prepare(draft))) return
     let call: Call
+    let sfu: SfuAccess | null | undefined
     try {
-      ;({ call } = await d().command('call:start', { chatId, media }))
+      ;({ call, sfu } = await d().command('call:start', { chatId, media }))
     } catch (error) {
       finish(draft, 'rejected', error)
       return
@@ -150,6 +158,25 @@ export const useCallsStore = defineStore('calls', () => {
     draft.update(call)
     draft.machine.transition(CallState.OutgoingRinging)
     d().storage.setItem(STORAGE_KEY, call.id)
+    if (sfu) await connect(draft, [], sfu) // through the SFU: we publish while they ring
+  }
+
+  /** Media paths as the newcomer: into the call's Janus room with the ack's `sfu` (calls.md
+   *  §9; refused or unreachable: we cannot take part, so we leave the call and the others
+   *  go on), else a Peer per participant, who offer to us (session.addPeer). */
+  async function connect(session: CallSession, participants: number[], sfu: SfuAccess | null | undefined): Promise<void> {
+    if (!sfu) {
+      for (const userId of participants) session.addPeer(userId, false)
+      return
+    }
+    try {
+      await session.joinSfu(sfu)
+    } catch (error) {
+      if (active() !== session) return
+      console.warn('sfu:', error)
+      finish(session, 'connection-failed')
+      await d().command('call:end', { callId: session.id }).catch(() => undefined)
+    }
   }
 
   async function accept(): Promise<void> {
@@ -174,8 +201,9 @@ export const useCallsStore = defineStore('calls', () => {
   async function admit(session: CallSession, command: 'call:accept' | 'call:join'): Promise<void> {
     expectOwnJoin = true
     let call: Call
+    let sfu: SfuAccess | null | undefined
     try {
-      ;({ call } = await d().command(command, { callId: session.id }))
+      ;({ call, sfu } = await d().command(command, { callId: session.id }))
     } catch (error) {
       expectOwnJoin = false
       finish(session, 'rejected', error)
@@ -188,8 +216,7 @@ export const useCallsStore = defineStore('calls', () => {
     session.update(call)
     d().storage.setItem(STORAGE_KEY, call.id)
     if (session.machine.can(CallState.Connecting)) session.machine.transition(CallState.Connecting)
-    // We are the newcomer: the others offer to us (session.addPeer).
-    for (const userId of call.participants) session.addPeer(userId, false)
+    await connect(session, call.participants, sfu)
   }
 
   function decline(): void {
@@ -337,18 +364,23 @@ export const useCallsStore = defineStore('calls', () => {
       return
     }
     expectOwnJoin = true
+    // Through the SFU, our feed is kicked when we rejoin from this new socket (calls.md §9):
+    // leave the room first, so the kick cannot be taken for a removal, and publish anew.
+    session.leaveSfu()
+    let reply: CommandReply<'call:join'>
     try {
-      const { call } = await d().command('call:join', { callId: session.id })
-      if (active() !== session) return
-      session.update(call)
-      remember(call)
-      if (call.state === 'ringing') return
-      // The others drop their old connections on our participant_joined and offer anew.
-      session.removeAllPeers()
-      for (const userId of call.participants) session.addPeer(userId, false)
+      reply = await d().command('call:join', { callId: session.id })
     } catch {
       finish(session, 'disconnected') // the server has ended it meanwhile
+      return
     }
+    if (active() !== session) return
+    session.update(reply.call)
+    remember(reply.call)
+    if (reply.call.state === 'ringing' && !reply.sfu) return
+    // The others drop their old connections on our participant_joined and offer anew.
+    session.removeAllPeers()
+    await connect(session, reply.call.participants, reply.sfu)
   }
 
   function onPageHide(): void {

@@ -5,20 +5,28 @@ import type { Chat, Member, UserPublic } from '@/api/types'
 import ConfirmDialog from '@/ui/ConfirmDialog.vue'
 import { useAuthStore } from '@/stores/auth'
 import { useChatsStore } from '@/stores/chats'
+import { useMembersStore } from '@/stores/members'
 import ChatInfoPanel from './ChatInfoPanel.vue'
-import { buttonNamed, fakeServer, group, meUser, person, testRouter } from './testing'
+import { buttonNamed, fakeServer, group, memberPage, meUser, person, testRouter } from './testing'
 
 const me = meUser()
 const bob = person(2, 'Bob', 'online')
 const carol = person(3, 'Carol')
 const dan = person(4, 'Dan')
 let mounted: VueWrapper[] = []
+// Who `GET /api/chats/5/members` answers with: the group the test opened.
+let team: [UserPublic, Member['role']][] = []
+
+/** The fake server, with the group's members always there to load. */
+function serve(routes: Parameters<typeof fakeServer>[0] = {}): ReturnType<typeof fakeServer> {
+  return fakeServer({ 'GET /api/chats/5/members?limit=100': () => ({ json: memberPage(team) }), ...routes })
+}
 
 beforeEach(() => {
   localStorage.clear()
   setActivePinia(createPinia())
   useAuthStore().setUser(me)
-  fakeServer({}) // nothing shared: the tests that need the server stub it again
+  serve() // nothing shared: the tests that need the server stub it again
 })
 afterEach(() => {
   for (const w of mounted) w.unmount()
@@ -30,7 +38,8 @@ afterEach(() => {
 function teamWithMeAs(role: Member['role']): Chat {
   const others: [UserPublic, Member['role']][] =
     role === 'owner' ? [[carol, 'admin'], [bob, 'member']] : [[dan, 'owner'], [carol, 'admin'], [bob, 'member']]
-  return group([[me, role], ...others])
+  team = [[me, role], ...others]
+  return group(team)
 }
 
 async function open(chat: Chat): Promise<{ panel: VueWrapper; router: ReturnType<typeof testRouter> }> {
@@ -85,7 +94,7 @@ describe('ChatInfoPanel', () => {
 
   it('renames the group inline', async () => {
     let sent: unknown = null
-    fakeServer({
+    serve({
       'PATCH /api/chats/5': (body) => {
         sent = body
         return { json: { ...teamWithMeAs('owner'), name: 'Crew' } }
@@ -106,11 +115,12 @@ describe('ChatInfoPanel', () => {
 
   it('adds members found by search, not offering those already in', async () => {
     let sent: unknown = null
-    fakeServer({
+    serve({
       'GET /api/users?q=d': () => ({ json: { users: [bob, dan] } }),
       'POST /api/chats/5/members': (body) => {
         sent = body
-        return { json: { ...group([[me, 'owner'], [carol, 'admin'], [bob, 'member'], [dan, 'member']]), invitedUserIds: [] } }
+        team = [[me, 'owner'], [carol, 'admin'], [bob, 'member'], [dan, 'member']]
+        return { json: { ...group(team), invitedUserIds: [] } }
       },
     })
     await open(teamWithMeAs('owner'))
@@ -131,7 +141,7 @@ describe('ChatInfoPanel', () => {
   })
 
   it('makes a member admin with the server answer applied at once', async () => {
-    fakeServer({
+    serve({
       'PATCH /api/chats/5/members/2': () => ({ json: group([[me, 'owner'], [carol, 'admin'], [bob, 'admin']]) }),
     })
     await open(teamWithMeAs('owner'))
@@ -141,7 +151,7 @@ describe('ChatInfoPanel', () => {
   })
 
   it('removes a member after confirmation', async () => {
-    const fetchMock = fakeServer({ 'DELETE /api/chats/5/members/2': () => ({ status: 204 }) })
+    const fetchMock = serve({ 'DELETE /api/chats/5/members/2': () => ({ status: 204 }) })
     await open(teamWithMeAs('owner'))
     buttonNamed('Remove Bob from the group')?.click()
     await flushPromises()
@@ -149,11 +159,13 @@ describe('ChatInfoPanel', () => {
     buttonNamed('Remove')?.click()
     await flushPromises()
     expect(writes(fetchMock)).toHaveLength(1)
-    expect(useChatsStore().byId.get(5)?.members.map((m) => m.user.id)).toEqual([1, 3])
+    expect(useMembersStore().of(5).map((m) => m.user.id)).toEqual([1, 3])
+    expect(useChatsStore().byId.get(5)?.memberCount).toBe(2)
+    expect(has('Remove Bob from the group')).toBe(false)
   })
 
   it('leaves the group after confirming, then goes home and closes', async () => {
-    const fetchMock = fakeServer({ 'DELETE /api/chats/5/members/1': () => ({ status: 204 }) })
+    const fetchMock = serve({ 'DELETE /api/chats/5/members/1': () => ({ status: 204 }) })
     const { panel, router } = await open(teamWithMeAs('member'))
     buttonNamed('Leave group')?.click()
     await flushPromises()
@@ -169,7 +181,7 @@ describe('ChatInfoPanel', () => {
   })
 
   it("does nothing when leaving is cancelled", async () => {
-    const fetchMock = fakeServer({})
+    const fetchMock = serve({})
     const { panel } = await open(teamWithMeAs('member'))
     buttonNamed('Leave group')?.click()
     await flushPromises()
@@ -180,7 +192,7 @@ describe('ChatInfoPanel', () => {
   })
 
   it("shows the person's profile for a private chat", async () => {
-    const chat: Chat = { ...group([[me, 'member'], [bob, 'member']]), id: 6, type: 'private', name: null }
+    const chat: Chat = { ...group([[me, 'member'], [bob, 'member']]), id: 6, type: 'private', name: null, peer: bob }
     await open(chat)
     expect(heading()).toBe('Profile')
     expect(document.body.textContent).toContain('Bob')

@@ -13,14 +13,22 @@ export function meUser(id = 1): UserMe {
   return { ...person(id, 'Amina', 'online'), params: { theme: 'dark', messageTextSize: 16, language: null, pushPreview: true }, twoFactor: false, privacy: { lastSeen: 'chats', groupAdds: 'everybody' } }
 }
 
-export function group(members: [UserPublic, Member['role']][], extra: Partial<Chat> = {}): Chat {
+/** Group 5 as the user `me` (the first person by default) sees it in the list; its
+ *  members are what `memberPage` answers. */
+export function group(members: [UserPublic, Member['role']][], extra: Partial<Chat> = {}, me = members[0]?.[0].id): Chat {
   return {
     id: 5, type: 'group', name: 'Team', avatarUrl: null, createdAt: '2026-01-01T00:00:00Z', lastMessage: null,
     lastSeq: 0, unreadCount: 0, pinnedMessages: [], unreadMentions: 0, firstUnreadMentionSeq: null,
     settings: { mutedUntil: null, archived: false, pinned: false, pinnedAt: null, markedUnread: false },
-    members: members.map(([user, role]) => ({ user, role, lastReadSeq: 0 })),
+    memberCount: members.length, secret: false, peer: null, role: members.find(([u]) => u.id === me)?.[1] ?? 'member',
+    lastReadSeq: 0, othersReadSeq: 0,
     ...extra,
   }
+}
+
+/** The answer of `GET /api/chats/{id}/members`: these members, one page. */
+export function memberPage(members: [UserPublic, Member['role']][]): { members: Member[]; nextCursor: null } {
+  return { members: members.map(([user, role]) => ({ user, role, lastReadSeq: 0 })), nextCursor: null }
 }
 
 export function testRouter(): Router {

@@ -2,7 +2,9 @@
 import { computed, type ComputedRef } from 'vue'
 import type { ChatInfo, UserPublic } from '@/api/types'
 import { connection, syncing } from '@/realtime/sync'
+import { useAuthStore } from '@/stores/auth'
 import { useChatsStore } from '@/stores/chats'
+import { useMembersStore } from '@/stores/members'
 import { useUsersStore } from '@/stores/users'
 import { t } from '@/i18n'
 import { isolate } from '@/lib/bidi'
@@ -38,7 +40,8 @@ export function isOnline(user: UserPublic | null | undefined): boolean {
 export function chatDisplay(chat: ChatInfo): ChatDisplay {
   const users = useUsersStore()
   const peerId = useChatsStore().peerOf(chat)
-  const peer = peerId === null ? null : (users.byId.get(peerId) ?? null)
+  // The users store has the live presence; the chat's copy is as of its loading.
+  const peer = peerId === null ? null : (users.byId.get(peerId) ?? chat.peer)
   if (chat.type === 'group') {
     return { title: chat.name ?? t('common.group'), avatarUrl: chat.avatarUrl, avatarSeed: chat.id, peer: null, online: false }
   }
@@ -46,10 +49,22 @@ export function chatDisplay(chat: ChatInfo): ChatDisplay {
     title: peer?.displayName ?? t('chats.savedMessages'),
     avatarUrl: peer?.avatarUrl ?? null,
     // Saved messages has no other member: its only member is the user.
-    avatarSeed: peerId ?? chat.members[0]?.user.id ?? chat.id,
+    avatarSeed: peerId ?? useAuthStore().user?.id ?? chat.id,
     peer,
     online: isOnline(peer),
   }
+}
+
+/** "12 members", or "12 members, 3 online" once every member is loaded (a group of up to
+ *  100 is one page, loaded when it opens; a bigger one shows its count alone rather than
+ *  the online among the first hundred). */
+export function membersLine(chat: ChatInfo, online: (userId: number) => boolean): string {
+  const n = chat.memberCount
+  const members = t('chats.members', { n }, n)
+  const store = useMembersStore()
+  if (!store.complete(chat.id)) return members
+  const count = store.of(chat.id).filter((m) => online(m.user.id)).length
+  return count > 0 ? t('chats.membersOnline', { members, online: count }) : members
 }
 
 export function useChatDisplay(chat: () => ChatInfo | undefined): ComputedRef<ChatDisplay | null> {

@@ -6,15 +6,10 @@ import type { Row } from './rows'
 export type UnreadRow = { kind: 'unread'; key: 'unread' }
 export type TimelineRow = Row | UnreadRow
 
-/** The member's read position in the chat, as the client knows it. */
-export function myReadSeq(chat: Chat, me: number): number {
-  return chat.members.find((m) => m.user.id === me)?.lastReadSeq ?? 0
-}
-
 /** Where the unread part begins when the chat is opened: the seq after the read position,
  *  or null when nothing is unread (own messages never are). */
-export function firstUnreadSeq(chat: Chat, me: number): number | null {
-  const read = myReadSeq(chat, me)
+export function firstUnreadSeq(chat: Chat): number | null {
+  const read = chat.lastReadSeq
   return chat.unreadCount > 0 && chat.lastSeq > read ? read + 1 : null
 }
 
@@ -35,6 +30,6 @@ export function readTarget(messages: readonly Message[], chat: Chat, me: number)
   const last = messages[messages.length - 1]
   if (!last) return null
   if (chat.settings.markedUnread) return last
-  if (last.seq <= myReadSeq(chat, me) || last.senderId === me) return null
+  if (last.seq <= chat.lastReadSeq || last.senderId === me) return null
   return last
 }

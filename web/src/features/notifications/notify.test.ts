@@ -3,6 +3,7 @@ import { createPinia, setActivePinia } from 'pinia'
 import type { Message } from '@/api/types'
 import { useAuthStore } from '@/stores/auth'
 import { useChatsStore } from '@/stores/chats'
+import { useUsersStore } from '@/stores/users'
 import { MUTED_FOREVER, muteUntil } from '@/stores/chatOrder'
 import { group, meUser, person } from '@/features/chats/testing'
 import { notifyMessage, shouldNotify } from './notify'
@@ -18,6 +19,7 @@ const message = (mentions: number[] = []): Message => ({
 function withChat(mutedUntil: string | null): void {
   const chat = group([[person(ME, 'Amina'), 'owner'], [person(2, 'Bo'), 'member']])
   useChatsStore().upsert({ ...chat, settings: { ...chat.settings, mutedUntil } })
+  useUsersStore().upsert(person(2, 'Bo')) // the sender, known by name
 }
 
 beforeEach(() => {

@@ -51,12 +51,18 @@ export function shouldNotify(message: Message, chat: Pick<Chat, 'settings'> | un
   return !chat || !isMuted(chat.settings) || mentionsMe(message, meId)
 }
 
-export function notifyMessage(message: Message, viewing: boolean): void {
+export function notifyMessage(message: Message, viewing: boolean, asked = false): void {
   if (viewing) return
   const chat = useChatsStore().byId.get(message.chatId)
   // Muted: no sound, no toast, no desktop notification.
   if (!shouldNotify(message, chat, useAuthStore().user?.id ?? null)) return
-  const sender = message.senderId === null ? undefined : useUsersStore().byId.get(message.senderId)
+  const users = useUsersStore()
+  const sender = message.senderId === null ? undefined : users.byId.get(message.senderId)
+  if (message.senderId !== null && !sender && !asked) {
+    // A member whose name is not loaded yet (a big group): named once the server says.
+    void users.ensure([message.senderId]).then(() => { notifyMessage(message, viewing, true) })
+    return
+  }
   const who = sender?.displayName ?? t('notify.newMessage')
   // Isolated names: neither can reorder the other or the words between (lib/bidi.ts).
   const title = chat?.type === 'group' ? t('notify.inGroup', { who: isolate(who), group: isolate(chat.name ?? t('common.group')) }) : who

@@ -5,6 +5,8 @@
 import { ref, watch, type Ref } from 'vue'
 import { api, ApiError } from '@/api/http'
 import type { ChatInfo, SearchResult, UserPublic } from '@/api/types'
+import { useChatsStore } from '@/stores/chats'
+import { peopleOf, useUsersStore } from '@/stores/users'
 import { t } from '@/i18n'
 
 export const MIN_QUERY = 2
@@ -38,6 +40,11 @@ export function useSearch(query: Ref<string>, chatId?: () => number | undefined)
     try {
       const page = await api.search(q, { chatId: chatId?.(), before })
       if (mine !== generation) return
+      // Results may come from chats further down the list than loaded, from people whose
+      // names are not known yet: both are fetched (a chat each, the people at once).
+      const known = useChatsStore()
+      for (const id of new Set(page.results.map((r) => r.chatId))) void known.ensure(id)
+      void useUsersStore().ensure(page.results.flatMap((r) => peopleOf(r.message)))
       results.value = before === undefined ? page.results : [...results.value, ...page.results]
       if (before === undefined) {
         chats.value = page.chats

@@ -23,7 +23,7 @@ export function canEdit(message: Message, me: number, windowSeconds: number | nu
 export function canDeleteForEveryone(message: Message, chat: Chat, me: number): boolean {
   if (!isActionable(message)) return false
   if (message.senderId === me || chat.type === 'private') return true
-  return isAdmin(chat.members.find((m) => m.user.id === me)?.role ?? null)
+  return isAdmin(chat.role)
 }
 
 /** For a selection: "for everyone" only when it is allowed for every message in it. */

@@ -1,0 +1,70 @@
+"""A secret chat's push notification carries no message text, whatever the recipient's
+preview setting: "New message in a secret chat", in their language. On SQLite and
+PostgreSQL, against the local push service of tests/push."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+
+from tests.e2ee import mls
+from tests.e2ee.support import secret_chat
+from tests.engines import ENGINES, engine_server, people_on
+from tests.harness import ServerProcess, free_port
+from tests.push.pushservice import PushService
+from tests.push.test_push import subscribe
+
+
+@pytest.fixture(scope="module")
+def push_port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="module")
+async def push_service(push_port: int) -> AsyncIterator[PushService]:
+    service = PushService()
+    await service.start(push_port)
+    yield service
+    await service.stop()
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def push_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, push_port: int
+) -> Iterator[ServerProcess]:
+    env = {"SHOMIK_PUSH_EXTRA_HOSTS": f"127.0.0.1:{push_port}", "SHOMIK_PUSH_ALLOW_HTTP": "true"}
+    with engine_server(request, tmp_path_factory, env) as proc:
+        yield proc
+
+
+@pytest.fixture
+async def people(push_server: ServerProcess) -> AsyncIterator[Any]:
+    async with people_on(push_server) as make:
+        yield make
+
+
+async def test_secret_chat_pushes_carry_no_plaintext(
+    people: Any, push_service: PushService
+) -> None:
+    alice, bob, carol = await people(3)
+    r = await carol.http.patch("/api/users/me", json={"params": {"language": "ru"}})
+    assert r.status_code == 200, r.text
+    chat = await secret_chat(alice, bob)
+    group = await secret_chat(alice, bob, carol, name="Plans")
+    bob_browser, carol_browser = push_service.browser(), push_service.browser()
+    await subscribe(bob, bob_browser)
+    await subscribe(carol, carol_browser)
+
+    content = mls.application()
+    sent = await alice.send(chat["id"], content)
+    (received,) = await push_service.wait_for(bob_browser)
+    payload = received.payload(bob_browser)
+    assert payload["body"] == "New message in a secret chat"
+    assert payload["messageId"] == sent["id"] and payload["chatId"] == chat["id"]
+    assert content not in str(payload)
+
+    await alice.send(group["id"], mls.application())
+    (to_carol,) = await push_service.wait_for(carol_browser)
+    assert to_carol.payload(carol_browser)["body"] == "Новое сообщение в секретном чате"
