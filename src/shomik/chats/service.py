@@ -3,8 +3,8 @@ is one transaction that also writes a `system` message and the events members ne
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Protocol
 
 from shomik.chats import cursors, invites, listing
 from shomik.chats import repository as repo
@@ -14,7 +14,6 @@ from shomik.chats.schemas import (
     Chat,
     ChatList,
     ChatUpdate,
-    GroupChatCreate,
     MemberPage,
     MembersChanged,
     PrivateChatCreate,
@@ -169,19 +168,47 @@ def display_name(users: dict[int, Any], user_id: int) -> str:
     return str(users[user_id].display_name)
 
 
-async def create_group(services: Services, user_id: int, data: GroupChatCreate) -> ChatWithInvites:
+GroupInsert = Callable[[WriteTx, str, int], Awaitable[int]]
+
+
+class NewGroup(Protocol):
+    """What making a group needs of its request (an ordinary or a secret one)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def participant_ids(self) -> Sequence[int]: ...
+
+
+async def _insert_group(tx: WriteTx, name: str, by: int) -> int:
+    return await _insert_chat(tx, type_="group", name=name, by=by)
+
+
+async def create_group(
+    services: Services,
+    user_id: int,
+    data: NewGroup,
+    *,
+    max_members: int | None = None,
+    insert: GroupInsert = _insert_group,
+    kind: str = "group",
+) -> ChatWithInvites:
     """A group of the creator (its owner) and the people they add; those whose privacy
-    lets no one add them are invited instead (chats/invites.py), and the answer names them."""
+    lets no one add them are invited instead (chats/invites.py), and the answer names them.
+    A secret group (e2ee/groups.py) is made the same way, with its own row `insert`, its
+    own cap and `kind` in the texts."""
     others = [uid for uid in dict.fromkeys(data.participant_ids) if uid != user_id]
-    if len(others) + 1 > services.settings.max_group_members:
-        raise Invalid(f"A group has at most {services.settings.max_group_members} members.")
+    cap = max_members or services.settings.max_group_members
+    if len(others) + 1 > cap:
+        raise Invalid(f"A {kind} has at most {cap} members.")
     name = data.name.strip()
     if not name:
         raise Invalid("A group needs a name.")
     async with services.db.write() as tx:
         users = await require_users(tx, [user_id, *others])
         screened = await invites.screen(tx, user_id, users, others)
-        chat_id = await _insert_chat(tx, type_="group", name=name, by=user_id)
+        chat_id = await insert(tx, name, user_id)
         row = await repo.get(tx.conn, chat_id)
         members = [user_id, *screened.added]
         await add_member_rows(tx, services, row, members, owner=user_id)
@@ -192,7 +219,7 @@ async def create_group(services: Services, user_id: int, data: GroupChatCreate) 
             services,
             chat_id,
             user_id,
-            f"{display_name(users, user_id)} created the group «{name}»",
+            f"{display_name(users, user_id)} created the {kind} «{name}»",
             {"event": "group_created", "userIds": screened.added},
         )
         await invites.invite(tx, services, row, user_id, screened)

@@ -14,16 +14,16 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from shomik.chats import invites, listing
+from shomik.chats import listing
 from shomik.chats import repository as chats_repo
 from shomik.chats.invite_schemas import ChatWithInvites
 from shomik.chats.service import (
     add_member_rows,
     announce_new,
-    display_name,
+    create_group,
     require_users,
-    system_message,
 )
+from shomik.db.engine import WriteTx
 from shomik.e2ee import repository as repo
 from shomik.e2ee import wire
 from shomik.e2ee.devices import b64, identity_of, require_device, require_secret_member
@@ -73,33 +73,17 @@ async def create(services: Services, user_id: int, data: SecretChatCreate) -> Ch
 async def _create_group(
     services: Services, user_id: int, data: SecretGroupCreate
 ) -> ChatWithInvites:
-    others = [uid for uid in dict.fromkeys(data.participant_ids) if uid != user_id]
-    if len(others) + 1 > MAX_SECRET_GROUP_MEMBERS:
-        raise Invalid(f"A secret group has at most {MAX_SECRET_GROUP_MEMBERS} members.")
-    name = data.name.strip()
-    if not name:
-        raise Invalid("A group needs a name.")
-    async with services.db.write() as tx:
-        users = await require_users(tx, [user_id, *others])
-        screened = await invites.screen(tx, user_id, users, others)
-        chat_id = await repo.insert_secret_chat(
-            tx.conn, type_="group", name=name, by=user_id, at=utcnow()
-        )
-        row = await chats_repo.get(tx.conn, chat_id)
-        members = [user_id, *screened.added]
-        await add_member_rows(tx, services, row, members, owner=user_id)
-        await announce_new(tx, services, chat_id, members)
-        await system_message(
-            tx,
-            services,
-            chat_id,
-            user_id,
-            f"{display_name(users, user_id)} created the secret group «{name}»",
-            {"event": "group_created", "userIds": screened.added},
-        )
-        await invites.invite(tx, services, row, user_id, screened)
-        chat = await listing.one(tx.conn, user_id, chat_id)
-    return ChatWithInvites(**dict(chat), invited_user_ids=screened.invited)
+    async def insert(tx: WriteTx, name: str, by: int) -> int:
+        return await repo.insert_secret_chat(tx.conn, type_="group", name=name, by=by, at=utcnow())
+
+    return await create_group(
+        services,
+        user_id,
+        data,
+        max_members=MAX_SECRET_GROUP_MEMBERS,
+        insert=insert,
+        kind="secret group",
+    )
 
 
 def _group_device(row: Any) -> GroupDevice:
