@@ -35,7 +35,6 @@ import asyncio
 import datetime as dt
 import json
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -46,7 +45,7 @@ from benchmarks.connreport import report
 from benchmarks.connstorm import METRICS_TOKEN, log, storm
 from benchmarks.connworker import Workers, total
 from benchmarks.meter import proc_cpu_seconds, proc_rss_kib
-from benchmarks.report import machine, source_version
+from benchmarks.report import run_record
 from benchmarks.run_support import (
     RESULTS,
     SERVER_ENV,
@@ -172,15 +171,9 @@ async def amain(args: argparse.Namespace, tmp: Path, results: dict[str, Any]) ->
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     started = dt.datetime.now().astimezone()
-    results: dict[str, Any] = {
-        "date": started.isoformat(timespec="seconds"),
-        "machine": machine(),
-        "source": source_version(),
-        "command": " ".join(["python -m benchmarks.connections", *(argv or sys.argv[1:])]),
-        "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
-        "idle": [],
-        "storm": [],
-    }
+    results: dict[str, Any] = run_record(
+        "benchmarks.connections", argv, args, started, idle=[], storm=[]
+    )
     if args.client_core is not None:
         os.sched_setaffinity(0, {args.client_core})  # the runner holds the storm's sender
     import uvloop

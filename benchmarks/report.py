@@ -7,6 +7,7 @@ import math
 import os
 import platform
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,20 @@ def source_version() -> dict[str, Any]:
     return {
         "commit": git("rev-parse", "--short", "HEAD") or "unknown",
         "srcModified": bool(git("status", "--porcelain", "--", "src")),
+    }
+
+
+def run_record(
+    prog: str, argv: list[str] | None, args: Any, started: Any, **sections: Any
+) -> dict[str, Any]:
+    """The head of a run's JSON: when, where, on which commit, with which command."""
+    return {
+        "date": started.isoformat(timespec="seconds"),
+        "machine": machine(),
+        "source": source_version(),
+        "command": " ".join([f"python -m {prog}", *(argv or sys.argv[1:])]),
+        "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+        **sections,
     }
 
 

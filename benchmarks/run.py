@@ -33,7 +33,6 @@ import datetime as dt
 import json
 import os
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -41,7 +40,7 @@ from typing import Any
 
 import httpx
 
-from benchmarks.report import machine, source_version, steps_table, table
+from benchmarks.report import run_record, source_version, steps_table, table
 from benchmarks.run_support import (
     PASSWORD,
     PYTHON,
@@ -255,14 +254,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     started = dt.datetime.now().astimezone()
-    results: dict[str, Any] = {
-        "date": started.isoformat(timespec="seconds"),
-        "machine": machine(),
-        "source": source_version(),
-        "command": " ".join(["python -m benchmarks.run", *(argv or sys.argv[1:])]),
-        "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
-        "servers": {},
-    }
+    results: dict[str, Any] = run_record("benchmarks.run", argv, args, started, servers={})
     wanted = [s.strip() for s in args.servers.split(",") if s.strip()]
     engines = [e.strip() for e in args.database.split(",") if e.strip()]
     setup: dict[str, Any] | None = None
