@@ -12,6 +12,10 @@
 # without access to an image registry builds from a local Debian base made with debootstrap
 # (scripts/container-base.sh): --build-arg BASE=localhost/debian-trixie:base.
 ARG BASE=debian:trixie-slim
+# Janus's image (the `janus` stage) is Debian 12: Debian 13 has no `janus` package, and
+# bookworm's Janus 1.1.2 is the one verified with Shomik. Without a registry:
+# --build-arg JANUS_BASE=localhost/debian-bookworm:base (scripts/container-base.sh IMAGE bookworm).
+ARG JANUS_BASE=debian:bookworm-slim
 
 # ---- 1. The web client --------------------------------------------------------------
 FROM ${BASE} AS web
@@ -52,6 +56,40 @@ ARG PIP_CERT
 COPY README.md ./
 COPY src/ src/
 RUN /opt/shomik/bin/pip wheel --quiet --no-deps --wheel-dir /wheels .
+
+# ---- Janus, the SFU of group calls (deploy/compose.yaml's `janus`: `--target janus`) ---
+# Debian's Janus, and the server's code for `shomik janus-config`, which writes Janus's
+# configuration from the same SHOMIK_SFU_* settings the server reads at every start (as the
+# systemd unit does): never Debian's /etc/janus. Not the default target: the image built
+# without --target stays the server's. On Debian 12 (JANUS_BASE, above), whose Python is
+# 3.11: the server's wheel is installed there with its dependencies for that Python.
+FROM ${JANUS_BASE} AS janus
+ARG PIP_CERT
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        janus python3 python3-venv ca-certificates \
+    && rm -rf /var/lib/apt/lists/* \
+    && groupadd --gid 10002 shomik-janus \
+    && useradd --uid 10002 --gid shomik-janus --no-create-home \
+        --home-dir /var/lib/shomik-janus --shell /usr/sbin/nologin shomik-janus \
+    && install -d -o shomik-janus -g shomik-janus -m 0700 /var/lib/shomik-janus
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
+# The dependencies first, as in stage 2: this layer is reused until they change.
+COPY pyproject.toml /tmp/pyproject.toml
+RUN python3 -m venv /opt/shomik \
+    && python3 -c 'import tomllib; print("\n".join(tomllib.load(open("/tmp/pyproject.toml", "rb"))["project"]["dependencies"]))' \
+        > /tmp/requirements.txt \
+    && /opt/shomik/bin/pip install --quiet -r /tmp/requirements.txt \
+    && rm /tmp/pyproject.toml /tmp/requirements.txt
+COPY --from=wheel /wheels /tmp/wheels
+RUN /opt/shomik/bin/pip install --quiet --no-deps /tmp/wheels/*.whl && rm -rf /tmp/wheels
+ENV PATH=/opt/shomik/bin:$PATH PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+USER shomik-janus
+WORKDIR /var/lib/shomik-janus
+# In a container of its own Janus binds both APIs to every address of the container: only
+# the compose network reaches them (nothing publishes 8188 or 7188); media ports are
+# published by the compose file.
+CMD ["sh", "-c", "shomik janus-config --out /var/lib/shomik-janus/conf --listen 0.0.0.0 --admin-listen 0.0.0.0 > /dev/null && exec janus -C /var/lib/shomik-janus/conf/janus.jcfg -F /var/lib/shomik-janus/conf --disable-colors"]
 
 # ---- 4. The runtime -------------------------------------------------------------------
 FROM ${BASE}

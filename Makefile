@@ -7,7 +7,7 @@ WEB_DEPS := web/node_modules/.installed
 WEB_BUILD := web/dist/index.html
 WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/package-lock.json
 
-.PHONY: install install-server browser run test lint typecheck unit calls web-check bench bench-web bench-search bench-chatlist bench-connections schema clean
+.PHONY: install install-server browser run test lint typecheck unit calls web-check bench bench-web bench-search bench-chatlist bench-connections bench-calls schema clean
 
 install: install-server browser
 
@@ -85,6 +85,12 @@ bench: install
 # with resume (docs/benchmarks.md).
 bench-connections: install
 	$(BIN)/python -m benchmarks.connections
+
+# Group video calls through Janus against the mesh: Janus's CPU per forwarded stream, each
+# browser's CPU and uplink at 3-5 people (docs/benchmarks.md). In a loopback-only network
+# namespace, as `make calls`.
+bench-calls: install
+	unshare -n sh -c 'ip link set lo up && exec $(BIN)/python -m benchmarks.calls_sfu'
 
 # The web client's budget: initial JavaScript, a 10,000-message chat (docs/benchmarks.md).
 bench-web: install

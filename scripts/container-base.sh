@@ -7,11 +7,14 @@
 # then `podman import`. Idempotent: does nothing once the image exists. Needs root
 # (debootstrap) and podman, debootstrap (scripts/install-browser.sh installs them).
 #
-#   sh scripts/container-base.sh [IMAGE]
+#   sh scripts/container-base.sh [IMAGE [SUITE]]
+#
+# SUITE: trixie by default; bookworm for the Dockerfile's `janus` stage (JANUS_BASE), as
+# Debian 13 has no Janus package.
 set -eu
 
 IMAGE="${1:-localhost/debian-trixie:base}"
-SUITE=trixie
+SUITE="${2:-trixie}"
 
 # Two test runs starting together on a fresh machine make it once.
 exec 9>"${TMPDIR:-/tmp}/shomik-container-base.lock"

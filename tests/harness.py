@@ -37,6 +37,8 @@ FAST_ENV = {
     "SHOMIK_RATE_LIMITS_ENABLED": "false",
     "SHOMIK_ACCESS_LOG": "0",
     "SHOMIK_LOG_LEVEL": "warning",
+    # Tests watch a closed socket take its user offline; the grace has a test of its own.
+    "SHOMIK_PRESENCE_OFFLINE_GRACE_SECONDS": "0",
 }
 
 

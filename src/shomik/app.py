@@ -47,6 +47,7 @@ from shomik.errors import (
     database_down,
     invalid_message,
 )
+from shomik.messages import expiry
 from shomik.messages.router import router as messages_router
 from shomik.messages.search_router import router as search_router
 from shomik.metrics.registry import Metrics
@@ -64,6 +65,7 @@ from shomik.push.router import router as push_router
 from shomik.push.service import push_sender
 from shomik.ratelimit import RateLimiter
 from shomik.realtime import events
+from shomik.realtime.admission import Admission
 from shomik.realtime.epoch import HighWater
 from shomik.realtime.gateway import websocket_endpoint
 from shomik.realtime.hub import Hub
@@ -108,6 +110,7 @@ def build_services(settings: Settings) -> Services:
         previews=Previewer(settings, decodes=decodes),
         decodes=decodes,
         metrics=metrics,
+        admission=Admission(settings.ws_max_unauthenticated, settings.ws_admission_wait_seconds),
         sfu=sfu,
     )
     if sfu is not None:
@@ -202,6 +205,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         services.push.start()
         pruner = asyncio.create_task(_housekeeping(services))
         watchers = [
+            asyncio.create_task(expiry.sweep_forever(services)),
             asyncio.create_task(high_water.run()),
             asyncio.create_task(session_watch.watch(services)),
         ]
@@ -219,6 +223,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if services.sfu is not None:
                 await services.sfu.close()
             await services.push.stop()
+            services.presence.close()  # offline graces still running: a restart resets all
             if services.presence.cluster is not None:
                 await services.presence.cluster.stop()
             if bus is not None:

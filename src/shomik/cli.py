@@ -77,7 +77,7 @@ def janus_config(args: argparse.Namespace) -> None:
     from shomik.sfu.config import ConfigError, write
 
     try:
-        written = write(Settings(), Path(args.out), args.janus_lib, args.listen)
+        written = write(Settings(), Path(args.out), args.janus_lib, args.listen, args.admin_listen)
     except (ConfigError, ValidationError) as exc:
         raise SystemExit(f"shomik janus-config: {exc}") from None
     for path in written:
@@ -107,6 +107,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--out", required=True, type=Path, help="janus -F OUT -C OUT/janus.jcfg")
     p.add_argument("--janus-lib", type=Path, help="Janus's library folder (found if omitted)")
     p.add_argument("--listen", help="the address Janus binds its API to, if not SHOMIK_SFU_URL's")
+    p.add_argument(
+        "--admin-listen",
+        help="the address Janus binds its Admin API to, if not SHOMIK_SFU_ADMIN_URL's",
+    )
     p.set_defaults(func=janus_config)
     args = parser.parse_args(argv)
     args.func(args)

@@ -14,6 +14,7 @@ from shomik.presence.typing import TypingTracker
 from shomik.previews.service import Previewer
 from shomik.push.sender import PushSender
 from shomik.ratelimit import RateLimiter
+from shomik.realtime.admission import Admission
 from shomik.realtime.hub import Hub
 from shomik.settings import Settings
 from shomik.sfu.rooms import Sfu
@@ -34,6 +35,7 @@ class Services:
     previews: Previewer
     decodes: DecodeGate
     metrics: Metrics
+    admission: Admission
     # Built at start-up (app.py lifespan); None where no app runs, e.g. in scripts.
     push: PushSender | None = None
     # Janus, for group calls (SHOMIK_SFU_URL); None: group calls are a mesh.

@@ -95,6 +95,14 @@ class Settings(BaseSettings):
     # Sockets not authenticated yet (they have 10 s to say who they are): a flood of them is
     # refused past this, before the handshake completes.
     ws_max_unauthenticated: int = Field(500, ge=1)
+    # ... and a handshake past that waits this long for a place before it is refused (a
+    # reconnect storm queues instead of bouncing to its backoff; realtime/gateway.py).
+    ws_admission_wait_seconds: float = Field(5.0, ge=0, le=30)
+    # How long a user whose last socket closed still counts as online: a page reload, a
+    # network blip or a server's clients all dropping at once reconnect within it and change
+    # nothing for their contacts (no offline/online pair, no write). Their "last seen" is
+    # still the moment the last socket closed.
+    presence_offline_grace_seconds: float = Field(10.0, ge=0, le=300)
     # permessage-deflate, offered by every browser: frames up to 13x smaller on the wire,
     # at about twice the CPU per delivery and memory per connection (docs/benchmarks.md).
     ws_compression: bool = True
@@ -104,6 +112,10 @@ class Settings(BaseSettings):
     typing_ttl_seconds: float = 6.0
     # 48 h, as Telegram: a typo is fixed within hours; older history stays as it was read.
     edit_window_seconds: int = Field(48 * 3600, ge=0)
+    # How often each process deletes the secret chats' messages whose self-destruct time has
+    # come (messages/expiry.py): one indexed query when nothing is due. Clients hide such a
+    # message at its time; this is how long its ciphertext may outlive that on the server.
+    self_destruct_sweep_seconds: float = Field(5.0, gt=0)
     # Events older than this many events are pruned; a client further behind must resync.
     event_retention: int = 200_000
     replay_max: int = 5000

@@ -42,12 +42,15 @@ def render_test_override(env: dict[str, str]) -> str:
 
 def render_nginx_site() -> str:
     """The compose site's map and upstream blocks as shipped, then a plain-HTTP server on
-    port 80 including shomik-proxy.conf where the compose file mounts it."""
+    port 80 including shomik-proxy.conf and Janus's location where the compose file mounts
+    them."""
     site = COMPOSE_SITE.read_text()
     head = site[: site.index("\nserver {")]
-    return (
-        head + "\nserver {\n    listen 80;\n    include /etc/nginx/snippets/shomik-proxy.conf;\n}\n"
+    includes = "".join(
+        f"    include /etc/nginx/snippets/{name}.conf;\n"
+        for name in ("shomik-proxy", "shomik-janus")
     )
+    return head + "\nserver {\n    listen 80;\n" + includes + "}\n"
 
 
 # The shipped turnserver.conf's lines the test replaces (its CHANGE-ME values) or leaves out
@@ -130,14 +133,14 @@ class Compose:
         return done.stdout
 
     def up(self) -> None:
-        """`up` in the order the compose file asks for: PostgreSQL, Redis and coturn; then
+        """`up` in the order the compose file asks for: PostgreSQL, Redis, coturn, Janus; then
         the one-shot `migrate`, to its successful end; then the processes and nginx. One
         plain `up` cannot do it with Debian 12's podman 4.3: podman-compose gives each
         container `--requires=` its dependencies, and starting a process then means
         restarting the exited `migrate` too, which podman 4.3 refuses ("depends on container
         ... not found in input list") while `up` waits on. `--no-deps` leaves that flag out;
         the order is kept here instead, as docs/deployment.md tells podman users."""
-        self.run("up", "--detach", "--no-deps", "postgres", "redis", "coturn")
+        self.run("up", "--detach", "--no-deps", "postgres", "redis", "coturn", "janus")
         self.run("up", "--detach", "--no-deps", "migrate")
         migrate = self.containers()["migrate"]["Id"]
         exit_code = podman("wait", migrate, timeout=120).strip()

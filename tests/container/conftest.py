@@ -13,11 +13,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.container.podman import build_image, ensure_base_image, podman, require_podman
+from tests.container.podman import (
+    JANUS_BASE_IMAGE,
+    build_image,
+    ensure_base_image,
+    podman,
+    require_podman,
+)
 
 HERE = Path(__file__).resolve().parent
 # Fixtures that run podman: a test asking for one of them is a `container` test.
-_PODMAN_FIXTURES = {"shomik_image", "compose"}
+_PODMAN_FIXTURES = {"shomik_image", "janus_image", "compose"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -42,6 +48,20 @@ def shomik_image(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log = tmp_path_factory.mktemp("image") / "build.log"
     started = time.monotonic()
     build_image(tag, log)
+    print(f"\ntests/container: {tag} built in {time.monotonic() - started:.1f} s ({log})")
+    yield tag
+    podman("untag", tag, tag, check=False)
+
+
+@pytest.fixture(scope="session")
+def janus_image(tmp_path_factory: pytest.TempPathFactory, shomik_image: str) -> Iterator[str]:
+    """The Dockerfile's `janus` stage (deploy/compose.yaml's Janus), FROM a local Debian 12
+    base, built after the server's image so that it reuses that build's wheel layer."""
+    tag = f"localhost/shomik-janus:test-{os.getpid()}"
+    log = tmp_path_factory.mktemp("janus-image") / "build.log"
+    started = time.monotonic()
+    ensure_base_image(JANUS_BASE_IMAGE, "bookworm")
+    build_image(tag, log, target="janus")
     print(f"\ntests/container: {tag} built in {time.monotonic() - started:.1f} s ({log})")
     yield tag
     podman("untag", tag, tag, check=False)

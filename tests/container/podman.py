@@ -20,6 +20,8 @@ from tests.harness import FAST_ENV, ROOT, SECRET, ServerProcess
 HERE = Path(__file__).resolve().parent
 CONTAINERS_CONF = HERE / "containers.conf"
 BASE_IMAGE = "localhost/debian-trixie:base"
+# The Dockerfile's `janus` stage is Debian 12 (JANUS_BASE): Debian 13 has no Janus.
+JANUS_BASE_IMAGE = "localhost/debian-bookworm:base"
 BASE_SCRIPT = ROOT / "scripts" / "container-base.sh"
 # The CA of a TLS-intercepting proxy in front of PyPI and npm, where there is one: mounted
 # into the build's RUN steps only (the guide's recipe), never copied into the image.
@@ -53,10 +55,10 @@ def podman(*args: str, timeout: float = 120, check: bool = True) -> str:
     return done.stdout
 
 
-def ensure_base_image() -> None:
+def ensure_base_image(image: str = BASE_IMAGE, suite: str = "trixie") -> None:
     """The Debian base, made by the script only where it does not exist yet."""
     done = subprocess.run(
-        ["sh", str(BASE_SCRIPT), BASE_IMAGE],
+        ["sh", str(BASE_SCRIPT), image, suite],
         env=podman_env(),
         capture_output=True,
         text=True,
@@ -66,11 +68,14 @@ def ensure_base_image() -> None:
         raise PodmanError(f"{BASE_SCRIPT.name} failed: {(done.stdout + done.stderr)[-3000:]}")
 
 
-def build_image(tag: str, log: Path) -> None:
+def build_image(tag: str, log: Path, target: str | None = None) -> None:
     """The repository's Dockerfile, FROM the local base, with podman's layer cache: an
     unchanged dependency list or lock reuses the slow layers. `--format docker`: the OCI
-    format has no HEALTHCHECK."""
+    format has no HEALTHCHECK. `target`: a stage other than the server's (`janus`, FROM
+    the local Debian 12 base)."""
     argv = ["podman", "build", "--format", "docker", "--network", "host"]
+    if target is not None:
+        argv += ["--target", target, "--build-arg", f"JANUS_BASE={JANUS_BASE_IMAGE}"]
     if HOST_CA.exists():
         argv += ["--volume", f"{HOST_CA}:/run/host-ca.crt:ro"]
         argv += ["--build-arg", "PIP_CERT=/run/host-ca.crt"]

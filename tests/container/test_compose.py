@@ -1,6 +1,6 @@
 """deploy/compose.yaml brought up for real: PostgreSQL, Redis, the one-shot migrate, two
-Shomik processes, nginx and coturn (tests/container/compose.py says with which files), and
-a message through nginx."""
+Shomik processes, nginx, coturn and Janus (tests/container/compose.py says with which
+files), a message through nginx, and a group call's room in Janus entered through nginx."""
 
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ from tests.container.compose import (
     render_turnserver_conf,
     stun_binding,
 )
-from tests.container.flows import message_round_trip
-from tests.container.podman import BASE_IMAGE, PodmanError, health_status
+from tests.container.flows import group_call_through_janus, message_round_trip
+from tests.container.podman import BASE_IMAGE, JANUS_BASE_IMAGE, PodmanError, health_status
 from tests.harness import free_port
 
 START_TIMEOUT = 120.0  # PostgreSQL's first start (initdb), migrations, two processes
@@ -46,17 +46,26 @@ class Deployment:
         raise PodmanError(f"nothing served through nginx:\n{self.compose.logs()}")
 
 
+def _rtp_ports() -> str:
+    """Ten consecutive ports for Janus's media (published on loopback: none is used here,
+    as no media flows, but podman binds them all)."""
+    low = free_port()
+    return f"{low}-{low + 9}" if low + 9 < 65536 else _rtp_ports()
+
+
 @pytest.fixture
-def compose(shomik_image: str, tmp_path: Path) -> Iterator[Deployment]:
-    """The compose project up, with the run's image for the Shomik services and the
-    others built from deploy/local-images (cached after the first run); taken down with
+def compose(shomik_image: str, janus_image: str, tmp_path: Path) -> Iterator[Deployment]:
+    """The compose project up, with the run's images for the Shomik services and Janus and
+    the others built from deploy/local-images (cached after the first run); taken down with
     its volumes at the end."""
     http_port, turn_port = free_port(), free_port()
+    rtp_ports = _rtp_ports()
     turn_secret = secrets.token_hex(16)
     (tmp_path / "nginx-site.conf").write_text(render_nginx_site())
     (tmp_path / "turnserver.conf").write_text(render_turnserver_conf(turn_port, turn_secret))
     env = {
         "BASE": BASE_IMAGE,
+        "JANUS_BASE": JANUS_BASE_IMAGE,
         "SHOMIK_IMAGE": shomik_image,
         "POSTGRES_PASSWORD": secrets.token_urlsafe(18),
         "SHOMIK_SECRET_KEY": secrets.token_urlsafe(48),
@@ -64,6 +73,11 @@ def compose(shomik_image: str, tmp_path: Path) -> Iterator[Deployment]:
         "SHOMIK_ALLOWED_ORIGINS": f"http://127.0.0.1:{http_port}",
         "SHOMIK_TURN_SECRET": turn_secret,
         "SHOMIK_TURN_URLS": f"turn:127.0.0.1:{turn_port}?transport=udp",
+        "SHOMIK_JANUS_IMAGE": janus_image,
+        "SHOMIK_SFU_SECRET": secrets.token_urlsafe(32),
+        "SHOMIK_SFU_NAT_1_1_MAPPING": "127.0.0.1",
+        "SHOMIK_SFU_RTP_PORTS": rtp_ports,
+        "SHOMIK_TEST_RTP_PORTS": rtp_ports,
         "SHOMIK_TEST_HTTP_PORT": str(http_port),
         "SHOMIK_TEST_DIR": str(tmp_path),
     }
@@ -87,7 +101,7 @@ def compose(shomik_image: str, tmp_path: Path) -> Iterator[Deployment]:
 async def test_compose_serves_a_message_through_nginx(compose: Deployment) -> None:
     containers = compose.compose.containers()
     assert sorted(containers) == sorted(
-        ["postgres", "redis", "migrate", "shomik1", "shomik2", "nginx", "coturn"]
+        ["postgres", "redis", "migrate", "shomik1", "shomik2", "nginx", "coturn", "janus"]
     )
     # The one-shot migration ran to its end, successfully; everything else runs.
     assert containers["migrate"]["State"] == "exited"
@@ -110,3 +124,7 @@ async def test_compose_serves_a_message_through_nginx(compose: Deployment) -> No
     finally:
         await alice.aclose()
         await bob.aclose()
+    # Group calls: the processes create rooms in Janus over the compose network, and a
+    # browser's token gets into its room through nginx's /janus.
+    janus_url = f"ws://127.0.0.1:{compose.http_port}/janus"
+    await group_call_through_janus(gateway, janus_url)

@@ -13,6 +13,10 @@ from tests.container.compose import COMPOSE_SITE, DEPLOY, LOCAL_SERVICES
 
 COMPOSE_FILE = DEPLOY / "compose.yaml"
 ENV_EXAMPLE = DEPLOY / "env.example"
+JANUS_SITE = DEPLOY / "nginx" / "shomik-janus.conf"
+JANUS_COMPOSE_SITE = DEPLOY / "nginx" / "shomik-janus-compose.conf"
+# The one line the compose site has beyond the cluster site: Janus's location (/janus).
+JANUS_INCLUDE = "    include snippets/shomik-janus.conf;"
 # An upstream's `server ADDRESS PARAMS;` line (not a `server {` block).
 _SERVER_LINE = re.compile(r"^[ \t]*server[ \t]+([^\s{]+)[ \t][^;\n]*;[ \t]*$", re.MULTILINE)
 
@@ -43,6 +47,10 @@ def _without_servers(site: str) -> list[str]:
 def test_the_compose_site_is_the_cluster_site_with_the_compose_services_upstream() -> None:
     compose_site = _without_comments(COMPOSE_SITE.read_text())
     cluster_site = _without_comments(CLUSTER_SITE.read_text())
+    # Janus's location, once, right after the proxy's (whose headers it inherits).
+    assert compose_site.count(JANUS_INCLUDE) == 1
+    assert "include snippets/shomik-proxy.conf;\n" + JANUS_INCLUDE in compose_site
+    compose_site = compose_site.replace(JANUS_INCLUDE + "\n", "")
     # Everything but the upstream's server lines is the site tests/cluster run and check.
     assert _without_servers(compose_site) == _without_servers(cluster_site)
     # Each server line with the parameters of the cluster site's (max_fails, fail_timeout).
@@ -67,30 +75,56 @@ def test_every_shomik_container_has_the_same_settings_and_data() -> None:
         depends = services[name]["depends_on"]
         assert depends["migrate"]["condition"] == "service_completed_successfully", name
     assert services["migrate"]["restart"] == "no"
-    # Only nginx publishes ports (coturn is on the host's network); the rest is reachable
-    # from the compose network alone, which FORWARDED_ALLOW_IPS="*" relies on.
+    # Only nginx publishes TCP ports, and Janus its UDP media range (coturn is on the host's
+    # network); the rest is reachable from the compose network alone, which
+    # FORWARDED_ALLOW_IPS="*" relies on, and so are Janus's two APIs.
     published = {name for name, service in services.items() if "ports" in service}
-    assert published == {"nginx"}
+    assert published == {"nginx", "janus"}
     assert first["environment"]["FORWARDED_ALLOW_IPS"] == "*"
+    rtp = first["environment"]["SHOMIK_SFU_RTP_PORTS"]
+    assert services["janus"]["ports"] == [f"{rtp}:{rtp}/udp"]
+
+
+def test_janus_has_the_sfu_settings_of_the_processes_and_nginx_in_front() -> None:
+    services = _services()
+    processes = services[_processes()[0]]["environment"]
+    sfu = {k: v for k, v in processes.items() if k.startswith("SHOMIK_SFU_")}
+    # janus-config in Janus's container writes its configuration from the very settings
+    # the processes use (the secret above all), and from nothing else.
+    assert services["janus"]["environment"] == sfu
+    assert sfu["SHOMIK_SFU_URL"] == "ws://janus:8188"
+    assert sfu["SHOMIK_SFU_ADMIN_URL"] == "ws://janus:7188"
+    assert sfu["SHOMIK_SFU_PUBLIC_URL"] == "/janus"
+    assert services["janus"]["build"]["target"] == "janus"
+    # nginx resolves `janus` when it starts; it serves the compose variant of the snippet.
+    assert "janus" in services["nginx"]["depends_on"]
+    mount = "./nginx/shomik-janus-compose.conf:/etc/nginx/snippets/shomik-janus.conf:ro"
+    assert mount in services["nginx"]["volumes"]
+
+
+def test_the_compose_janus_location_is_the_shipped_one_but_for_its_upstream() -> None:
+    shipped = _without_comments(JANUS_SITE.read_text())
+    compose = _without_comments(JANUS_COMPOSE_SITE.read_text())
+    assert "proxy_pass http://127.0.0.1:8188;" in shipped
+    assert compose == shipped.replace("http://127.0.0.1:8188", "http://janus:8188")
 
 
 def test_env_example_lists_every_variable_the_compose_file_needs() -> None:
     compose_text = _without_comments(COMPOSE_FILE.read_text())
-    used = set(re.findall(r"\$\{([A-Z_]+)(?::?[-?][^}]*)?\}", compose_text))
-    listed = set(re.findall(r"^([A-Z_]+)=", ENV_EXAMPLE.read_text(), re.MULTILINE))
-    assert used - {"SHOMIK_IMAGE"} == listed
+    used = set(re.findall(r"\$\{([A-Z0-9_]+)(?::?[-?][^}]*)?\}", compose_text))
+    listed = set(re.findall(r"^([A-Z0-9_]+)=", ENV_EXAMPLE.read_text(), re.MULTILINE))
+    assert used - {"SHOMIK_IMAGE", "SHOMIK_JANUS_IMAGE"} == listed
     # Those without a default stop `compose up` when missing, rather than start without.
-    required = set(re.findall(r"\$\{([A-Z_]+):\?", compose_text))
+    required = set(re.findall(r"\$\{([A-Z0-9_]+):\?", compose_text))
     assert {"POSTGRES_PASSWORD", "SHOMIK_SECRET_KEY", "SHOMIK_VAPID_PRIVATE_KEY"} <= required
+    assert {"SHOMIK_SFU_SECRET", "SHOMIK_SFU_NAT_1_1_MAPPING"} <= required
 
 
 def test_the_local_images_stand_in_for_every_pulled_image() -> None:
     local = yaml.safe_load((DEPLOY / "compose.local.yaml").read_text())["services"]
-    pulled = {
-        name
-        for name, service in _services().items()
-        if not str(service.get("image", "")).startswith("${SHOMIK_IMAGE")
-    }
+    # Shomik's and Janus's images are built from the repository's Dockerfile; the others
+    # are pulled.
+    pulled = {name for name, service in _services().items() if "build" not in service}
     assert pulled == set(LOCAL_SERVICES)
     for name in pulled:
         assert local[name]["image"].startswith("localhost/"), name

@@ -4,6 +4,7 @@ PostgreSQL, against the local push service of tests/push."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -68,3 +69,18 @@ async def test_secret_chat_pushes_carry_no_plaintext(
     await alice.send(group["id"], mls.application())
     (to_carol,) = await push_service.wait_for(carol_browser)
     assert to_carol.payload(carol_browser)["body"] == "Новое сообщение в секретном чате"
+
+
+async def test_control_messages_are_never_pushed(people: Any, push_service: PushService) -> None:
+    alice, bob = await people(2)
+    chat = await secret_chat(alice, bob)
+    browser = push_service.browser()
+    await subscribe(bob, browser)
+    body = {"chatId": chat["id"], "type": "control", "content": mls.application()}
+    r = await alice.http.post("/api/messages", json=body)
+    assert r.status_code == 201, r.text
+    sent = await alice.send(chat["id"], mls.application())
+    (received,) = await push_service.wait_for(browser)
+    assert received.payload(browser)["messageId"] == sent["id"]
+    await asyncio.sleep(0.5)  # pushes go out in order: nothing else is on its way
+    assert len(push_service.to(browser)) == 1

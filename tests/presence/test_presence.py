@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.harness import ServerProcess, register
@@ -129,3 +130,35 @@ async def test_status_is_the_best_of_all_connections(users: Any) -> None:
     await a.expect("user:status", lambda d: d["userId"] == bob.id and d["status"] == "offline")
     await a.quiet(0.2)
     assert _statuses(a, bob.id) == ["online", "away", "online", "away", "online", "away", "offline"]
+
+
+async def test_a_quick_reconnect_within_the_grace_changes_nothing(make_server: Any) -> None:
+    """A reload or a dropped network: back within the grace, the contacts see no
+    offline/online pair; gone for longer, offline with "last seen" when the socket closed."""
+    server: ServerProcess = make_server(env={"SHOMIK_PRESENCE_OFFLINE_GRACE_SECONDS": "1.5"})
+    alice, bob = await register(server), await register(server)
+    try:
+        await alice.private_chat(bob)
+        b = await bob.ws()
+        tab = await alice.ws()
+        await b.expect("user:status", lambda d: d["userId"] == alice.id)
+        await tab.close()
+        await b.quiet(0.5)
+        tab = await alice.ws()
+        await b.quiet(1.5)  # past the first close's grace: it was called off
+        assert _statuses(b, alice.id) == ["online"]
+        before_close = (await bob.http.get(f"/api/users/{alice.id}")).json()
+        assert before_close["status"] == "online"
+        await tab.close()
+        await b.quiet(0.5)
+        assert _statuses(b, alice.id) == ["online"]  # still within the grace
+        offline = await b.expect("user:status", lambda d: d["status"] == "offline", timeout=5)
+        # Last seen is the close, not the end of the grace (1.5 s later).
+        r = await bob.http.get(f"/api/users/{alice.id}")
+        assert r.json()["status"] == "offline"
+        assert offline["data"]["lastSeen"] == r.json()["lastSeen"]
+        closed_at = datetime.fromisoformat(offline["data"]["lastSeen"].replace("Z", "+00:00"))
+        assert datetime.now(UTC) - closed_at >= timedelta(seconds=1.4)
+    finally:
+        await alice.aclose()
+        await bob.aclose()

@@ -31,14 +31,35 @@ async def test_one_account_may_hold_only_so_many_sockets(make_server: Any) -> No
 
 
 async def test_unauthenticated_sockets_are_capped(make_server: Any) -> None:
-    server: ServerProcess = make_server(env={"SHOMIK_WS_MAX_UNAUTHENTICATED": "2"})
+    """Past the cap a handshake waits (a reconnect storm queues instead of bouncing), is let
+    in when a place comes free, and is refused once it has waited its time."""
+    server: ServerProcess = make_server(
+        env={"SHOMIK_WS_MAX_UNAUTHENTICATED": "2", "SHOMIK_WS_ADMISSION_WAIT_SECONDS": "1"}
+    )
     alice = await register(server)
     silent = [Ws(await connect(server.ws_url)) for _ in range(2)]
     with pytest.raises(InvalidStatus) as refused:
-        await connect(server.ws_url)
+        await connect(server.ws_url)  # waits 1 s: nobody leaves
     assert refused.value.response.status_code == 403
-    for ws in silent:
-        await ws.close()
+    waiting = asyncio.create_task(alice.ws())
+    await asyncio.sleep(0.3)
+    assert not waiting.done()  # held before the handshake completes
+    await silent[0].close()
+    assert (await asyncio.wait_for(waiting, 5)).of_type("ready")  # in as soon as one left
+    await silent[1].close()
+    await alice.aclose()
+
+
+async def test_without_a_wait_past_the_cap_is_refused_at_once(make_server: Any) -> None:
+    server: ServerProcess = make_server(
+        env={"SHOMIK_WS_MAX_UNAUTHENTICATED": "1", "SHOMIK_WS_ADMISSION_WAIT_SECONDS": "0"}
+    )
+    alice = await register(server)
+    silent = Ws(await connect(server.ws_url))
+    with pytest.raises(InvalidStatus) as refused:
+        await asyncio.wait_for(connect(server.ws_url), 0.8)
+    assert refused.value.response.status_code == 403
+    await silent.close()
     await asyncio.sleep(0.2)
     assert (await alice.ws()).of_type("ready")  # places free again once those are gone
     await alice.aclose()

@@ -79,11 +79,12 @@ class Janus:
         return [int(p["id"]) for p in answer["participants"]]
 
 
-def janus_config(out: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """`shomik janus-config --out OUT` as an operator runs it, with these settings only."""
+def janus_config(out: Path, env: dict[str, str], *options: str) -> subprocess.CompletedProcess[str]:
+    """`shomik janus-config --out OUT [OPTIONS]` as an operator runs it, with these settings
+    only."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("SHOMIK_")}
     return subprocess.run(
-        [SHOMIK, "janus-config", "--out", str(out)],
+        [SHOMIK, "janus-config", "--out", str(out), *options],
         env={**clean, **env},
         capture_output=True,
         text=True,

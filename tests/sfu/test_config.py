@@ -78,6 +78,24 @@ def test_janus_config_refuses_incomplete_settings(tmp_path: Path) -> None:
     assert not (tmp_path / "a").exists() and not (tmp_path / "c").exists()
 
 
+def test_janus_in_a_container_of_its_own_binds_the_addresses_it_is_given(tmp_path: Path) -> None:
+    # deploy/compose.yaml: the processes reach Janus by its service name, and Janus binds
+    # both APIs inside its container (the Dockerfile's `janus` stage passes both options).
+    named = {
+        "SHOMIK_SFU_URL": "ws://janus:8188",
+        "SHOMIK_SFU_ADMIN_URL": "ws://janus:7188",
+        "SHOMIK_SFU_SECRET": "s" * 32,
+    }
+    api_only = janus_config(tmp_path / "a", named, "--listen", "0.0.0.0")
+    assert api_only.returncode != 0 and "--admin-listen" in api_only.stderr
+    both = ("--listen", "0.0.0.0", "--admin-listen", "0.0.0.0")
+    assert janus_config(tmp_path / "b", named, *both).returncode == 0
+    text = (tmp_path / "b" / "janus.transport.websockets.jcfg").read_text()
+    assert 'ws_ip = "0.0.0.0"' in text and "ws_port = 8188" in text
+    assert 'admin_ws_ip = "0.0.0.0"' in text and "admin_ws_port = 7188" in text
+    assert "acl" not in text  # not loopback: the container's network is the boundary
+
+
 def test_public_address_and_turn_when_configured(tmp_path: Path) -> None:
     env = {
         "SHOMIK_SFU_URL": "ws://127.0.0.1:8188",

@@ -5,7 +5,12 @@ from shomik.chats.schemas import Chat, ChatInfo, ChatRemoved, ChatSettingsChange
 from shomik.realtime.kinds import EventKind
 
 CHAT_NEW = EventKind("chat:new", Chat, durable=True, doc="You are now a member of this chat.")
-CHAT_UPDATED = EventKind("chat:updated", ChatInfo, durable=True, doc="Name or avatar changed.")
+CHAT_UPDATED = EventKind(
+    "chat:updated",
+    ChatInfo,
+    durable=True,
+    doc="Name or avatar changed, or a secret chat's self-destruct timer.",
+)
 CHAT_MEMBERS = EventKind(
     "chat:members",
     MembersChanged,

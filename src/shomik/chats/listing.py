@@ -43,11 +43,19 @@ def _newest(column: Any) -> sa.ScalarSelect[Any]:
     subquery, not a join: joined, PostgreSQL may hash the whole messages table."""
     return (
         sa.select(column)
-        .where(_last.c.chat_id == chats.c.id, visible_to(_USER, _last))
+        .where(_last.c.chat_id == chats.c.id, visible_to(_USER, _last), shown(_last))
         .order_by(_last.c.seq.desc())
         .limit(1)
         .scalar_subquery()
     )
+
+
+def shown(table: Any) -> sa.ColumnElement[bool]:
+    """A message people see: not a control message (secret chats' reactions and the like,
+    which clients apply and never show), so never a chat's last message, its activity or
+    unread."""
+    shown_type: sa.ColumnElement[bool] = table.c.type != "control"
+    return shown_type
 
 
 _last_id = _newest(_last.c.id)
@@ -136,7 +144,7 @@ _UNREAD = (
     sa.select(sa.func.count().label("n"))
     .select_from(messages)
     .join(_m, sa.and_(_m.c.chat_id == messages.c.chat_id, _m.c.user_id == _USER))
-    .where(messages.c.seq > _m.c.last_read_seq, visible_to(_USER))
+    .where(messages.c.seq > _m.c.last_read_seq, visible_to(_USER), shown(messages))
 )
 _UNREAD_BY_CHAT = (
     _UNREAD.add_columns(messages.c.chat_id)

@@ -210,6 +210,7 @@ def heading(row: Any, peer: UserPublic | None) -> ChatInfo:
         created_at=row.created_at,
         member_count=row.member_count,
         secret=bool(row.secret),
+        self_destruct_seconds=row.self_destruct_seconds,
         peer=peer,
     )
 

@@ -31,8 +31,11 @@ class ChatInfo(Model):
     member_count: int
     # A secret chat (end-to-end encrypted, docs/e2ee.md): its messages are MLS ciphertext.
     secret: bool = False
+    # A secret chat's self-destruct timer: messages sent while it is set are deleted for
+    # everyone this many seconds after sending (`Message.expiresAt`). Null: off.
+    self_destruct_seconds: int | None = None
     # The other person of a private chat, as the receiver may see them; null for groups
-    # (and so always null in `chat:updated`, which only groups get).
+    # and always in `chat:updated` (groups', and a secret chat's timer): keep the one known.
     peer: UserPublic | None
 
 

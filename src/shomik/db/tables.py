@@ -79,6 +79,9 @@ chats = sa.Table(
     # A secret chat (e2ee/, docs/e2ee.md): its messages are MLS ciphertext the server
     # never reads. Set at creation, never changed.
     sa.Column("secret", sa.Boolean, nullable=False, server_default=sa.false()),
+    # A secret chat's self-destruct timer: messages sent while it is set expire this many
+    # seconds after they were sent (`messages.expires_at`). Null: off.
+    sa.Column("self_destruct_seconds", sa.Integer, nullable=True),
     sqlite_autoincrement=True,
 )
 
@@ -131,10 +134,15 @@ messages = sa.Table(
     # The preview card of the first link: {url, siteName, title, description, image}, set by
     # the server after the message is stored (messages/previews); {} once removed.
     sa.Column("link_preview", sa.JSON, nullable=True),
+    # When the chat's self-destruct timer deletes it for everyone (secret chats only);
+    # cleared once it is deleted, so the index holds only what the sweep still has to do.
+    sa.Column("expires_at", Timestamp, nullable=True),
     # History pages are keyset queries on (chat_id, seq).
     sa.UniqueConstraint("chat_id", "seq"),
     # Idempotent sends: a retry with the same clientId finds the original.
     sa.UniqueConstraint("sender_id", "chat_id", "client_id"),
+    # The self-destruct sweep (messages/expiry.py): what is due, oldest first.
+    sa.Index(None, "expires_at"),
     sqlite_autoincrement=True,
 )
 

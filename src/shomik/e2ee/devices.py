@@ -7,7 +7,9 @@ key, and is signed by it. Key packages are handed out once each, only to a membe
 secret chat adding the devices of another member (or their own other devices) to its group.
 Ending a session revokes its device: its unused key packages are deleted with the session
 (the foreign key), its row stays to verify the leaves it still has until a commit removes
-them, and the chats whose groups hold it hear `e2ee:devices_revoked`."""
+them, and the chats whose groups hold it hear `e2ee:devices_revoked`. A new device is
+announced to the user's secret chats (`e2ee:device_added`), so that a device in each group
+adds it without waiting for someone to open the chat or send."""
 
 from __future__ import annotations
 
@@ -22,12 +24,13 @@ from shomik.chats import repository as chats_repo
 from shomik.db.engine import WriteTx
 from shomik.e2ee import repository as repo
 from shomik.e2ee import wire
-from shomik.e2ee.events import E2EE_DEVICES_REVOKED
+from shomik.e2ee.events import E2EE_DEVICE_ADDED, E2EE_DEVICES_REVOKED
 from shomik.e2ee.schemas import (
     MAX_KEY_PACKAGES_PER_DEVICE,
     ClaimedKeyPackage,
     ClaimedKeyPackages,
     Device,
+    DeviceAdded,
     DeviceRegister,
     DevicesRevoked,
     KeyPackagesPublish,
@@ -90,6 +93,7 @@ async def register(services: Services, user: Any, data: DeviceRegister) -> Devic
             signature_key=key,
             created_at=now,
         )
+        await announce_added(tx, services, user.id, device_id)
         row = await repo.device_of_session(tx.conn, user.session_id)
         return _device(row, 0)
 
@@ -190,6 +194,13 @@ async def announce_revoked(
     for chat_id, ids in (await repo.group_chats_of(tx.conn, device_ids)).items():
         data = DevicesRevoked(chat_id=chat_id, user_id=user_id, device_ids=ids)
         await emit(tx, services.hub, E2EE_DEVICES_REVOKED, data, Audience(chat_id=chat_id))
+
+
+async def announce_added(tx: WriteTx, services: Services, user_id: int, device_id: str) -> None:
+    """Durable, so a member's device that is offline now adds it when it resumes."""
+    for chat_id in await repo.secret_chats_of(tx.conn, user_id):
+        data = DeviceAdded(chat_id=chat_id, user_id=user_id, device_id=device_id)
+        await emit(tx, services.hub, E2EE_DEVICE_ADDED, data, Audience(chat_id=chat_id))
 
 
 async def forget_sessions(tx: WriteTx, services: Services, user_id: int) -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shomik.e2ee.schemas import CommitEvent, DevicesRevoked, WelcomeEvent
+from shomik.e2ee.schemas import CommitEvent, DeviceAdded, DevicesRevoked, WelcomeEvent
 from shomik.realtime.kinds import EventKind
 
 E2EE_COMMIT = EventKind(
@@ -27,4 +27,17 @@ E2EE_DEVICES_REVOKED = EventKind(
     "removed by the next commit.",
 )
 
-EVENTS: tuple[EventKind[Any], ...] = (E2EE_COMMIT, E2EE_WELCOME, E2EE_DEVICES_REVOKED)
+E2EE_DEVICE_ADDED = EventKind(
+    "e2ee:device_added",
+    DeviceAdded,
+    durable=True,
+    doc="A member registered a new device: the secret chat's group is to add it in the next "
+    "commit (a device in the group commits it).",
+)
+
+EVENTS: tuple[EventKind[Any], ...] = (
+    E2EE_COMMIT,
+    E2EE_WELCOME,
+    E2EE_DEVICES_REVOKED,
+    E2EE_DEVICE_ADDED,
+)

@@ -115,6 +115,17 @@ async def insert_secret_chat(conn: Conn, *, type_: str, name: str | None, by: in
     return chat_id
 
 
+async def secret_chats_of(conn: Conn, user_id: int) -> list[int]:
+    """The secret chats the user is a member of, by id."""
+    query = (
+        sa.select(chats.c.id)
+        .join(chat_members, chat_members.c.chat_id == chats.c.id)
+        .where(chat_members.c.user_id == user_id, chats.c.secret.is_(True))
+        .order_by(chats.c.id)
+    )
+    return [int(row[0]) for row in (await conn.execute(query)).all()]
+
+
 async def is_secret(conn: Conn, chat_id: int) -> bool:
     query = sa.select(chats.c.secret).where(chats.c.id == chat_id)
     return bool((await conn.execute(query)).scalar_one_or_none())

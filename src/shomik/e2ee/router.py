@@ -8,8 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query, status
 
 from shomik.chats.invite_schemas import ChatWithInvites
+from shomik.chats.schemas import ChatInfo
 from shomik.deps import CurrentUser, ServicesDep
-from shomik.e2ee import devices, groups
+from shomik.e2ee import devices, groups, timer
 from shomik.e2ee.schemas import (
     ClaimedKeyPackages,
     CommitAccepted,
@@ -21,6 +22,7 @@ from shomik.e2ee.schemas import (
     KeyPackagesStored,
     SecretChatCreate,
     SecretGroup,
+    TimerIn,
     WelcomeEvent,
 )
 from shomik.schemas import PathId
@@ -104,3 +106,13 @@ async def list_commits(
 async def get_welcome(chat_id: PathId, user: CurrentUser, services: ServicesDep) -> WelcomeEvent:
     """The Welcome that added this session's device to the group (if it missed the event)."""
     return await groups.welcome(services, user, chat_id)
+
+
+@router.put("/chats/{chat_id}/timer")
+async def set_timer(
+    chat_id: PathId, data: TimerIn, user: CurrentUser, services: ServicesDep
+) -> ChatInfo:
+    """Set the secret chat's self-destruct timer (any member; null turns it off): messages
+    sent from now on get `expiresAt` and are deleted for everyone then. Writes a system
+    message and `chat:updated`."""
+    return await timer.set_timer(services, user.id, chat_id, data)

@@ -159,6 +159,25 @@ class WelcomeEvent(Model):
     welcome: str
 
 
+# A secret chat's self-destruct timers, as Telegram's secret chats offer them: 5 s to a week.
+SelfDestructSeconds = Literal[5, 10, 30, 60, 300, 3600, 86400, 604800]
+
+
+class TimerIn(Model):
+    # Messages sent from now on are deleted for everyone this long after sending; null: off.
+    # Required: `{}` is no answer.
+    seconds: SelfDestructSeconds | None
+
+
+class DeviceAdded(Model):
+    """`e2ee:device_added`: a member registered a new device (a new sign-in, or a browser
+    that made a new key); the chat's group lacks it until a member's device commits its add."""
+
+    chat_id: int
+    user_id: int
+    device_id: str
+
+
 class DevicesRevoked(Model):
     """`e2ee:devices_revoked`: sessions ended; their devices are still in this chat's
     group until a commit removes them."""

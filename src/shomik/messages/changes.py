@@ -40,8 +40,9 @@ async def edit(services: Services, user_id: int, message_id: int, content: str) 
         if row is None or row.deleted_at is not None:
             raise NotFound("Message not found.")
         await chats_repo.require_member(tx.conn, row.chat_id, user_id)
-        if row.type == "system":
-            raise Invalid("System messages cannot be edited.", code="not_editable")
+        if row.type in ("system", "control"):
+            what = row.type.capitalize()
+            raise Invalid(f"{what} messages cannot be edited.", code="not_editable")
         if row.sender_id != user_id:
             raise Forbidden("You can only edit your own messages.")
         window = services.settings.edit_window_seconds
@@ -110,14 +111,10 @@ async def delete(
             )
             if not allowed:
                 raise Forbidden("Only group admins can delete other people's messages.")
-        live = [r for r in rows if r.deleted_at is None]  # deleting twice changes nothing
+        live = [r.id for r in rows if r.deleted_at is None]  # deleting twice changes nothing
         if live:
-            await _erase(tx, services, user_id, chat_id, [r.id for r in live])
-        data = MessagesDeleted(chat_id=chat_id, message_ids=[r.id for r in rows], for_everyone=True)
-        for to, ids in (await _by_audience(tx, chat_id, [r.id for r in live])).items():
-            event = data.model_copy(update={"message_ids": ids})
-            await emit(tx, services.hub, MESSAGE_DELETED, event, to)
-        return data
+            await erase_for_everyone(tx, services, user_id, chat_id, live)
+        return MessagesDeleted(chat_id=chat_id, message_ids=[r.id for r in rows], for_everyone=True)
 
 
 async def _by_audience(tx: WriteTx, chat_id: int, ids: list[int]) -> dict[Audience, list[int]]:
@@ -143,10 +140,16 @@ async def _hide(
     return data
 
 
-async def _erase(
+async def erase_for_everyone(
     tx: WriteTx, services: Services, user_id: int, chat_id: int, ids: list[int]
-) -> None:
-    await store.erase(tx.conn, ids)
+) -> list[int]:
+    """Delete these messages of one chat for everyone, as `user_id` (who unpins them), and
+    tell those who are to hear of it. Only those not deleted yet are erased (and returned):
+    two writers deleting the same message (a sweep in each of several processes) announce
+    it once."""
+    ids = await store.erase(tx.conn, ids)
+    if not ids:
+        return []
     for message_id in await store.pinned_among(tx.conn, chat_id, ids):
         await store.unpin(tx.conn, chat_id, message_id)
         unpinned = PinUpdated(
@@ -170,3 +173,7 @@ async def _erase(
             await asyncio.to_thread(unlink)
 
         tx.after_commit(remove_files)
+    for to, heard in (await _by_audience(tx, chat_id, ids)).items():
+        event = MessagesDeleted(chat_id=chat_id, message_ids=heard, for_everyone=True)
+        await emit(tx, services.hub, MESSAGE_DELETED, event, to)
+    return ids

@@ -43,15 +43,22 @@ async def hide(conn: Conn, user_id: int, chat_id: int, ids: Sequence[int]) -> No
     )
 
 
-async def erase(conn: Conn, ids: Sequence[int]) -> None:
-    """Deleted for everyone: the row and its seq stay, the text, reactions and mentions go."""
-    await conn.execute(
+async def erase(conn: Conn, ids: Sequence[int]) -> list[int]:
+    """Deleted for everyone: the row and its seq stay, the text, reactions and mentions go
+    (and a self-destruct time, done with). Only rows not deleted yet, which are returned: on
+    PostgreSQL a concurrent eraser of the same row waits for its lock and then finds it
+    deleted, so each row is erased (and announced) once."""
+    erased = await conn.execute(
         sa.update(messages)
-        .where(messages.c.id.in_(ids))
-        .values(content="", deleted_at=utcnow(), mentions=None, meta=None)
+        .where(messages.c.id.in_(ids), messages.c.deleted_at.is_(None))
+        .values(content="", deleted_at=utcnow(), mentions=None, meta=None, expires_at=None)
+        .returning(messages.c.id)
     )
-    await conn.execute(sa.delete(reactions).where(reactions.c.message_id.in_(ids)))
-    await conn.execute(sa.delete(mentions).where(mentions.c.message_id.in_(ids)))
+    done = sorted(row[0] for row in erased.all())
+    if done:
+        await conn.execute(sa.delete(reactions).where(reactions.c.message_id.in_(done)))
+        await conn.execute(sa.delete(mentions).where(mentions.c.message_id.in_(done)))
+    return done
 
 
 async def pinned_among(conn: Conn, chat_id: int, ids: Sequence[int]) -> list[int]:

@@ -29,6 +29,8 @@ async def set_pin(
         row = await repo.get(tx.conn, message_id)
         if row is None or row.chat_id != chat_id:
             raise NotFound("Message not found.")
+        if row.type == "control":
+            raise Invalid("A control message cannot be pinned.", code="control_message")
         is_pinned = await store.is_pinned(tx.conn, chat_id, message_id)
         (message,) = await repo.hydrate(tx.conn, [row])
         event = PinUpdated(
@@ -65,10 +67,15 @@ async def _pin_note(tx: WriteTx, services: Services, user_id: int, message: Mess
     from shomik.chats.service import display_name, require_users, system_message
 
     actor = display_name(await require_users(tx, [user_id]), user_id)
-    text = " ".join(message.content.split())
+    # A secret chat's text is ciphertext: the note names no part of it.
+    chat = await chats_repo.get(tx.conn, message.chat_id)
+    secret = bool(chat is not None and chat.secret)
+    text = "" if secret else " ".join(message.content.split())
     if len(text) > PIN_NOTE_CHARS:
         text = text[:PIN_NOTE_CHARS].rstrip() + "…"
     what = f"«{text}»" if text else _UNQUOTED.get(message.type, "a message")
+    if secret:
+        what = "a message"  # what the attachments are is inside the ciphertext too
     # The seq too: a client jumps to the pinned message without looking it up first.
     meta = {"event": "message_pinned", "messageId": message.id, "seq": message.seq}
     await system_message(tx, services, message.chat_id, user_id, f"{actor} pinned {what}", meta)

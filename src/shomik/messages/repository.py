@@ -52,8 +52,9 @@ NEXT_SEQ = (
     sa.update(chats)
     .where(chats.c.id == sa.bindparam("chat"))
     .values(last_seq=chats.c.last_seq + 1)
-    # `secret` rides along: the send path learns it without a query of its own.
-    .returning(chats.c.last_seq, chats.c.secret)
+    # `secret` and the self-destruct timer ride along: the send path learns them without
+    # a query of its own.
+    .returning(chats.c.last_seq, chats.c.secret, chats.c.self_destruct_seconds)
 )
 INSERT = sa.insert(messages).returning(messages.c.id)
 MARK_READ = (
@@ -232,6 +233,7 @@ async def hydrate(conn: Conn, rows: Sequence[Any], *, read_by: bool = True) -> l
             forwarded_from=r.forwarded_from,
             mentions=r.mentions or [],
             link_preview=preview_of(r.id, r.link_preview) if r.deleted_at is None else None,
+            expires_at=r.expires_at,
         )
         for r in rows
     ]

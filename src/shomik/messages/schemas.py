@@ -7,7 +7,10 @@ from pydantic import Field
 from shomik.previews.schemas import LinkPreview
 from shomik.schemas import Id, Model, UtcDatetime
 
-MessageType = Literal["text", "image", "file", "voice", "video", "system"]
+# `control`: only in secret chats, ciphertext the clients act on and never show (a
+# reaction travels so, docs/e2ee.md): delivered like any message, but never unread, never
+# a chat's last message, never pushed, never replied to, pinned or forwarded.
+MessageType = Literal["text", "image", "file", "voice", "video", "system", "control"]
 MAX_MESSAGE_LENGTH = 4096
 # The content of a secret chat's message: base64 of an MLS PrivateMessage (docs/e2ee.md). A
 # 4,096-character text is at most 16 KB of UTF-8; with its encrypted envelope (reply, keys
@@ -80,6 +83,10 @@ class Message(Model):
     # The card of the first http(s) link: None until the server fetched it (it then comes
     # as `message:updated`), if the page had none, or once the sender removed it.
     link_preview: LinkPreview | None
+    # A secret chat's self-destruct timer was set when it was sent: at this time it is
+    # deleted for everyone (clients hide it then; the server's sweep deletes it soon after).
+    # Edits keep it. (A default, so that clients built before it need not name it.)
+    expires_at: UtcDatetime | None = None
 
 
 MessageIds = Annotated[list[Id], Field(min_length=1, max_length=100)]
@@ -118,7 +125,7 @@ class ForwardedMessages(Model):
 class MessageSend(Model):
     chat_id: Id
     content: str = Field("", max_length=MAX_CIPHERTEXT_LENGTH)
-    type: Literal["text", "image", "file"] | None = None
+    type: Literal["text", "image", "file", "control"] | None = None
     reply_to: Id | None = None
     attachment_ids: list[Annotated[str, Field(max_length=32)]] = Field(
         default_factory=list, max_length=MAX_ATTACHMENTS

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 import emoji
@@ -14,7 +15,7 @@ from shomik.chats.events import CHAT_NEW
 from shomik.db.engine import WriteTx
 from shomik.e2ee import wire
 from shomik.errors import Conflict, Forbidden, Invalid, NotFound
-from shomik.messages import audience, mentions
+from shomik.messages import audience, mentions, send_gate
 from shomik.messages import changes_repository as changes_store
 from shomik.messages import repository as repo
 from shomik.messages.events import MESSAGE_NEW, REACTION_UPDATED, READ_UPDATED
@@ -28,7 +29,6 @@ from shomik.messages.schemas import (
     ReadUpdated,
     SharedKind,
 )
-from shomik.privacy import repository as privacy_repo
 from shomik.privacy import withhold
 from shomik.privacy.repository import PrivatePeer
 from shomik.privacy.withhold import Withheld
@@ -38,6 +38,7 @@ from shomik.schemas import utcnow
 from shomik.services import Services
 from shomik.uploads import repository as uploads_repo
 from shomik.uploads.inspect import AUDIO_TYPES, IMAGE_TYPES, VIDEO_TYPES
+from shomik.uploads.service import SEALED_MIME
 from shomik.users import repository as users_repo
 
 MAX_DISTINCT_REACTIONS = 20
@@ -68,6 +69,7 @@ async def insert_message(
     seq, secret = counted.last_seq, counted.secret
     if type_ != "system":
         check_content(content, secret)
+    expires_at = expiry_of(created_at, counted.self_destruct_seconds, type_)
     # A secret chat's content is ciphertext: nothing in it to find mentions or links in.
     read_content = type_ != "system" and not secret
     mentioned = await mentions.resolve(tx.conn, chat_id, content, sender_id) if read_content else []
@@ -84,6 +86,7 @@ async def insert_message(
         "created_at": created_at,
         "forwarded_from": forwarded,
         "mentions": mentioned or None,
+        "expires_at": expires_at,
     }
     hidden_for = withheld.hidden_for if withheld else frozenset()
     if seq == 1:
@@ -122,6 +125,7 @@ async def insert_message(
         forwarded_from=forwarded_from,
         mentions=mentioned,
         link_preview=None,
+        expires_at=expires_at,
     )
     to = Audience(user_id=withheld.author_id) if withheld else Audience(chat_id=chat_id)
     await emit(tx, services.hub, MESSAGE_NEW, message, to)
@@ -130,6 +134,14 @@ async def insert_message(
     if withheld is None:
         push.after_message(tx, services, message)
     return message
+
+
+def expiry_of(created_at: datetime, seconds: int | None, type_: str) -> datetime | None:
+    """When a message sent now self-destructs: the chat's timer (secret chats only) counts
+    from the send; system messages (the timer's own note among them) stay."""
+    if seconds is None or type_ == "system":
+        return None
+    return created_at + timedelta(seconds=seconds)
 
 
 def check_content(content: str, secret: bool) -> None:
@@ -193,8 +205,11 @@ def _same_send(original: Message, data: MessageSend) -> bool:
     )
 
 
-async def _check_attachments(tx: WriteTx, user_id: int, ids: list[str]) -> str:
-    """The attachments must be this user's, unsent; returns the message type they imply."""
+async def _check_attachments(tx: WriteTx, user_id: int, ids: list[str], secret: bool) -> str:
+    """The attachments must be this user's, unsent; returns the message type they imply.
+    A secret chat takes only sealed files (encrypted in the browser: a plain one would put
+    plaintext on the server), and only a secret chat takes them (opaque bytes the server
+    could not check)."""
     if len(set(ids)) != len(ids):
         raise Invalid("An attachment is listed twice.")
     rows = await uploads_repo.get_many(tx.conn, ids)
@@ -205,7 +220,29 @@ async def _check_attachments(tx: WriteTx, user_id: int, ids: list[str]) -> str:
             raise Invalid(f"Unknown attachment {attachment_id}.", code="unknown_attachment")
         if row.message_id is not None:
             raise Invalid(f"Attachment {attachment_id} was already sent.")
+        if (row.mime == SEALED_MIME) != secret:
+            raise Invalid(
+                f"Attachment {attachment_id}: a secret chat's files are sealed "
+                "(encrypted, uploaded with `sealed`), and only a secret chat's are.",
+                code="not_ciphertext" if secret else "sealed_attachment",
+            )
     return _type_of(rows)
+
+
+async def _check_control(tx: WriteTx, data: MessageSend) -> str:
+    """A control message is ciphertext for the clients alone (a reaction in a secret chat):
+    only in secret chats, with nothing the server would show beside it."""
+    chat = await chats_repo.get(tx.conn, data.chat_id)
+    if chat is None or not chat.secret:
+        raise Invalid(
+            "Control messages exist only in secret chats.", field="type", code="not_secret"
+        )
+    if data.attachment_ids or data.reply_to is not None:
+        raise Invalid(
+            "A control message has no attachments and replies to nothing.",
+            code="control_message",
+        )
+    return "control"
 
 
 def _type_of(rows: Sequence[Any]) -> str:
@@ -225,10 +262,10 @@ async def send(services: Services, user_id: int, data: MessageSend) -> tuple[Mes
     """Store and fan out a message; returns (message, created). A retry with the same
     clientId returns the stored original and emits nothing."""
     async with services.db.write(chat_id=data.chat_id) as tx:
-        await chats_repo.require_member(tx.conn, data.chat_id, user_id)
-        peer = await privacy_repo.private_peer(tx.conn, data.chat_id, user_id)
-        if data.client_id:
-            existing = await repo.by_client_id(tx.conn, user_id, data.chat_id, data.client_id)
+        gate = await send_gate.read(tx.conn, data.chat_id, user_id, data.client_id)
+        peer = gate.peer
+        if gate.earlier_id is not None:
+            existing = await repo.get(tx.conn, gate.earlier_id)
             if existing is not None:
                 (message,) = await repo.hydrate(tx.conn, [existing])
                 if not _same_send(message, data):
@@ -243,8 +280,12 @@ async def send(services: Services, user_id: int, data: MessageSend) -> tuple[Mes
         if not content and not data.attachment_ids:
             raise Invalid("A message needs text or an attachment.")
         type_ = "text"
-        if data.attachment_ids:
-            type_ = await _check_attachments(tx, user_id, data.attachment_ids)
+        if data.type == "control":
+            type_ = await _check_control(tx, data)
+        elif data.attachment_ids:
+            chat = await chats_repo.get(tx.conn, data.chat_id)
+            secret = bool(chat is not None and chat.secret)
+            type_ = await _check_attachments(tx, user_id, data.attachment_ids, secret)
             if data.type == "file":
                 type_ = "file"
         elif data.type not in (None, "text"):
@@ -253,6 +294,8 @@ async def send(services: Services, user_id: int, data: MessageSend) -> tuple[Mes
             original = await repo.get(tx.conn, data.reply_to)
             if original is None or original.chat_id != data.chat_id:
                 raise Invalid("The replied-to message is not in this chat.")
+            if original.type == "control":
+                raise Invalid("A control message cannot be replied to.", code="control_message")
         message = await insert_message(
             tx,
             services,
@@ -305,6 +348,14 @@ async def react(
     _check_emoji(value)
     async with services.db.write(await repo.write_key(services.db, message_id)) as tx:
         row = await _message_for_member(tx, user_id, message_id)
+        chat = await chats_repo.get(tx.conn, row.chat_id)
+        if chat is not None and chat.secret:
+            # The emoji would be stored in the clear: there they travel encrypted, as
+            # control messages (docs/e2ee.md).
+            raise Invalid(
+                "Reactions in a secret chat are sent encrypted, as control messages.",
+                code="secret_chat",
+            )
         current = await repo.reactions_of(tx.conn, message_id)
         has = user_id in current.get(value, [])
         if add and not has:

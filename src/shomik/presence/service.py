@@ -7,6 +7,7 @@ the combined status changes; never replayed."""
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,11 +33,22 @@ def combined(conns: Collection[Connection]) -> Status:
     return "away" if all(c.away for c in conns) else "online"
 
 
-async def refresh(services: Services, user_id: int) -> UserStatus:
-    """Record and announce the user's combined status if it changed; returns it."""
+async def refresh(
+    services: Services, user_id: int, *, gone_at: datetime | None = None
+) -> UserStatus:
+    """Record and announce the user's combined status if it changed; returns it. A user
+    whose last socket closed goes offline only after the grace period (settings), and only
+    if no socket of theirs came back by then: `gone_at` is set when that time has come."""
     tracker = services.presence
+    grace = services.settings.presence_offline_grace_seconds
+    if services.hub.connections_of(user_id):
+        tracker.stay(user_id)
+    elif gone_at is None and grace > 0:
+        tracker.leave_later(user_id, grace, lambda at: refresh(services, user_id, gone_at=at))
+        recorded = tracker.recorded.get(user_id)
+        return recorded or UserStatus(user_id=user_id, status="offline", last_seen=None)
     if tracker.cluster is not None:
-        return await _refresh_in_cluster(services, tracker.cluster, user_id)
+        return await _refresh_in_cluster(services, tracker.cluster, user_id, gone_at)
     # Locks are kept per user ever connected (a few hundred bytes each): dropping one while
     # another task waits on it would let two changes run at once.
     async with tracker.locks[user_id]:
@@ -47,7 +59,7 @@ async def refresh(services: Services, user_id: int) -> UserStatus:
         async with services.db.write(user_id=user_id) as tx:
             row = await users_repo.get(tx.conn, user_id)
             assert row is not None
-            data, audience = await _record(tx.conn, row, status)
+            data, audience = await _record(tx.conn, row, status, gone_at)
         if status == "offline":
             tracker.recorded.pop(user_id, None)
         else:
@@ -56,10 +68,13 @@ async def refresh(services: Services, user_id: int) -> UserStatus:
         return data
 
 
-async def _record(conn: Conn, row: Any, status: Status) -> tuple[UserStatus, frozenset[int]]:
+async def _record(
+    conn: Conn, row: Any, status: Status, gone_at: datetime | None
+) -> tuple[UserStatus, frozenset[int]]:
     """Store the user's new status; it and who may be told of it: only the contacts the
-    user's privacy settings and blocks let see it."""
-    now = utcnow()
+    user's privacy settings and blocks let see it. Offline after the grace period: last seen
+    when the last socket closed, not when the grace ran out."""
+    now = gone_at if status == "offline" and gone_at is not None else utcnow()
     await users_repo.set_status(conn, row.id, status, now)
     contacts = await users_repo.contacts(conn, row.id)
     audience = await visibility.status_audience(conn, row, contacts)
@@ -67,7 +82,7 @@ async def _record(conn: Conn, row: Any, status: Status) -> tuple[UserStatus, fro
 
 
 async def _refresh_in_cluster(
-    services: Services, cluster: ClusterPresence, user_id: int
+    services: Services, cluster: ClusterPresence, user_id: int, gone_at: datetime | None
 ) -> UserStatus:
     """Several processes: this one's word goes to Redis, then the user's status over all
     of them is read and compared with the record inside a write that holds the user's key
@@ -82,7 +97,7 @@ async def _refresh_in_cluster(
                 status = row.status if row is not None else "offline"
             if row is None or row.status == status:
                 return UserStatus(user_id=user_id, status=status, last_seen=None)
-            data, audience = await _record(tx.conn, row, status)
+            data, audience = await _record(tx.conn, row, status, gone_at)
 
             async def announce() -> None:
                 emit_ephemeral(services.hub, USER_STATUS, data, audience | {user_id})

@@ -58,6 +58,10 @@ WORDS: dict[str, dict[str, str]] = {
 }
 
 
+# Messages no one is woken for: notes of what happened, and clients' control messages.
+SILENT_TYPES = frozenset({"system", "control"})
+
+
 def words(params: dict[str, Any] | None) -> dict[str, str]:
     language = (params or {}).get("language")
     return WORDS.get(language if isinstance(language, str) else "en", WORDS["en"])
@@ -102,7 +106,8 @@ def after_message(tx: WriteTx, services: Services, message: Message) -> None:
     """Queue the pushes for a stored message once it is committed. Who is offline is
     decided then, in the background, so the sender's ack never waits on it."""
     sender = services.push
-    if sender is None or message.type == "system" or message.sender_id is None:
+    # A control message (a secret chat's reaction, say) is for the clients, not for eyes.
+    if sender is None or message.type in SILENT_TYPES or message.sender_id is None:
         return
 
     async def queue() -> None:

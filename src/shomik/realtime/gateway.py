@@ -69,9 +69,9 @@ def _error(ref: str | None, exc: ShomikError) -> str:
     return ErrorFrame(ref=ref, error=ErrorBody(**exc.body())).model_dump_json(by_alias=True)
 
 
-async def _authenticate(
-    ws: WebSocket, services: Services
-) -> tuple[Any, AuthFrame, TokenClaims] | None:
+async def _first_frame(ws: WebSocket, services: Services) -> tuple[AuthFrame, TokenClaims] | None:
+    """The auth frame and its token's claims (signature and expiry checked); the session
+    behind it is checked once the hub knows the socket (`_admit`)."""
     try:
         # A timeout scope, not wait_for: no task of its own for every socket that opens.
         async with asyncio.timeout(services.settings.ws_auth_timeout_seconds):
@@ -83,12 +83,21 @@ async def _authenticate(
         return None
     try:
         frame = AuthFrame.model_validate_json(message.get("text") or "")
-        claims = services.tokens.decode(frame.token)
-        user = await authenticate_claims(services, claims)
+        return frame, services.tokens.decode(frame.token)
     except (ValidationError, ShomikError):
         await ws.close(CLOSE_UNAUTHORIZED, "unauthorized")
         return None
-    return user, frame, claims
+
+
+async def _admit(conn: Connection, services: Services, claims: TokenClaims) -> Any | None:
+    """The user row if the token's session is alive. Read after `hub.add`, so one look-up
+    covers both sides of the race with a session ending: ended before it, it is seen gone
+    here; ended after, its ending finds this socket in the hub and closes it."""
+    try:
+        return await authenticate_claims(services, claims)
+    except ShomikError:
+        conn.close(CLOSE_UNAUTHORIZED, "unauthorized")
+        return None
 
 
 async def _replay(
@@ -122,35 +131,29 @@ async def _replay(
 QUICK_REPLAY_SPAN = 1000
 
 
-class _Unauthenticated:
-    """How many sockets of this process are still to say who they are."""
-
-    count = 0
-
-
 async def websocket_endpoint(ws: WebSocket) -> None:
     services: Services = ws.app.state.services
     settings = services.settings
     if not origin_allowed(ws, settings.allowed_origins):
         await ws.close(1008)  # before accept: the handshake is refused with 403
         return
-    if _Unauthenticated.count >= settings.ws_max_unauthenticated:
+    admission = services.admission
+    if not await admission.enter():
         await ws.close(1013)  # "try again later", before accept: a 403 to the handshake
         return
-    _Unauthenticated.count += 1
     try:
         await ws.accept()
-        auth = await _authenticate(ws, services)
+        first = await _first_frame(ws, services)
     finally:
-        _Unauthenticated.count -= 1
-    if auth is None:
+        admission.leave()
+    if first is None:
         return
-    user, frame, claims = auth
-    if len(services.hub.connections_of(user.id)) >= settings.ws_max_per_user:
+    frame, claims = first
+    if len(services.hub.connections_of(claims.user_id)) >= settings.ws_max_per_user:
         await ws.close(CLOSE_TOO_MANY, "too many connections")
         return
     conn = Connection(
-        ws, user.id, user.session_id, services.settings.ws_queue_size, services.metrics
+        ws, claims.user_id, claims.session_id, services.settings.ws_queue_size, services.metrics
     )
     conn.start()
     # A socket that only listens is closed when its token expires, too.
@@ -160,10 +163,12 @@ async def websocket_endpoint(ws: WebSocket) -> None:
     services.hub.add(conn)  # live events are held from here on, so none is missed
     user_id = conn.user_id
     try:
-        if not await _welcome(conn, services, user, frame):
+        user = await _admit(conn, services, claims)
+        if user is None:
             return
+        await _welcome(conn, services, user, frame)
         # An idle socket lives for hours: it keeps its Connection, not what admitted it.
-        del auth, user, frame, claims
+        del first, user, frame, claims
         try:
             await presence.refresh(services, user_id)
         except Exception as exc:
@@ -188,13 +193,8 @@ async def websocket_endpoint(ws: WebSocket) -> None:
             log.warning("could not record user %s's presence", user_id, exc_info=True)
 
 
-async def _welcome(conn: Connection, services: Services, user: Any, frame: AuthFrame) -> bool:
-    """`ready`, then the replay if the client resumes; False if the session just ended."""
-    # Checked again now that the hub knows the socket: a session ended after the check
-    # in _authenticate is either seen gone here, or its ending closes this socket.
-    if not await sessions.alive(services, conn):
-        conn.close(CLOSE_UNAUTHORIZED, "session ended")
-        return False
+async def _welcome(conn: Connection, services: Services, user: Any, frame: AuthFrame) -> None:
+    """`ready`, then the replay if the client resumes."""
     async with services.db.quick_read() as db:
         now = await position(db)
     me = to_me(user)
@@ -212,7 +212,6 @@ async def _welcome(conn: Connection, services: Services, user: Any, frame: AuthF
     if frame.since is not None:
         await _replay(conn, services, user.id, frame, now)
     conn.finish_replay(now.head)
-    return True
 
 
 async def _serve(conn: Connection, services: Services) -> None:

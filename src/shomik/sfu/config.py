@@ -70,7 +70,7 @@ def render(sections: dict[str, Section]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _address(url: str, name: str, listen: str | None) -> tuple[str, int]:
+def _address(url: str, name: str, listen: str | None, flag: str) -> tuple[str, int]:
     """The IP and port Janus binds for a URL the server connects to."""
     parts = urlsplit(url)
     if parts.port is None or parts.hostname is None:
@@ -80,7 +80,7 @@ def _address(url: str, name: str, listen: str | None) -> tuple[str, int]:
         ipaddress.ip_address(host)
     except ValueError:
         raise ConfigError(
-            f"{name} names the host {host!r}: give Janus an address to bind with --listen"
+            f"{name} names the host {host!r}: give Janus an address to bind with {flag}"
         ) from None
     return host, parts.port
 
@@ -115,13 +115,21 @@ def _turn(settings: Settings, now: float) -> Section:
 
 
 def build(
-    settings: Settings, out: Path, listen: str | None = None, now: float | None = None
+    settings: Settings,
+    out: Path,
+    listen: str | None = None,
+    now: float | None = None,
+    admin_listen: str | None = None,
 ) -> dict[str, str]:
-    """The three configuration files, by name."""
+    """The three configuration files, by name. `listen` and `admin_listen`: the addresses
+    to bind the API and the Admin API to when the URLs name a host rather than an address
+    (Janus in a container of its own: ws://janus:8188, bound to 0.0.0.0 inside it)."""
     if not settings.sfu_url:
         raise ConfigError("SHOMIK_SFU_URL is not set: nothing to configure")
-    api_host, api_port = _address(settings.sfu_url, "SHOMIK_SFU_URL", listen)
-    admin_host, admin_port = _address(settings.sfu_admin_url, "SHOMIK_SFU_ADMIN_URL", None)
+    api_host, api_port = _address(settings.sfu_url, "SHOMIK_SFU_URL", listen, "--listen")
+    admin_host, admin_port = _address(
+        settings.sfu_admin_url, "SHOMIK_SFU_ADMIN_URL", admin_listen, "--admin-listen"
+    )
     secret = settings.sfu_secret
     nat: Section = {"nice_debug": False, "full_trickle": True, "ignore_mdns": True}
     if settings.sfu_nat_1_1_mapping:
@@ -193,11 +201,15 @@ def build(
 
 
 def write(
-    settings: Settings, out: Path, library_dir: Path | None = None, listen: str | None = None
+    settings: Settings,
+    out: Path,
+    library_dir: Path | None = None,
+    listen: str | None = None,
+    admin_listen: str | None = None,
 ) -> list[Path]:
     """Write the configuration into `out` (made if missing), with the plugin and transport
     folders Janus loads from: links to the one library each that it may load."""
-    files = build(settings, out, listen)
+    files = build(settings, out, listen, admin_listen=admin_listen)
     library = library_dir or find_library_dir()
     out.mkdir(mode=0o700, parents=True, exist_ok=True)
     written = []

@@ -57,12 +57,34 @@ async def _poster(services: Services, received: ReceivedFile, thumb: Path) -> Im
     return await services.decodes.run(cost, reencode_image, poster, mime, thumb)
 
 
+# A secret chat's file, encrypted in the browser (docs/e2ee.md): opaque bytes, stored as they
+# came (no type check, no re-encoding, no thumbnail), attached only in secret chats and served
+# only as a download.
+SEALED_MIME = "application/octet-stream"
+
+
+def sealed(received: ReceivedFile) -> bool:
+    """Uploaded with the field `sealed=true`: ciphertext. Only the empty file is refused."""
+    if received.fields.get("sealed") not in ("true", None):
+        raise Invalid("`sealed` is true or absent.", field="sealed")
+    if received.fields.get("sealed") is None:
+        return False
+    if received.size == 0:
+        raise Invalid("The file is empty.")
+    if received.poster is not None or set(received.fields) != {"sealed"}:
+        raise Invalid("A sealed file comes alone: what it is travels inside the message.")
+    return True
+
+
 async def store(services: Services, user_id: int, received: ReceivedFile) -> UploadOut:
     file_id = secrets.token_urlsafe(16)  # 22 chars, unguessable
     final = services.settings.uploads_dir / file_id
     thumb = thumbnail_path(services, file_id)
     try:
-        mime = await asyncio.to_thread(check_type, received.path, received.declared_type)
+        if sealed(received):
+            mime = SEALED_MIME
+        else:
+            mime = await asyncio.to_thread(check_type, received.path, received.declared_type)
         width = height = None
         size = received.size
         has_thumbnail = False

@@ -25,8 +25,9 @@ FRAMING_ALLOWANCE = 16 * 1024
 DRAIN_BYTES = 256 * 1024
 # A video's poster frame (multipart file `poster`): an image, on top of the file's own limit.
 MAX_POSTER_BYTES = 512 * 1024  # the web client sends a JPEG of at most 960 px: ~50-200 KB
-# Small text fields sent with a file (a voice message's `durationMs` and `waveform`).
-TEXT_FIELDS = ("durationMs", "waveform")
+# Small text fields sent with a file (a voice message's `durationMs` and `waveform`; `sealed`
+# for a secret chat's encrypted file, uploads/service.py).
+TEXT_FIELDS = ("durationMs", "waveform", "sealed")
 MAX_FIELD_BYTES = 2048
 
 

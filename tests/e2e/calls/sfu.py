@@ -82,7 +82,7 @@ async (timeoutMs) => {
   }
   const read = async (pc) => {
     const out = { state: pc.connectionState, inbound: [], outboundVideo: 0, outboundAudio: 0,
-                  local: null, remote: null };
+                  local: null, remote: null, remotes: [] };
     if (pc.connectionState === 'closed') return out;
     const report = await pc.getStats();
     const byId = new Map();
@@ -98,7 +98,10 @@ async (timeoutMs) => {
       out.remote = { type: r.candidateType || null, address: r.address || null, port: r.port || 0 };
     }
     report.forEach((s) => {
-      if (s.type === 'outbound-rtp') {
+      if (s.type === 'remote-candidate') {
+        out.remotes.push({ type: s.candidateType || null, address: s.address || null,
+                           port: s.port || 0 });
+      } else if (s.type === 'outbound-rtp') {
         if (s.kind === 'video') out.outboundVideo += 1; else out.outboundAudio += 1;
       } else if (s.type === 'inbound-rtp') {
         out.inbound.push({ kind: s.kind, owner: owners.get(s.trackIdentifier) ?? null,
@@ -196,7 +199,8 @@ async def wait_for_people(
 def janus_topology(snapshot: Stats) -> str:
     """'' if the page talks to Janus only: two live peer connections (our uplink, and
     everyone else's feeds), exactly one outbound video stream, and every selected remote
-    candidate Janus's (127.0.0.1, a port of its RTP range); else what is wrong."""
+    candidate Janus's (127.0.0.1, a port of its RTP range); so is every remote candidate the
+    page knows, which is what Janus trickled to it (and no browser's); else what is wrong."""
     live = snapshot.live
     problems = []
     if len(live) != 2:
@@ -208,6 +212,9 @@ def janus_topology(snapshot: Stats) -> str:
         remote = pc["remote"] or {}
         if remote.get("address") != "127.0.0.1" or remote.get("port") not in RTP_PORTS:
             problems.append(f"remote candidate {remote} is not Janus's")
+        for known in pc["remotes"]:
+            if known["address"] != "127.0.0.1" or known["port"] not in RTP_PORTS:
+                problems.append(f"a remote candidate {known} is not Janus's")
     return "; ".join(problems)
 
 

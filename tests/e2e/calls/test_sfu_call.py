@@ -1,9 +1,10 @@
 """Group calls through Janus (docs/calls.md §9-§10), with real browsers and a real Janus in
 the loopback-only namespace: five people each receive the other four (proven by getStats,
 per person), each sends one stream to Janus only; mute is silence at all others; a screen
-reaches all others as 16:9; someone outside the chat is refused by Janus; hanging up leaves
-the others connected, and the last one out takes the room with them. Then a relay-only call
-through coturn, and a reload in the middle of a call."""
+reaches all others as 16:9; a camera turned off and on again is seen so by all others;
+someone outside the chat is refused by Janus; hanging up leaves the others connected, and
+the last one out takes the room with them. Then a relay-only call through coturn, and a
+reload in the middle of a call."""
 
 from __future__ import annotations
 
@@ -130,6 +131,7 @@ async def test_five_people_talk_through_janus(
         cat = users[2]
         await mute_is_silence_for_all_others(users, pages)
         await screen_reaches_all_others(users, pages)
+        await camera_off_is_seen_by_all_others(users, pages)
 
         # Someone who is not in the chat, with the room's id: Janus lets them in nowhere.
         frank = await people.register("Frank Outsider")
@@ -229,6 +231,23 @@ async def screen_reaches_all_others(users: Sequence[User], pages: Sequence[Page]
         lambda snaps: all(abs(s.aspect(ben.id) - 4 / 3) < 0.08 for s in snaps),
         STEP_S,
         "Ben's camera back at all others",
+    )
+
+
+async def camera_off_is_seen_by_all_others(users: Sequence[User], pages: Sequence[Page]) -> None:
+    dan, watchers = users[3], [p for p in pages if p is not pages[3]]
+    tiles = [page.locator(f'li.tile[data-user-id="{dan.id}"] video') for page in watchers]
+    await click(pages[3], "Turn camera off")
+    for tile in tiles:  # his published state says he sends no video: his tile shows none
+        await expect(tile).to_have_count(0, timeout=STEP_MS)
+    await click(pages[3], "Turn camera on")
+    for tile in tiles:
+        await expect(tile).to_have_count(1, timeout=STEP_MS)
+    await eventually(
+        lambda: at_all(watchers, 1.5),
+        lambda readings: all(r.frames.get(dan.id, 0) > 0 for r in readings),
+        STEP_S,
+        "Dan's camera decoded again by all others",
     )
 
 

@@ -19,6 +19,7 @@ export type AnyServerEvent =
   | P.EventChatSettings
   | P.EventChatUpdated
   | P.EventE2EeCommit
+  | P.EventE2EeDeviceAdded
   | P.EventE2EeDevicesRevoked
   | P.EventE2EeWelcome
   | P.EventMessageDeleted

@@ -98,6 +98,9 @@ export interface UploadExtra {
   durationMs?: number
   waveform?: number[]
   poster?: Blob
+  /** A secret chat's file, encrypted here: the server stores the bytes as they are, and
+   *  only a secret chat's message may carry it (docs/e2ee.md). Sent alone, without the rest. */
+  sealed?: boolean
 }
 
 export function uploadFile(
@@ -140,6 +143,7 @@ export function uploadFile(
     if (extra?.durationMs !== undefined) form.append('durationMs', String(extra.durationMs))
     if (extra?.waveform) form.append('waveform', JSON.stringify(extra.waveform))
     if (extra?.poster) form.append('poster', extra.poster, 'poster.jpg')
+    if (extra?.sealed) form.append('sealed', 'true')
     xhr.send(form)
   })
 }

@@ -382,6 +382,28 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/e2ee/chats/{chat_id}/timer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set Timer
+         * @description Set the secret chat's self-destruct timer (any member; null turns it off): messages
+         *     sent from now on get `expiresAt` and are deleted for everyone then. Writes a system
+         *     message and `chat:updated`.
+         */
+        put: operations["set_timer_api_e2ee_chats__chat_id__timer_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/e2ee/chats/{chat_id}/welcome": {
         parameters: {
             query?: never;
@@ -1113,6 +1135,8 @@ export type components = {
              * @default false
              */
             secret: boolean;
+            /** Selfdestructseconds */
+            selfDestructSeconds: number | null;
             settings: components["schemas"]["ChatSettings"];
             /**
              * Type
@@ -1147,6 +1171,8 @@ export type components = {
              * @default false
              */
             secret: boolean;
+            /** Selfdestructseconds */
+            selfDestructSeconds: number | null;
             /**
              * Type
              * @enum {string}
@@ -1245,6 +1271,8 @@ export type components = {
              * @default false
              */
             secret: boolean;
+            /** Selfdestructseconds */
+            selfDestructSeconds: number | null;
             settings: components["schemas"]["ChatSettings"];
             /**
              * Type
@@ -1522,6 +1550,8 @@ export type components = {
             deletedAt: string | null;
             /** Editedat */
             editedAt: string | null;
+            /** Expiresat */
+            expiresAt: string | null;
             forwardedFrom: components["schemas"]["ForwardedFrom"] | null;
             /** Id */
             id: number;
@@ -1549,7 +1579,7 @@ export type components = {
              * Type
              * @enum {string}
              */
-            type: "text" | "image" | "file" | "voice" | "video" | "system";
+            type: "text" | "image" | "file" | "voice" | "video" | "system" | "control";
         };
         /** MessagePage */
         MessagePage: {
@@ -1576,7 +1606,7 @@ export type components = {
             /** Replyto */
             replyTo?: number | null;
             /** Type */
-            type?: ("text" | "image" | "file") | null;
+            type?: ("text" | "image" | "file" | "control") | null;
         };
         /** Params */
         Params: {
@@ -1703,7 +1733,7 @@ export type components = {
              * Type
              * @enum {string}
              */
-            type: "text" | "image" | "file" | "voice" | "video" | "system";
+            type: "text" | "image" | "file" | "voice" | "video" | "system" | "control";
         };
         /** RoleUpdate */
         RoleUpdate: {
@@ -1831,6 +1861,11 @@ export type components = {
         SubscriptionRemove: {
             /** Endpoint */
             endpoint: string;
+        };
+        /** TimerIn */
+        TimerIn: {
+            /** Seconds */
+            seconds: (5 | 10 | 30 | 60 | 300 | 3600 | 86400 | 604800) | null;
         };
         /** TokenResponse */
         TokenResponse: {
@@ -3741,6 +3776,86 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CommitAccepted"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed for your role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Rate limited: see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    set_timer_api_e2ee_chats__chat_id__timer_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chat_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TimerIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatInfo"];
                 };
             };
             /** @description Missing, invalid, expired or revoked token */

@@ -162,6 +162,7 @@ export interface Message {
   createdAt: string
   deletedAt: string | null
   editedAt: string | null
+  expiresAt: string | null
   forwardedFrom: ForwardedFrom | null
   id: number
   linkPreview: LinkPreview | null
@@ -177,7 +178,7 @@ export interface Message {
   replyTo: number | null
   senderId: number | null
   seq: number
-  type: 'text' | 'image' | 'file' | 'voice' | 'video' | 'system'
+  type: 'text' | 'image' | 'file' | 'voice' | 'video' | 'system' | 'control'
 }
 /**
  * This interface was referenced by `Protocol`'s JSON-Schema
@@ -229,7 +230,7 @@ export interface ReplyPreview {
   id: number
   senderId: number | null
   seq: number
-  type: 'text' | 'image' | 'file' | 'voice' | 'video' | 'system'
+  type: 'text' | 'image' | 'file' | 'voice' | 'video' | 'system' | 'control'
 }
 /**
  * This interface was referenced by `Protocol`'s JSON-Schema
@@ -552,6 +553,7 @@ export interface Chat {
   pinnedMessages: Message[]
   role: 'owner' | 'admin' | 'member'
   secret: boolean
+  selfDestructSeconds: number | null
   settings: ChatSettings
   type: 'private' | 'group'
   unreadCount: number
@@ -598,6 +600,7 @@ export interface ChatInfo {
   name: string | null
   peer: UserPublic | null
   secret: boolean
+  selfDestructSeconds: number | null
   type: 'private' | 'group'
 }
 /**
@@ -821,7 +824,7 @@ export interface MessageSendCommand {
   clientId: string
   content?: string
   replyTo?: number | null
-  type?: ('text' | 'image' | 'file') | null
+  type?: ('text' | 'image' | 'file' | 'control') | null
 }
 /**
  * This interface was referenced by `Protocol`'s JSON-Schema
@@ -914,6 +917,18 @@ export interface CommitEvent {
   deviceId: string
   epoch: number
   removedDeviceIds: string[]
+  userId: number
+}
+/**
+ * `e2ee:device_added`: a member registered a new device (a new sign-in, or a browser
+ * that made a new key); the chat's group lacks it until a member's device commits its add.
+ *
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "DeviceAdded".
+ */
+export interface DeviceAdded {
+  chatId: number
+  deviceId: string
   userId: number
 }
 /**
@@ -1140,6 +1155,15 @@ export interface EventE2EeCommit {
   data: CommitEvent
   seq: number
   type: 'e2ee:commit'
+}
+/**
+ * This interface was referenced by `Protocol`'s JSON-Schema
+ * via the `definition` "Event_e2ee_device_added".
+ */
+export interface EventE2EeDeviceAdded {
+  data: DeviceAdded
+  seq: number
+  type: 'e2ee:device_added'
 }
 /**
  * This interface was referenced by `Protocol`'s JSON-Schema

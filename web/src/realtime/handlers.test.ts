@@ -8,11 +8,18 @@ import { useUsersStore } from '@/stores/users'
 import { createHandlers, type Handlers } from './handlers'
 
 vi.mock('@/features/notifications/notify', () => ({ notifyMessage: vi.fn() }))
+// The engine's entry points (each loads the lazy crypto chunk): recorded, not run.
+vi.mock('@/features/secret', async (importOriginal) => ({
+  ...(await importOriginal<typeof import('@/features/secret')>()),
+  onE2eeEvent: vi.fn(),
+  onSecretMembersChanged: vi.fn(),
+  prepareSecretDevice: vi.fn(),
+}))
 
 const user = (id: number) => ({ id, username: `u${id}`, displayName: `U${id}`, avatarUrl: null, status: 'offline' as const, lastSeen: null })
 const chat = (): Chat => ({
   id: 1, type: 'private', name: null, avatarUrl: null, createdAt: '2026-01-01T00:00:00Z',
-  memberCount: 2, secret: false, peer: user(2), role: 'member', lastReadSeq: 0, othersReadSeq: 0,
+  memberCount: 2, secret: false, selfDestructSeconds: null, peer: user(2), role: 'member', lastReadSeq: 0, othersReadSeq: 0,
   lastSeq: 0, lastMessage: null, unreadCount: 0, pinnedMessages: [], unreadMentions: 0,
   firstUnreadMentionSeq: null, settings: { mutedUntil: null, archived: false, pinned: false, pinnedAt: null, markedUnread: false },
 })
@@ -20,7 +27,7 @@ const message = (seq: number, senderId: number, clientId: string | null = null):
   ({
     id: 100 + seq, chatId: 1, seq, senderId, type: 'text', content: `m${seq}`, createdAt: '2026-01-01T10:00:00Z',
     attachments: [], reactions: {}, readBy: [], replyTo: null, replyPreview: null, clientId,
-    meta: null, editedAt: null, deletedAt: null, forwardedFrom: null, mentions: [], linkPreview: null,
+    meta: null, editedAt: null, deletedAt: null, forwardedFrom: null, mentions: [], linkPreview: null, expiresAt: null,
   })
 
 function dispatch(handlers: Handlers, event: ServerEvent): void {
@@ -40,7 +47,7 @@ describe('event handlers', () => {
     expect(Object.keys(handlers).sort()).toEqual([
       'block:updated', 'call:accepted', 'call:declined', 'call:ended', 'call:incoming', 'call:participant_joined',
       'call:participant_left', 'call:signal', 'chat:invite_removed', 'chat:invited', 'chat:members', 'chat:new',
-      'chat:removed', 'chat:settings', 'chat:updated', 'e2ee:commit', 'e2ee:devices_revoked', 'e2ee:welcome', 'message:deleted', 'message:new', 'message:updated', 'pin:updated',
+      'chat:removed', 'chat:settings', 'chat:updated', 'e2ee:commit', 'e2ee:device_added', 'e2ee:devices_revoked', 'e2ee:welcome', 'message:deleted', 'message:new', 'message:updated', 'pin:updated',
       'privacy:updated', 'reaction:updated', 'read:updated', 'typing:update', 'user:status', 'user:updated',
     ])
   })
@@ -98,5 +105,53 @@ describe('event handlers', () => {
     dispatch(handlers, { type: 'chat:removed', seq: 4, data: { chatId: 1, reason: 'removed', byUserId: 2, chatName: 'Team' } })
     expect(chats.byId.has(1)).toBe(false)
     expect(chats.removals.get(1)).toMatchObject({ reason: 'removed', byUserId: 2, chatName: 'Team' })
+  })
+})
+
+describe('event handlers in a secret chat', () => {
+  it('keeps a control message out of the chat list, the unread count and notifications, and decrypts it', async () => {
+    const { notifyMessage } = await import('@/features/notifications/notify')
+    const { useMessagesStore } = await import('@/stores/messages')
+    const { setSecretDeps, restoreSecretDeps } = await import('@/features/secret/deps')
+    const { fakeEngine } = await import('@/features/secret/testing')
+    const engine = fakeEngine()
+    setSecretDeps({ engine: () => Promise.resolve(engine) })
+    try {
+      vi.mocked(notifyMessage).mockClear()
+      const chats = useChatsStore()
+      chats.upsert({ ...chat(), secret: true })
+      const t = useMessagesStore().timeline(1)
+      t.ready = true
+      const handlers = createHandlers(() => false)
+      dispatch(handlers, { type: 'message:new', seq: 1, data: message(1, 2) })
+      dispatch(handlers, { type: 'message:new', seq: 2, data: { ...message(2, 2), type: 'control' } })
+      expect(chats.byId.get(1)).toMatchObject({ unreadCount: 1, lastMessage: { id: 101 } })
+      expect(vi.mocked(notifyMessage).mock.calls.map(([m]) => m.id)).toEqual([101])
+      // In the timeline (no gap in seq), and handed to the engine in seq order.
+      expect(t.messages.map((m) => m.id)).toEqual([101, 102])
+      await vi.waitFor(() => { expect(engine.decrypted).toEqual([101, 102]) })
+    } finally {
+      restoreSecretDeps()
+    }
+  })
+})
+
+describe('event handlers: secret chats\' devices', () => {
+  it('hands e2ee:device_added to the engine and flags the identities; chat:members only of a secret chat', async () => {
+    const secret = await import('@/features/secret')
+    const { identitiesVersion } = await import('@/features/secret/ui/trustSignal')
+    const handlers = createHandlers(() => false)
+    const before = identitiesVersion(1)
+    const added = { chatId: 1, userId: 2, deviceId: 'd2' }
+    dispatch(handlers, { type: 'e2ee:device_added', seq: 1, data: added })
+    expect(vi.mocked(secret.onE2eeEvent)).toHaveBeenCalledWith('e2ee:device_added', added)
+    expect(identitiesVersion(1)).toBe(before + 1)
+    // An ordinary chat's members changed: nothing for the engine.
+    const members = { chatId: 1, memberCount: 2, members: [], removedUserIds: [3] }
+    dispatch(handlers, { type: 'chat:members', seq: 2, data: members })
+    expect(vi.mocked(secret.onSecretMembersChanged)).not.toHaveBeenCalled()
+    useChatsStore().upsert({ ...chat(), secret: true })
+    dispatch(handlers, { type: 'chat:members', seq: 3, data: members })
+    expect(vi.mocked(secret.onSecretMembersChanged)).toHaveBeenCalledWith(1)
   })
 })

@@ -12,6 +12,10 @@ import { notifyMessage } from '@/features/notifications/notify'
 import { useCallsStore } from '@/features/calls/store'
 import { useToastsStore } from '@/features/notifications/toasts'
 import { removalText } from '@/features/chats/removal'
+import { useSecretStore } from '@/features/secret/store'
+import { isControl } from '@/features/secret/wire'
+import { onE2eeEvent, onSecretMembersChanged, prepareSecretDevice } from '@/features/secret'
+import { identitiesMayHaveChanged } from '@/features/secret/ui/trustSignal'
 
 export type Handlers = { [K in EventType]: (event: EventOf<K>) => void }
 
@@ -41,6 +45,7 @@ export function createHandlers(isViewing: (chatId: number) => boolean): Handlers
   const toasts = useToastsStore()
   const blocks = useBlocksStore()
   const invites = useInvitesStore()
+  const secret = useSecretStore()
 
   return {
     // Calls: all state and flows live in the call store (docs/calls.md "Client").
@@ -51,9 +56,18 @@ export function createHandlers(isViewing: (chatId: number) => boolean): Handlers
     'call:declined': (event) => { calls.onDeclined(event) },
     'call:ended': (event) => { calls.onEnded(event) },
     'call:signal': (event) => { calls.onSignal(event) },
-    'chat:new': ({ data }) => { chats.upsert(data) },
+    'chat:new': ({ data }) => {
+      chats.upsert(data)
+      // A new secret chat: have this device registered before someone founds its group.
+      if (data.secret) prepareSecretDevice()
+    },
     'chat:updated': ({ data }) => { chats.applyInfo(data) },
-    'chat:members': ({ data }) => { chats.applyMembers(data) },
+    'chat:members': ({ data }) => {
+      chats.applyMembers(data)
+      // A secret chat's devices in the group commit the newcomers' devices in (and the
+      // leavers' out) now, not at someone's next send: newcomers cannot send before.
+      if (chats.byId.get(data.chatId)?.secret) onSecretMembersChanged(data.chatId)
+    },
     'chat:removed': ({ data }) => {
       calls.onChatRemoved(data.chatId)
       chats.removed(data)
@@ -67,20 +81,26 @@ export function createHandlers(isViewing: (chatId: number) => boolean): Handlers
     'message:new': ({ data }) => {
       const viewing = isViewing(data.chatId)
       const fresh = (chats.byId.get(data.chatId)?.lastSeq ?? 0) < data.seq
+      // A secret chat's control message (an encrypted reaction) is in the timeline, to keep
+      // it gapless, but is never the chat's last message, unread, or announced.
+      const control = isControl(data)
       if (!applied(data)) {
-        chats.applyMessage(data, viewing)
+        if (!control) chats.applyMessage(data, viewing)
         messages.receive(data)
       }
+      secret.ingest([data])
       if (data.senderId === auth.user?.id) outbox.settle(data.clientId)
-      else if (fresh && data.type !== 'system') notifyMessage(data, viewing)
+      else if (fresh && data.type !== 'system' && !control) notifyMessage(data, viewing)
       if (data.senderId !== null) users.stopTyping(data.chatId, data.senderId)
     },
     'message:updated': ({ data }) => {
       chats.applyEdited(data)
       messages.update(data)
+      secret.ingest([data])
     },
     'message:deleted': ({ data }) => {
       messages.remove(data.chatId, data.messageIds, data.forEveryone)
+      secret.forget(data.chatId, data.messageIds)
       void chats.applyDeleted(data)
     },
     'chat:settings': ({ data }) => { chats.applySettings(data) },
@@ -103,10 +123,24 @@ export function createHandlers(isViewing: (chatId: number) => boolean): Handlers
     'block:updated': ({ data }) => { blocks.apply(data) },
     'chat:invited': ({ data }) => { invites.add(data) },
     'chat:invite_removed': ({ data }) => { invites.remove(data.chatId) },
-    // Secret chats' MLS handshakes (docs/e2ee.md): the crypto client that applies them is
-    // not built yet (issue 15); until then this client ignores them.
-    'e2ee:commit': () => {},
-    'e2ee:welcome': () => {},
-    'e2ee:devices_revoked': () => {},
+    // Secret chats' MLS handshakes (docs/e2ee.md §4): the crypto engine applies them; it is
+    // a lazy chunk, loaded by the first such event if no secret chat loaded it before.
+    // Both change who holds the chat's keys: an open chat re-reads them for its safety
+    // number and key-change warning (features/secret/ui/trust.ts).
+    'e2ee:commit': ({ data }) => {
+      onE2eeEvent('e2ee:commit', data)
+      identitiesMayHaveChanged(data.chatId)
+    },
+    'e2ee:welcome': ({ data }) => { onE2eeEvent('e2ee:welcome', data) },
+    'e2ee:devices_revoked': ({ data }) => {
+      onE2eeEvent('e2ee:devices_revoked', data)
+      identitiesMayHaveChanged(data.chatId)
+    },
+    // A member's new device: a device in the group adds it (the engine does nothing where
+    // this device is not in the group), and an open chat shows the key-change notice now.
+    'e2ee:device_added': ({ data }) => {
+      onE2eeEvent('e2ee:device_added', data)
+      identitiesMayHaveChanged(data.chatId)
+    },
   }
 }

@@ -11,6 +11,9 @@ import { useMessagesStore } from '@/stores/messages'
 import { useOutboxStore, type OutboxItem } from '@/stores/outbox'
 import { useUsersStore } from '@/stores/users'
 import { clearMediaCache } from '@/lib/media'
+import { useSecretStore } from '@/features/secret/store'
+import { sealOutboxItem, sentSecret } from '@/features/secret/send'
+import { prepareSecretDevice } from '@/features/secret'
 import { RealtimeClient } from './client'
 import { applyOwnAck, createHandlers, type Handlers } from './handlers'
 import { config, connection, setRealtime } from './state'
@@ -68,15 +71,20 @@ export function startSync(): void {
     }
   }
 
-  const send = (item: OutboxItem): Promise<Message> => {
-    if (!client) return Promise.reject(new Error(t('common.notConnected')))
-    return client.command('message:send', {
+  const send = async (item: OutboxItem): Promise<Message> => {
+    // A secret chat's message: encrypted on the first attempt, the same bytes on retries.
+    const secret = useSecretStore().isSecret(item.chatId)
+    if (secret) await sealOutboxItem(item)
+    if (!client) throw new Error(t('common.notConnected'))
+    const message = await client.command('message:send', {
       chatId: item.chatId,
       clientId: item.clientId,
       content: item.content,
       replyTo: item.replyTo,
       attachmentIds: item.attachments.map((a) => a.id),
     })
+    if (secret) sentSecret(message)
+    return message
   }
   outbox.configure(send, applyOwnAck)
 
@@ -116,6 +124,10 @@ export function startSync(): void {
             // Member lists loaded before may have missed events: loaded again where shown.
             useMembersStore().reset()
             await Promise.all([chats.refresh(), blocks.refresh(), invites.refresh()])
+            // A user with secret chats has this device registered (and its key packages
+            // published) now, not when a secret chat is first opened: groups changed
+            // meanwhile add it at once (docs/e2ee.md §11).
+            if (chats.sorted.some((c) => c.secret)) prepareSecretDevice()
             const open = chats.activeId
             await messages.resync(open !== null && chats.byId.has(open) ? open : null)
           } finally {
@@ -169,6 +181,7 @@ export function stopSync(): void {
   useMessagesStore().reset()
   useUsersStore().reset()
   useOutboxStore().reset()
+  useSecretStore().reset()
   useBlocksStore().reset()
   useInvitesStore().reset()
   clearMediaCache()

@@ -5,6 +5,7 @@ import { computed, ref } from 'vue'
 import { api, setToken } from '@/api/http'
 import type { UserMe } from '@/api/types'
 import { clearAll, load, save } from '@/lib/storage'
+import { wipeSecrets } from '@/features/secret'
 
 export const useAuthStore = defineStore('auth', () => {
   const token = ref<string | null>(load<string | null>('token', null))
@@ -42,6 +43,9 @@ export const useAuthStore = defineStore('auth', () => {
     user.value = null
     setToken(null)
     clearAll()
+    // The session's secret-chat keys and decrypted history go with it (docs/e2ee.md §7);
+    // the database is deleted without loading the crypto code if it is not loaded.
+    void wipeSecrets().catch((error: unknown) => { console.warn('secret chats: wipe failed', error) })
   }
 
   return { token, user, signedIn, login, register, setUser, logout }

@@ -21,7 +21,7 @@ function page(chats: Chat[], nextCursor: string | null, unreadTotal: number, arc
 const message = (chatId: number, seq: number, senderId = 2): Message => ({
   id: 1000 + seq, chatId, seq, senderId, type: 'text', content: `m${seq}`, createdAt: '2026-02-01T10:00:00Z',
   attachments: [], reactions: {}, readBy: [], replyTo: null, replyPreview: null, clientId: null,
-  meta: null, editedAt: null, deletedAt: null, forwardedFrom: null, mentions: [], linkPreview: null,
+  meta: null, editedAt: null, deletedAt: null, forwardedFrom: null, mentions: [], linkPreview: null, expiresAt: null,
 })
 
 const FIRST = 'GET /api/chats?limit=50'

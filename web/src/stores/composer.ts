@@ -5,6 +5,7 @@
 import { defineStore } from 'pinia'
 import { reactive, watch } from 'vue'
 import type { Message, Upload } from '@/api/types'
+import type { SecretAttachment } from '@/features/secret/payload'
 import { load, save } from '@/lib/storage'
 import { useAuthStore } from './auth'
 
@@ -34,6 +35,9 @@ export interface PendingAttachment {
   file: File
   blob: Blob | null
   controller: AbortController
+  /** A secret chat's file: encrypted before upload; `secret` then says how to open it. */
+  seal?: boolean
+  secret?: SecretAttachment | null
 }
 
 function loadDrafts(): Map<number, string> {

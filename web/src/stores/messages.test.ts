@@ -7,7 +7,7 @@ const msg = (seq: number, extra: Partial<Message> = {}): Message =>
   ({
     id: seq * 10, chatId: 1, seq, senderId: 2, type: 'text', content: `m${seq}`, createdAt: '2026-01-01T10:00:00Z',
     attachments: [], reactions: {}, readBy: [], replyTo: null, replyPreview: null, clientId: null,
-    meta: null, editedAt: null, deletedAt: null, forwardedFrom: null, mentions: [], linkPreview: null, ...extra,
+    meta: null, editedAt: null, deletedAt: null, forwardedFrom: null, mentions: [], linkPreview: null, expiresAt: null, ...extra,
   })
 
 /** A fake server history: messages 1..n of chat 1, answering `before`/`after`/`limit`. */

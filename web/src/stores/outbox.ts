@@ -19,6 +19,9 @@ export interface OutboxItem {
   createdAt: string
   status: OutboxStatus
   error: string | null
+  /** Secret chats: `content` is the MLS ciphertext, made once before the first attempt and
+   *  resent as it is on every retry (features/secret/send.ts). */
+  sealed?: boolean
 }
 
 export type Sender = (item: OutboxItem) => Promise<Message>

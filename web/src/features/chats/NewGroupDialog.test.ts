@@ -3,6 +3,7 @@ import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import { useAuthStore } from '@/stores/auth'
 import { useChatsStore } from '@/stores/chats'
+import ConfirmDialog from '@/ui/ConfirmDialog.vue'
 import NewGroupDialog from './NewGroupDialog.vue'
 import { buttonNamed, fakeServer, group, meUser, person, testRouter, wait } from './testing'
 
@@ -85,6 +86,51 @@ describe('NewGroupDialog', () => {
     buttonNamed('Remove Bob')?.click()
     await flushPromises()
     expect(buttonNamed('Remove Bob')).toBeUndefined()
+  })
+
+  it('makes a secret group when "Secret group" is on, after explaining it', async () => {
+    let created: unknown = null
+    fakeServer({
+      'GET /api/users?q=bo': () => ({ json: { users: [bob] } }),
+      'POST /api/e2ee/chats': (body) => {
+        created = body
+        return { status: 201, json: { ...group([[meUser(), 'owner'], [bob, 'member']], { id: 11, name: 'Plans', secret: true }), invitedUserIds: [] } }
+      },
+    })
+    const host = mount(ConfirmDialog, { attachTo: document.body })
+    const router = await open()
+    field('Secret group').click()
+    await flushPromises()
+    expect(document.querySelector('[role="dialog"] h2')?.textContent).toContain('New secret group')
+    await type(field('Group name'), 'Plans')
+    await type(field('Add people'), 'bo')
+    await wait(300)
+    await flushPromises()
+    buttonNamed('Add Bob')?.click()
+    await flushPromises()
+    buttonNamed('Create secret group')?.click()
+    await flushPromises()
+    // Where the keys live, asked before the first secret chat on this device.
+    buttonNamed('I understand')?.click()
+    await flushPromises()
+    expect(created).toEqual({ type: 'group', name: 'Plans', participantIds: [2] })
+    expect(useChatsStore().byId.get(11)?.secret).toBe(true)
+    expect(router.currentRoute.value.fullPath).toBe('/chat/11')
+    host.unmount()
+  })
+
+  it('refuses a secret group of more than 50', async () => {
+    const fetchMock = fakeServer({})
+    await open()
+    field('Secret group').click()
+    await type(field('Group name'), 'Crowd')
+    const picker = wrapper?.findComponent({ name: 'PeoplePicker' })
+    picker?.vm.$emit('update:picked', Array.from({ length: 50 }, (_, i) => person(100 + i, `P${i}`)))
+    await flushPromises()
+    buttonNamed('Create secret group')?.click()
+    await flushPromises()
+    expect(document.querySelector('[role="alert"]')?.textContent).toBe('A secret group has at most 50 members.')
+    expect(fetchMock).not.toHaveBeenCalled()
   })
 
   it("asks for a name, and shows the server's error", async () => {

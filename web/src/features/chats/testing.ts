@@ -20,7 +20,7 @@ export function group(members: [UserPublic, Member['role']][], extra: Partial<Ch
     id: 5, type: 'group', name: 'Team', avatarUrl: null, createdAt: '2026-01-01T00:00:00Z', lastMessage: null,
     lastSeq: 0, unreadCount: 0, pinnedMessages: [], unreadMentions: 0, firstUnreadMentionSeq: null,
     settings: { mutedUntil: null, archived: false, pinned: false, pinnedAt: null, markedUnread: false },
-    memberCount: members.length, secret: false, peer: null, role: members.find(([u]) => u.id === me)?.[1] ?? 'member',
+    memberCount: members.length, secret: false, selfDestructSeconds: null, peer: null, role: members.find(([u]) => u.id === me)?.[1] ?? 'member',
     lastReadSeq: 0, othersReadSeq: 0,
     ...extra,
   }

@@ -9,7 +9,7 @@ const ME = 1
 const message = (seq: number, senderId: number): Message => ({
   id: 100 + seq, chatId: 5, seq, senderId, type: 'text', content: `m${seq}`, createdAt: '2026-01-01T10:00:00Z',
   attachments: [], reactions: {}, readBy: [], replyTo: null, replyPreview: null, clientId: null,
-  meta: null, editedAt: null, deletedAt: null, forwardedFrom: null, mentions: [], linkPreview: null,
+  meta: null, editedAt: null, deletedAt: null, forwardedFrom: null, mentions: [], linkPreview: null, expiresAt: null,
 })
 
 function chat(readSeq: number, lastSeq: number, unreadCount: number, markedUnread = false): Chat {

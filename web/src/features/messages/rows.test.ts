@@ -7,7 +7,7 @@ const msg = (seq: number, day: number, extra: Partial<Message> = {}): Message =>
   ({
     id: seq, chatId: 1, seq, senderId: 2, type: 'text', content: `m${seq}`,
     createdAt: `2026-03-${String(day).padStart(2, '0')}T12:00:00`, attachments: [], reactions: {}, readBy: [],
-    replyTo: null, replyPreview: null, clientId: null, meta: null, editedAt: null, deletedAt: null, forwardedFrom: null, mentions: [], linkPreview: null, ...extra,
+    replyTo: null, replyPreview: null, clientId: null, meta: null, editedAt: null, deletedAt: null, forwardedFrom: null, mentions: [], linkPreview: null, expiresAt: null, ...extra,
   })
 const pending = (clientId: string): OutboxItem => ({
   clientId, chatId: 1, content: 'hi', replyTo: null, attachments: [], createdAt: '2026-03-02T13:00:00',

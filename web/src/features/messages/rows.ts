@@ -52,6 +52,7 @@ export function echo(item: OutboxItem, me: number): Message {
     forwardedFrom: null,
     mentions: [],
     linkPreview: null,
+    expiresAt: null,
   }
 }
 

@@ -13,7 +13,7 @@ function note(content: string, meta: Record<string, unknown>): Message {
   return {
     id: 1, chatId: 5, seq: 1, senderId: 1, type: 'system', content, createdAt: '2026-11-24T09:00:00Z',
     attachments: [], reactions: {}, readBy: [], replyTo: null, replyPreview: null, clientId: null,
-    meta, editedAt: null, deletedAt: null, forwardedFrom: null, mentions: [], linkPreview: null,
+    meta, editedAt: null, deletedAt: null, forwardedFrom: null, mentions: [], linkPreview: null, expiresAt: null,
   }
 }
 
@@ -47,6 +47,10 @@ describe('system messages in the interface language', () => {
       .toBe('Пропущенный видеозвонок')
     expect(systemText(note('Audio call, 1:05', { event: 'call', actorId: 1, call: { media: 'audio', outcome: 'answered', durationSeconds: 65 } })))
       .toBe('Аудиозвонок, 1:05')
+    expect(systemText(note('Bob set messages to self-destruct after 5 minutes', { event: 'self_destruct', actorId: 2, seconds: 300 })))
+      .toBe('Bob установил(а) таймер самоуничтожения сообщений: 5 минут')
+    expect(systemText(note('Bob turned off self-destructing messages', { event: 'self_destruct', actorId: 2, seconds: null })))
+      .toBe('Bob выключил(а) самоуничтожение сообщений')
   })
 
   it('says the same as the server in English', () => {
@@ -54,6 +58,12 @@ describe('system messages in the interface language', () => {
       .toBe('Alice renamed the group to «Crew»')
     expect(systemText(note('Audio call, 1:02:03', { event: 'call', actorId: 1, call: { media: 'audio', outcome: 'answered', durationSeconds: 3723 } })))
       .toBe('Audio call, 1:02:03')
+    for (const [seconds, time] of [[5, '5 seconds'], [60, '1 minute'], [3600, '1 hour'], [86400, '1 day'], [604800, '1 week']] as const) {
+      expect(systemText(note(`Alice set messages to self-destruct after ${time}`, { event: 'self_destruct', actorId: 1, seconds })))
+        .toBe(`Alice set messages to self-destruct after ${time}`)
+    }
+    expect(systemText(note('Alice turned off self-destructing messages', { event: 'self_destruct', actorId: 1, seconds: null })))
+      .toBe('Alice turned off self-destructing messages')
   })
 
   it('isolates names and quotes, so that none can reorder the sentence', () => {

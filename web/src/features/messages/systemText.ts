@@ -4,6 +4,7 @@
 // know (an event from a newer server, a person it has never seen) falls back to `content`.
 // Names and quotes are isolated (lib/bidi.ts): show the sentence with BidiText.
 import type { Message } from '@/api/types'
+import { timerText } from '@/features/secret/ui/timer'
 import { t } from '@/i18n'
 import { isolate } from '@/lib/bidi'
 import { useUsersStore } from '@/stores/users'
@@ -63,8 +64,15 @@ function compose(message: Message, names: Names): string | null {
       return t(meta.role === 'admin' ? 'system.madeAdmin' : 'system.madeMember', { actor, name: people })
     case 'group_renamed': return typeof meta.name === 'string' ? t('system.renamed', { actor, name: isolate(meta.name) }) : null
     case 'message_pinned': return pinText(actor, message.content)
+    case 'self_destruct': return timerNote(actor, meta.seconds)
     default: return null
   }
+}
+
+/** A secret chat's self-destruct timer set (seconds) or turned off (null). */
+function timerNote(actor: string, seconds: unknown): string | null {
+  if (seconds === null) return t('system.timerOff', { actor })
+  return typeof seconds === 'number' && seconds > 0 ? t('system.timerSet', { actor, time: timerText(seconds) }) : null
 }
 
 // The group's name at creation is only in the sentence: «…» at its end.

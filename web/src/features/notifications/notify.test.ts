@@ -13,7 +13,7 @@ const ME = 1
 const message = (mentions: number[] = []): Message => ({
   id: 101, chatId: 5, seq: 1, senderId: 2, type: 'text', content: 'hello', createdAt: '2026-01-01T10:00:00Z',
   attachments: [], reactions: {}, readBy: [], replyTo: null, replyPreview: null, clientId: null,
-  meta: null, editedAt: null, deletedAt: null, forwardedFrom: null, mentions, linkPreview: null,
+  meta: null, editedAt: null, deletedAt: null, forwardedFrom: null, mentions, linkPreview: null, expiresAt: null,
 })
 
 function withChat(mutedUntil: string | null): void {

@@ -10,6 +10,7 @@ import { useUsersStore } from '@/stores/users'
 import { useToastsStore } from './toasts'
 import { t } from '@/i18n'
 import { isolate } from '@/lib/bidi'
+import { secretPreview } from '@/features/secret/present'
 
 let audio: AudioContext | null = null
 
@@ -66,7 +67,8 @@ export function notifyMessage(message: Message, viewing: boolean, asked = false)
   const who = sender?.displayName ?? t('notify.newMessage')
   // Isolated names: neither can reorder the other or the words between (lib/bidi.ts).
   const title = chat?.type === 'group' ? t('notify.inGroup', { who: isolate(who), group: isolate(chat.name ?? t('common.group')) }) : who
-  const body = preview(message).slice(0, 140)
+  // A secret chat's text is not decrypted yet when it is announced: never its ciphertext.
+  const body = (chat?.secret ? secretPreview(message) : preview(message)).slice(0, 140)
   if (document.visibilityState === 'hidden' && 'Notification' in window && Notification.permission === 'granted') {
     const n = new Notification(title, { body, tag: `chat-${message.chatId}` })
     n.onclick = () => {

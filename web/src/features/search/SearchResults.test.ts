@@ -17,7 +17,7 @@ function message(id: number, seq: number, content: string): Message {
   return {
     id, chatId: team.id, seq, senderId: 2, type: 'text', content, createdAt: '2026-01-01T10:00:00Z',
     attachments: [], reactions: {}, readBy: [], replyTo: null, replyPreview: null, clientId: null,
-    meta: null, editedAt: null, deletedAt: null, forwardedFrom: null, mentions: [], linkPreview: null,
+    meta: null, editedAt: null, deletedAt: null, forwardedFrom: null, mentions: [], linkPreview: null, expiresAt: null,
   }
 }
 

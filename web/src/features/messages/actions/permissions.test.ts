@@ -9,7 +9,7 @@ const HOUR = 3600_000
 const msg = (id: number, extra: Partial<Message> = {}): Message => ({
   id, chatId: 5, seq: id, senderId: ME, type: 'text', content: `m${id}`, createdAt: SENT,
   attachments: [], reactions: {}, readBy: [], replyTo: null, replyPreview: null, clientId: null,
-  meta: null, editedAt: null, deletedAt: null, forwardedFrom: null, mentions: [], linkPreview: null, ...extra,
+  meta: null, editedAt: null, deletedAt: null, forwardedFrom: null, mentions: [], linkPreview: null, expiresAt: null, ...extra,
 })
 const teamAs = (role: 'owner' | 'admin' | 'member'): Chat =>
   group([[person(ME, 'Me'), role], [person(2, 'Bob'), role === 'owner' ? 'member' : 'owner']])

@@ -3,11 +3,13 @@
 // decides, and its refusal (edit_expired…) is shown as it says.
 import type { Chat, Message } from '@/api/types'
 import { isAdmin } from '@/features/chats/info/permissions'
+import { isControl } from '@/features/secret/wire'
 
 /** A message the server has stored (a pending one in the outbox has id 0) and that is not
  *  a system note ("Alice added Bob"): only these can be edited, forwarded or selected. */
 export function isActionable(message: Message): boolean {
-  return message.id > 0 && message.type !== 'system'
+  // A secret chat's control message (an encrypted reaction) is never shown or acted on.
+  return message.id > 0 && message.type !== 'system' && !isControl(message)
 }
 
 /** Edit: one's own text or caption, within the server's edit window (null: unknown yet,

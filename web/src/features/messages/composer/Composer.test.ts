@@ -18,7 +18,7 @@ function message(over: Partial<Message> = {}): Message {
   return {
     id: 41, chatId: 7, seq: 3, senderId: 2, type: 'text', content: 'are you coming?\nsecond line',
     replyTo: null, replyPreview: null, attachments: [], reactions: {}, readBy: [], clientId: null,
-    meta: null, createdAt: '2026-01-01T10:00:00Z', editedAt: null, deletedAt: null, forwardedFrom: null, mentions: [], linkPreview: null, ...over,
+    meta: null, createdAt: '2026-01-01T10:00:00Z', editedAt: null, deletedAt: null, forwardedFrom: null, mentions: [], linkPreview: null, expiresAt: null, ...over,
   }
 }
 
@@ -163,5 +163,24 @@ describe('Composer', () => {
     await w.get('textarea').trigger('keydown', { key: 'Enter' })
     await flushPromises()
     expect(command.mock.calls).toEqual([['typing:start', { chatId: 7 }], ['typing:stop', { chatId: 7 }]])
+  })
+})
+
+describe('Composer in a secret chat', () => {
+  it('keeps the text in memory only: the outbox item and the drafts never hold it', async () => {
+    vi.useFakeTimers()
+    const { group, person } = await import('@/features/chats/testing')
+    const { useChatsStore } = await import('@/stores/chats')
+    const { useSecretStore } = await import('@/features/secret/store')
+    useChatsStore().upsert(group([[person(1, 'Amina'), 'owner'], [person(2, 'Bob'), 'member']], { id: 9, type: 'private', secret: true }))
+    const w = mountComposer(9)
+    await w.get('textarea').setValue('meet at noon')
+    vi.advanceTimersByTime(300)
+    await w.get('textarea').trigger('keydown', { key: 'Enter' })
+    const [item] = useOutboxStore().items
+    expect(item).toMatchObject({ chatId: 9, content: '', replyTo: null })
+    expect(useSecretStore().written.get(item?.clientId ?? '')).toEqual({ v: 1, kind: 'text', text: 'meet at noon' })
+    vi.advanceTimersByTime(300)
+    expect(JSON.stringify(localStorage)).not.toContain('meet at noon')
   })
 })

@@ -23,7 +23,7 @@ function message(over: Partial<Message> = {}): Message {
   return {
     id: 41, chatId: 7, seq: 3, senderId: ME, type: 'text', content: 'helo world',
     replyTo: null, replyPreview: null, attachments: [], reactions: {}, readBy: [], clientId: null,
-    meta: null, createdAt: new Date().toISOString(), editedAt: null, deletedAt: null, forwardedFrom: null, mentions: [], linkPreview: null, ...over,
+    meta: null, createdAt: new Date().toISOString(), editedAt: null, deletedAt: null, forwardedFrom: null, mentions: [], linkPreview: null, expiresAt: null, ...over,
   }
 }
 

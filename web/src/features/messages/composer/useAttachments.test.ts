@@ -132,3 +132,28 @@ describe('useAttachments', () => {
     expect(a.notice.value).toBeNull()
   })
 })
+
+describe('useAttachments in a secret chat', () => {
+  it('encrypts before upload and uploads opaque bytes as file.bin, sealed', async () => {
+    const bodies: { blob: Blob; name: string; extra: unknown }[] = []
+    const secretDeps: AttachDeps = {
+      ...deps,
+      upload: (blob, name, _progress, _signal, extra) => {
+        bodies.push({ blob, name, extra })
+        return Promise.resolve({ ...uploaded(name), id: 'up1' })
+      },
+    }
+    const files = useAttachments(() => 9, secretDeps, () => true)
+    const plain = new TextEncoder().encode('%PDF-1.7 secret report')
+    files.add([new File([plain], 'report.pdf', { type: 'application/pdf' })])
+    await vi.waitFor(() => { expect(files.items.value[0]?.status).toBe('done') })
+    const [sent] = bodies
+    expect(sent?.name).toBe('file.bin')
+    expect(sent?.extra).toEqual({ sealed: true })
+    expect(sent?.blob.type).toBe('application/octet-stream')
+    const bytes = new Uint8Array(await (sent?.blob ?? new Blob()).arrayBuffer())
+    expect(new TextDecoder().decode(bytes)).not.toContain('PDF')
+    expect(files.sealed()).toEqual([expect.objectContaining({ id: 'up1', name: 'report.pdf', mime: 'application/pdf', size: plain.length })])
+    expect(files.uploaded().map((a) => a.id)).toEqual(['up1'])
+  })
+})

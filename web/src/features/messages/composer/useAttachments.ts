@@ -10,6 +10,8 @@ import { useComposerStore, type PendingAttachment } from '@/stores/composer'
 import { prepareImage, renamed } from './compress'
 import { t } from '@/i18n'
 import { setting } from '@/realtime/state'
+import { SEALED_NAME, sealFile } from '@/features/secret/attachments'
+import type { SecretAttachment } from '@/features/secret/payload'
 
 /** The server's limit of bytes per upload (attachments per message: `maxAttachments` of
  *  the ready frame's config). */
@@ -24,6 +26,8 @@ export interface AttachDeps {
   objectUrl: (blob: Blob) => string
   /** A video's poster frame and length (drawn in the browser); the default loads on demand. */
   video?: (blob: Blob) => Promise<UploadExtra>
+  /** A secret chat's file: encrypted with a fresh key (features/secret/attachments.ts). */
+  seal?: typeof sealFile
 }
 
 // Videos the server plays inline: they get a poster and a length with the upload.
@@ -79,6 +83,10 @@ async function run(item: PendingAttachment, deps: AttachDeps): Promise<void> {
       item.name = renamed(item.name, item.blob.type)
     }
     if (signal.aborted) return
+    if (item.seal) {
+      await runSealed(item, item.blob, deps)
+      return
+    }
     const extra = INLINE_VIDEO.test(item.mime) ? await (deps.video ?? videoExtra)(item.blob) : undefined
     // Removed while the poster was drawn (the signal is read afresh: it may have changed).
     if (item.controller.signal.aborted) return
@@ -93,6 +101,21 @@ async function run(item: PendingAttachment, deps: AttachDeps): Promise<void> {
     item.status = 'error'
     item.error = uploadError(e)
   }
+}
+
+/** A secret chat's file: encrypted here, uploaded as opaque bytes with a neutral name and no
+ *  poster or other extra (the server would see them in the clear). */
+async function runSealed(item: PendingAttachment, blob: Blob, deps: AttachDeps): Promise<void> {
+  const signal = item.controller.signal
+  const { body, meta } = await (deps.seal ?? sealFile)(blob, item.name, blob.type || item.mime)
+  if (item.controller.signal.aborted) return
+  item.status = 'uploading'
+  item.progress = 0
+  // `sealed`: stored as it is, never re-encoded or thumbnailed (it cannot be read).
+  item.result = await deps.upload(body, SEALED_NAME, (p) => { item.progress = p }, signal, { sealed: true })
+  item.secret = { ...meta, id: item.result.id }
+  item.progress = 1
+  item.status = 'done'
 }
 
 export function toAttachment(upload: Upload): Attachment {
@@ -113,9 +136,11 @@ export interface Attachments {
   clear(): void
   /** What to send: the uploaded files, in the order they were attached. */
   uploaded(): Attachment[]
+  /** A secret chat's: how to open each uploaded file (keys), in the same order. */
+  sealed(): SecretAttachment[]
 }
 
-export function useAttachments(chatId: () => number, deps: AttachDeps = defaultDeps): Attachments {
+export function useAttachments(chatId: () => number, deps: AttachDeps = defaultDeps, seal: () => boolean = () => false): Attachments {
   const store = useComposerStore()
   const items = computed<readonly PendingAttachment[]>(() => store.attachments.get(chatId()) ?? [])
   const busy = computed(() => items.value.some((a) => a.status === 'preparing' || a.status === 'uploading'))
@@ -141,6 +166,8 @@ export function useAttachments(chatId: () => number, deps: AttachDeps = defaultD
         file,
         blob: null,
         controller: new AbortController(),
+        seal: seal(),
+        secret: null,
       })
       // Through the reactive list, so that progress updates reach the view.
       const item = list[list.length - 1]
@@ -169,5 +196,6 @@ export function useAttachments(chatId: () => number, deps: AttachDeps = defaultD
       notice.value = null
     },
     uploaded: () => items.value.flatMap((a) => (a.result ? [toAttachment(a.result)] : [])),
+    sealed: () => items.value.flatMap((a) => (a.secret ? [a.secret] : [])),
   }
 }

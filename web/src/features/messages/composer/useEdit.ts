@@ -8,6 +8,8 @@ import { useChatsStore } from '@/stores/chats'
 import { useComposerStore } from '@/stores/composer'
 import { useMessagesStore } from '@/stores/messages'
 import { lastEditable } from '../actions/permissions'
+import { present } from '@/features/secret/present'
+import { editSecret } from '@/features/secret/send'
 import { t } from '@/i18n'
 
 export function useEdit(chatId: () => number, text: Ref<string>) {
@@ -24,7 +26,8 @@ export function useEdit(chatId: () => number, text: Ref<string>) {
     editing,
     (message, old) => {
       error.value = null
-      if (message) text.value = message.content
+      // A secret chat's message: its decrypted text (the stored content is ciphertext).
+      if (message) text.value = present(message).content
       else if (old) text.value = composer.draft(chatId())
     },
     { immediate: true },
@@ -38,7 +41,7 @@ export function useEdit(chatId: () => number, text: Ref<string>) {
   function editLast(): boolean {
     const me = auth.user?.id ?? 0
     const found = lastEditable(messages.timeline(chatId()).messages, me, config.value?.editWindowSeconds ?? null)
-    if (found) composer.startEdit(chatId(), found)
+    if (found) composer.startEdit(chatId(), present(found))
     return found !== null
   }
 
@@ -47,7 +50,7 @@ export function useEdit(chatId: () => number, text: Ref<string>) {
     if (!message || saving.value) return
     const id = chatId()
     // Nothing changed: the server would answer with the same message, and no mark.
-    if (content === message.content.trim()) {
+    if (content === present(message).content.trim()) {
       cancel()
       return
     }
@@ -59,7 +62,9 @@ export function useEdit(chatId: () => number, text: Ref<string>) {
     saving.value = true
     error.value = null
     try {
-      const updated = await client.command('message:edit', { messageId: message.id, content })
+      const updated = chats.byId.get(id)?.secret
+        ? await editSecret(message, content)
+        : await client.command('message:edit', { messageId: message.id, content })
       messages.update(updated)
       chats.applyEdited(updated)
       if (composer.editing.get(id)?.id === message.id) composer.endEdit(id)

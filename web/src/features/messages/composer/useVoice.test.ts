@@ -44,3 +44,18 @@ describe('useVoice', () => {
     expect(voice.error.value).toBe('No microphone.')
   })
 })
+
+describe('useVoice in a secret chat', () => {
+  it('encrypts the recording, uploads it sealed without the waveform, and delivers its key', async () => {
+    const delivered: [number, Attachment, unknown][] = []
+    const send = vi.fn<typeof uploadFile>(() => Promise.resolve({ ...upload, id: 's1', name: 'file.bin', mime: 'application/octet-stream', durationMs: null, waveform: null }))
+    const voice = useVoice(() => 9, (id, a, sealed) => { delivered.push([id, a, sealed]) }, { upload: send }, (id) => id === 9)
+    voice.start(false)
+    await voice.send({ ...recording, blob: new Blob(['opus-bytes'], { type: 'audio/webm;codecs=opus' }) })
+    const [body, name, , , extra] = send.mock.calls[0] ?? []
+    expect(name).toBe('file.bin')
+    expect(extra).toEqual({ sealed: true })
+    expect(await (body as Blob).text()).not.toContain('opus-bytes')
+    expect(delivered[0]?.[2]).toMatchObject({ id: 's1', name: 'voice.webm', mime: 'audio/webm', durationMs: 3000 })
+  })
+})

@@ -7,6 +7,8 @@ import type { Attachment } from '@/api/types'
 import { t } from '@/i18n'
 import type { VoiceRecording } from '../voice/VoiceRecorder.vue'
 import { toAttachment } from './useAttachments'
+import { SEALED_NAME, sealFile } from '@/features/secret/attachments'
+import type { SecretAttachment } from '@/features/secret/payload'
 
 export interface Voice {
   /** Recording now; `hold`: started by a touch, sent when the finger lifts. */
@@ -26,11 +28,14 @@ export interface VoiceDeps {
 }
 
 /** `deliver` puts the uploaded attachment into a message for `chatId` (read when the
- *  recording started: the user may switch chats while it uploads). */
+ *  recording started: the user may switch chats while it uploads). `seal`: a secret chat's
+ *  recording is encrypted first and uploaded opaque (no waveform: the server would see it);
+ *  `deliver` then also gets what opens it. */
 export function useVoice(
   chatId: () => number,
-  deliver: (chatId: number, attachment: Attachment) => void,
+  deliver: (chatId: number, attachment: Attachment, sealed: SecretAttachment | null) => void,
   deps: VoiceDeps = { upload: uploadFile },
+  seal: (chatId: number) => boolean = () => false,
 ): Voice {
   const recording = ref<{ hold: boolean } | null>(null)
   const released = ref(false)
@@ -50,10 +55,16 @@ export function useVoice(
     recording.value = null
     uploading.value = true
     try {
+      if (seal(target)) {
+        const { body, meta } = await sealFile(rec.blob, rec.name, rec.blob.type, { durationMs: Math.round(rec.durationMs) })
+        const upload = await deps.upload(body, SEALED_NAME, () => undefined, undefined, { sealed: true })
+        deliver(target, toAttachment(upload), { ...meta, id: upload.id })
+        return
+      }
       const { durationMs, waveform } = rec
       const extra = waveform ? { durationMs, waveform } : { durationMs }
       const upload = await deps.upload(rec.blob, rec.name, () => undefined, undefined, extra)
-      deliver(target, toAttachment(upload))
+      deliver(target, toAttachment(upload), null)
     } catch (e) {
       error.value = t('voice.couldNotSend', { reason: errorText(e, e instanceof Error ? e.message : '') })
     } finally {

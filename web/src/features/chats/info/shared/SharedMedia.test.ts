@@ -30,7 +30,7 @@ function message(seq: number, content: string, attachments: Attachment[] = []): 
   return {
     id: 100 + seq, chatId: 5, seq, senderId: 2, type: attachments.length ? 'file' : 'text', content, replyTo: null,
     replyPreview: null, attachments, reactions: {}, readBy: [], clientId: null, meta: null,
-    createdAt: '2026-01-01T10:00:00Z', editedAt: null, deletedAt: null, forwardedFrom: null, mentions: [], linkPreview: null,
+    createdAt: '2026-01-01T10:00:00Z', editedAt: null, deletedAt: null, forwardedFrom: null, mentions: [], linkPreview: null, expiresAt: null,
   }
 }
 
