@@ -240,14 +240,17 @@ describe('call store', () => {
   })
 
   it('through the SFU: a tile per participant, no mesh peers, and out of the call when Janus is unreachable', async () => {
-    // A Janus that cannot be reached: the socket closes before it opens.
+    // A Janus that cannot be reached: the socket closes before it opens, when the test says
+    // (closing on a timer raced the tiles' check on a busy machine).
     class Unreachable extends EventTarget {
       static readonly OPEN = 1
+      static readonly made: Unreachable[] = []
       readyState = 0
       constructor() {
         super()
-        setTimeout(() => this.dispatchEvent(new Event('close')), 0)
+        Unreachable.made.push(this)
       }
+      fail(): void { this.dispatchEvent(new Event('close')) }
       close(): void { /* never opened */ }
     }
     vi.stubGlobal('WebSocket', Unreachable)
@@ -264,6 +267,8 @@ describe('call store', () => {
       await vi.waitFor(() => { expect(store.current?.view.tiles.map((t) => t.userId)).toEqual([2, 3]) })
       // Someone else joining is Janus's business, not a peer connection of ours.
       store.onJoined({ type: 'call:participant_joined', data: { callId: 'c1', userId: 4, call: { ...sfuCall, participants: [2, 3, 1, 4] } } })
+      await vi.waitFor(() => { expect(Unreachable.made).toHaveLength(1) })
+      Unreachable.made[0].fail()
       await accepting
       expect(FakePeerConnection.created).toHaveLength(0)
       expect(sent.filter((c) => c.type === 'call:signal')).toEqual([])
