@@ -288,6 +288,14 @@ async def test_a_secret_chat_on_three_devices(
     assert shown.size == original.size
     # The same pixels (PNG is lossless): the photo Bob sees is the one Alice sent.
     assert shown.tobytes() == original.tobytes()
+    # It opens full-screen from the bubble's own decrypted copy, with the decrypted caption.
+    src = await bubble(b, caption).locator("img").first.get_attribute("src")
+    await bubble(b, caption).get_by_role("button", name="Open image mill.png").click()
+    viewer = b.get_by_role("dialog", name="Image mill.png")
+    await expect(viewer.get_by_test_id("viewer-image")).to_have_attribute("src", src or "")
+    await expect(viewer.get_by_test_id("viewer-caption")).to_have_text(caption)
+    await b.keyboard.press("Escape")
+    await expect(viewer).to_be_hidden()
     photo_secrets = slices(photo.read_bytes())
     # What the server holds is a sealed file: opaque bytes under a neutral name.
     history = (await alice.http.get(f"/api/chats/{chat_id}/messages")).json()["messages"]

@@ -1,4 +1,5 @@
-"""The schema, as SQLAlchemy Core tables: one definition for SQLite and PostgreSQL.
+"""The schema, as SQLAlchemy Core tables: one definition for SQLite and PostgreSQL (the
+end-to-end encryption tables are in `e2ee_tables.py`, on the same metadata).
 
 Migrations in `migrations/versions` are written from this file; `tests/db/test_migrations.py`
 fails when the two drift apart.
@@ -8,19 +9,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-metadata = sa.MetaData(
-    naming_convention={
-        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-    }
-)
-
-# BIGINT on PostgreSQL, INTEGER (the rowid alias) on SQLite.
-BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-Timestamp = sa.DateTime(timezone=True)
+# The secret chats' tables are defined in e2ee_tables.py on the same metadata: importing them
+# here makes `metadata` the whole schema for whoever reads it (migrations, their test).
+from shomik.db import e2ee_tables as e2ee_tables
+from shomik.db.schema_base import BigId, Timestamp
+from shomik.db.schema_base import metadata as metadata
 
 users = sa.Table(
     "users",
@@ -309,98 +302,4 @@ server_state = sa.Table(
     metadata,
     sa.Column("key", sa.String(64), primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
-)
-
-# --- End-to-end encryption (e2ee/, docs/e2ee.md): the MLS Delivery and Authentication
-# Service's state. No key that decrypts anything is ever here.
-
-# One MLS identity per signed-in device: its Ed25519 signature key, bound to the user and
-# the session. A session's end leaves the row (revoked: its key must still verify the leaf
-# it has in groups until a commit removes it) but nulls `session_id`.
-e2ee_devices = sa.Table(
-    "e2ee_devices",
-    metadata,
-    sa.Column("id", sa.String(32), primary_key=True),
-    sa.Column("user_id", BigId, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
-    sa.Column(
-        "session_id",
-        sa.String(32),
-        sa.ForeignKey("sessions.id", ondelete="SET NULL"),
-        nullable=True,
-        unique=True,
-    ),
-    # MLS requires distinct signature keys across a group's leaves (RFC 9420 §7.3).
-    sa.Column("signature_key", sa.LargeBinary, nullable=False, unique=True),
-    sa.Column("created_at", Timestamp, nullable=False),
-    sa.Column("revoked_at", Timestamp, nullable=True),
-    sa.Index(None, "user_id"),
-)
-
-# Published KeyPackages (MLSMessage bytes), each handed out once. `session_id` repeats the
-# device's so that ending the session deletes them in the same statement, on both engines.
-e2ee_key_packages = sa.Table(
-    "e2ee_key_packages",
-    metadata,
-    sa.Column("id", BigId, primary_key=True, autoincrement=True),
-    sa.Column(
-        "device_id",
-        sa.String(32),
-        sa.ForeignKey("e2ee_devices.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
-    sa.Column(
-        "session_id",
-        sa.String(32),
-        sa.ForeignKey("sessions.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
-    sa.Column("data", sa.LargeBinary, nullable=False),
-    sa.Column("created_at", Timestamp, nullable=False),
-    sa.Index(None, "device_id", "id"),
-    sa.Index(None, "session_id"),
-    sqlite_autoincrement=True,
-)
-
-# A secret chat's MLS group as the Delivery Service orders it: the current epoch (the one
-# the next commit must be made in).
-e2ee_groups = sa.Table(
-    "e2ee_groups",
-    metadata,
-    sa.Column("chat_id", BigId, sa.ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("epoch", sa.BigInteger, nullable=False, server_default="0"),
-)
-
-# Which devices the accepted commits put in a group (as their committers declared).
-e2ee_group_devices = sa.Table(
-    "e2ee_group_devices",
-    metadata,
-    sa.Column("chat_id", BigId, sa.ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column(
-        "device_id",
-        sa.String(32),
-        sa.ForeignKey("e2ee_devices.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    sa.Column("user_id", BigId, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
-    # The first epoch the device can read: earlier messages are not for it.
-    sa.Column("added_epoch", sa.BigInteger, nullable=False),
-    sa.Index(None, "device_id"),
-)
-
-# Every accepted commit, one per epoch (the key makes a second one impossible), with the
-# Welcome for the devices it added: what a device that missed the events catches up from.
-e2ee_commits = sa.Table(
-    "e2ee_commits",
-    metadata,
-    sa.Column("chat_id", BigId, sa.ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True),
-    # The epoch the commit was made in; it moved the group to epoch + 1.
-    sa.Column("epoch", sa.BigInteger, primary_key=True),
-    # Who committed (no foreign keys: the history outlives a revoked device).
-    sa.Column("user_id", BigId, nullable=False),
-    sa.Column("device_id", sa.String(32), nullable=False),
-    sa.Column("commit", sa.LargeBinary, nullable=False),
-    sa.Column("welcome", sa.LargeBinary, nullable=True),
-    sa.Column("added", sa.JSON, nullable=False),
-    sa.Column("removed", sa.JSON, nullable=False),
-    sa.Column("created_at", Timestamp, nullable=False),
 )

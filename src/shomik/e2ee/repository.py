@@ -9,17 +9,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from shomik.db.engine import Conn
-from shomik.db.tables import (
-    chat_members,
-    chats,
+from shomik.db.e2ee_tables import (
     e2ee_commits,
     e2ee_devices,
     e2ee_group_devices,
     e2ee_groups,
     e2ee_key_packages,
-    sessions,
 )
+from shomik.db.engine import Conn
+from shomik.db.tables import chat_members, chats, sessions
 
 # --- Devices ---
 

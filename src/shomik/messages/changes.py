@@ -25,7 +25,7 @@ from shomik.messages import mentions as mentions_mod
 from shomik.messages import repository as repo
 from shomik.messages.events import MESSAGE_DELETED, MESSAGE_UPDATED, PIN_UPDATED
 from shomik.messages.schemas import Message, MessagesDeleted, PinUpdated
-from shomik.messages.service import check_content
+from shomik.messages.send_checks import check_content
 from shomik.previews import service as previews
 from shomik.realtime.events import Audience, emit
 from shomik.schemas import as_utc, utcnow

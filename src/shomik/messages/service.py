@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,14 +12,12 @@ from shomik.chats import repository as chats_repo
 from shomik.chats import settings as chat_settings
 from shomik.chats.events import CHAT_NEW
 from shomik.db.engine import WriteTx
-from shomik.e2ee import wire
 from shomik.errors import Conflict, Forbidden, Invalid, NotFound
-from shomik.messages import audience, mentions, send_gate
+from shomik.messages import audience, mentions, send_checks, send_gate
 from shomik.messages import changes_repository as changes_store
 from shomik.messages import repository as repo
 from shomik.messages.events import MESSAGE_NEW, REACTION_UPDATED, READ_UPDATED
 from shomik.messages.schemas import (
-    MAX_MESSAGE_LENGTH,
     ForwardedFrom,
     Message,
     MessageSend,
@@ -37,8 +34,6 @@ from shomik.realtime.events import Audience, emit
 from shomik.schemas import utcnow
 from shomik.services import Services
 from shomik.uploads import repository as uploads_repo
-from shomik.uploads.inspect import AUDIO_TYPES, IMAGE_TYPES, VIDEO_TYPES
-from shomik.uploads.service import SEALED_MIME
 from shomik.users import repository as users_repo
 
 MAX_DISTINCT_REACTIONS = 20
@@ -68,7 +63,7 @@ async def insert_message(
     counted = (await tx.conn.execute(repo.NEXT_SEQ, {"chat": chat_id})).one()
     seq, secret = counted.last_seq, counted.secret
     if type_ != "system":
-        check_content(content, secret)
+        send_checks.check_content(content, secret)
     expires_at = expiry_of(created_at, counted.self_destruct_seconds, type_)
     # A secret chat's content is ciphertext: nothing in it to find mentions or links in.
     read_content = type_ != "system" and not secret
@@ -144,23 +139,6 @@ def expiry_of(created_at: datetime, seconds: int | None, type_: str) -> datetime
     return created_at + timedelta(seconds=seconds)
 
 
-def check_content(content: str, secret: bool) -> None:
-    """A secret chat's messages are MLS ciphertext the server never reads (docs/e2ee.md):
-    plaintext there is a client's bug, refused rather than stored. Elsewhere the length
-    limit of plain text holds."""
-    if secret:
-        if not wire.is_application_ciphertext(content):
-            raise Invalid(
-                "A secret chat's messages are MLS application messages, in base64.",
-                field="content",
-                code="not_ciphertext",
-            )
-    elif len(content) > MAX_MESSAGE_LENGTH:
-        raise Invalid(
-            f"content: a message is at most {MAX_MESSAGE_LENGTH} characters.", field="content"
-        )
-
-
 async def reveal_private(
     tx: WriteTx, services: Services, chat_id: int, skip: frozenset[int] = frozenset()
 ) -> None:
@@ -205,59 +183,6 @@ def _same_send(original: Message, data: MessageSend) -> bool:
     )
 
 
-async def _check_attachments(tx: WriteTx, user_id: int, ids: list[str], secret: bool) -> str:
-    """The attachments must be this user's, unsent; returns the message type they imply.
-    A secret chat takes only sealed files (encrypted in the browser: a plain one would put
-    plaintext on the server), and only a secret chat takes them (opaque bytes the server
-    could not check)."""
-    if len(set(ids)) != len(ids):
-        raise Invalid("An attachment is listed twice.")
-    rows = await uploads_repo.get_many(tx.conn, ids)
-    found = {r.id: r for r in rows}
-    for attachment_id in ids:
-        row = found.get(attachment_id)
-        if row is None or row.uploader_id != user_id:
-            raise Invalid(f"Unknown attachment {attachment_id}.", code="unknown_attachment")
-        if row.message_id is not None:
-            raise Invalid(f"Attachment {attachment_id} was already sent.")
-        if (row.mime == SEALED_MIME) != secret:
-            raise Invalid(
-                f"Attachment {attachment_id}: a secret chat's files are sealed "
-                "(encrypted, uploaded with `sealed`), and only a secret chat's are.",
-                code="not_ciphertext" if secret else "sealed_attachment",
-            )
-    return _type_of(rows)
-
-
-async def _check_control(tx: WriteTx, data: MessageSend) -> str:
-    """A control message is ciphertext for the clients alone (a reaction in a secret chat):
-    only in secret chats, with nothing the server would show beside it."""
-    chat = await chats_repo.get(tx.conn, data.chat_id)
-    if chat is None or not chat.secret:
-        raise Invalid(
-            "Control messages exist only in secret chats.", field="type", code="not_secret"
-        )
-    if data.attachment_ids or data.reply_to is not None:
-        raise Invalid(
-            "A control message has no attachments and replies to nothing.",
-            code="control_message",
-        )
-    return "control"
-
-
-def _type_of(rows: Sequence[Any]) -> str:
-    """Images make a photo message, videos a video; one recorded clip (audio with the
-    duration the recorder measured) a voice message; anything else, or a mix, files."""
-    mimes = [str(r.mime) for r in rows]
-    if all(m in IMAGE_TYPES and r.width is not None for m, r in zip(mimes, rows, strict=True)):
-        return "image"
-    if all(m in VIDEO_TYPES for m in mimes):
-        return "video"
-    if len(rows) == 1 and mimes[0] in AUDIO_TYPES and rows[0].duration_ms is not None:
-        return "voice"
-    return "file"
-
-
 async def send(services: Services, user_id: int, data: MessageSend) -> tuple[Message, bool]:
     """Store and fan out a message; returns (message, created). A retry with the same
     clientId returns the stored original and emits nothing."""
@@ -281,11 +206,11 @@ async def send(services: Services, user_id: int, data: MessageSend) -> tuple[Mes
             raise Invalid("A message needs text or an attachment.")
         type_ = "text"
         if data.type == "control":
-            type_ = await _check_control(tx, data)
+            type_ = await send_checks.check_control(tx, data)
         elif data.attachment_ids:
             chat = await chats_repo.get(tx.conn, data.chat_id)
             secret = bool(chat is not None and chat.secret)
-            type_ = await _check_attachments(tx, user_id, data.attachment_ids, secret)
+            type_ = await send_checks.check_attachments(tx, user_id, data.attachment_ids, secret)
             if data.type == "file":
                 type_ = "file"
         elif data.type not in (None, "text"):

@@ -488,6 +488,7 @@ const en = {
   panels: {
     openVideo: 'Play the video {name} in the chat',
     shared: 'Shared in this chat',
+    secretShared: 'Photos and files of a secret chat are shown only in the chat itself: the server holds them encrypted.',
     media: 'Media',
     files: 'Files',
     links: 'Links',

@@ -8,6 +8,11 @@ const MAX_ENTRIES = 300
 const cache = new Map<string, Promise<string>>()
 
 export function blobUrl(url: string): Promise<string> {
+  // Already an object URL, made and revoked by its owner (a secret chat's decrypted file,
+  // features/secret/SecretFile.vue): used as it is. Copied into this cache it would keep a
+  // decrypted file in memory after its chat closed, the message self-destructed or the user
+  // signed out.
+  if (url.startsWith('blob:')) return Promise.resolve(url)
   const hit = cache.get(url)
   if (hit) {
     cache.delete(url)

@@ -268,7 +268,9 @@ describe('call store', () => {
       // Someone else joining is Janus's business, not a peer connection of ours.
       store.onJoined({ type: 'call:participant_joined', data: { callId: 'c1', userId: 4, call: { ...sfuCall, participants: [2, 3, 1, 4] } } })
       await vi.waitFor(() => { expect(Unreachable.made).toHaveLength(1) })
-      Unreachable.made[0].fail()
+      const [janus] = Unreachable.made
+      if (!janus) throw new Error('the call never tried Janus')
+      janus.fail()
       await accepting
       expect(FakePeerConnection.created).toHaveLength(0)
       expect(sent.filter((c) => c.type === 'call:signal')).toEqual([])

@@ -34,6 +34,10 @@ export interface SecretEngine {
    *  cannot decrypt what it sent itself. decrypt() also finds own messages without this (the
    *  engine keeps what it encrypted by the ciphertext's hash), so this is a shortcut. */
   remember(chatId: number, messageId: number, plaintext: Uint8Array, version?: string): Promise<void>
+  /** The cached outcome of a message this device has decrypted (or sent) before, or null: reads
+   *  the local store only, never MLS. For the chat list's previews: opening a chat's newest
+   *  message ahead of the ones before it would spend ratchet keys out of order (docs/e2ee.md §10). */
+  peek(chatId: number, messageId: number, version?: string): Promise<DecryptResult | null>
   /** The e2ee:* realtime events (docs/protocol.md). */
   handleEvent(name: E2eeEventName, data: unknown): Promise<void>
   /** The devices the chat's group should hold may have changed (a member joined or left, a

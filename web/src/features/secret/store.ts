@@ -52,6 +52,7 @@ export const useSecretStore = defineStore('secretMessages', () => {
   const opened = new Map<number, Promise<void>>()
   const retryIn = new Map<number, number>()
   const timers = new Map<number, ReturnType<typeof setTimeout>>()
+  const peeking = new Set<number>()
 
   function isSecret(chatId: number): boolean {
     return useChatsStore().byId.get(chatId)?.secret === true
@@ -136,6 +137,24 @@ export const useSecretStore = defineStore('secretMessages', () => {
     const batch = [...(queues.get(chatId) ?? [])].sort((a, b) => a.seq - b.seq)
     queues.delete(chatId)
     for (const m of batch) void decryptOne(engine, m)
+  }
+
+  /** A chat list's last message of a secret chat (one not opened this page life, so never
+   *  ingested): its outcome from the engine's local store if this device read or sent it
+   *  before. Never decrypted for this: MLS spends a chat's ratchet keys in order, and its
+   *  newest message opened ahead of unread older ones (or of a commit before it) could leave
+   *  those undecryptable. Not known here: "Encrypted message" until the chat is read. */
+  function peek(m: Message): void {
+    if (m.id === 0 || m.type === 'system' || isControl(m) || m.deletedAt !== null || !isSecret(m.chatId)) return
+    if (entries.has(m.id) || peeking.has(m.id)) return
+    peeking.add(m.id)
+    const version = versionOf(m)
+    deps.engine()
+      .then((engine) => engine.peek(m.chatId, m.id, version || undefined))
+      // Ingested meanwhile: its own decrypt settles it (from the same cache).
+      .then((result) => { if (result && !entries.has(m.id)) settle(m, result) })
+      .catch((e: unknown) => { console.warn('shomik: secret preview not read', e) })
+      .finally(() => peeking.delete(m.id))
   }
 
   async function decryptOne(engine: SecretEngine, m: Message): Promise<void> {
@@ -234,5 +253,5 @@ export const useSecretStore = defineStore('secretMessages', () => {
     timers.clear()
   }
 
-  return { entries, written, editing, isSecret, reactionsOf, ready, open, ingest, adopt, record, forget, expire, reset }
+  return { entries, written, editing, isSecret, reactionsOf, ready, open, ingest, peek, adopt, record, forget, expire, reset }
 })

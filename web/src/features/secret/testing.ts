@@ -9,6 +9,10 @@ export interface FakeEngine extends SecretEngine {
   encrypted: Uint8Array[]
   forgotten: number[]
   remembered: number[]
+  /** Message ids peek() was asked about. */
+  peeked: number[]
+  /** What the local cache holds, by message id (peek answers from it, decrypt does not). */
+  cache: Map<number, DecryptResult>
   /** What decrypt answers for a content label. */
   results: Map<string, DecryptResult>
   /** Decrypts of these message ids wait until released. */
@@ -23,6 +27,8 @@ export function fakeEngine(): FakeEngine {
     encrypted: [],
     forgotten: [],
     remembered: [],
+    peeked: [],
+    cache: new Map(),
     results: new Map(),
     hold(id) {
       let release: () => void = () => undefined
@@ -50,6 +56,10 @@ export function fakeEngine(): FakeEngine {
     remember: (_chatId, messageId) => {
       engine.remembered.push(messageId)
       return Promise.resolve()
+    },
+    peek: (_chatId, messageId) => {
+      engine.peeked.push(messageId)
+      return Promise.resolve(engine.cache.get(messageId) ?? null)
     },
     wipe: () => Promise.resolve(),
   }

@@ -63,6 +63,22 @@ describe('secret engine', () => {
     expect(fromUtf8(unb64(hi))).not.toContain('hi bob')
   })
 
+  it('peek reads only the local store: nothing before a decrypt, the same answer after', async () => {
+    const { alice, bob } = await pair()
+    const one = await alice.engine.encrypt(CHAT, utf8('first'))
+    const two = await alice.engine.encrypt(CHAT, utf8('second'))
+    const [oneId, twoId] = [post(), post()]
+    // The newest message peeked at first is not opened: the older one still decrypts after.
+    expect(await bob.engine.peek(CHAT, twoId)).toBeNull()
+    expect(text(await bob.engine.decrypt(CHAT, oneId, one))).toBe('first')
+    expect(await bob.engine.peek(CHAT, twoId)).toBeNull()
+    expect(text(await bob.engine.decrypt(CHAT, twoId, two))).toBe('second')
+    const peeked = await bob.engine.peek(CHAT, twoId)
+    expect(peeked && text(peeked)).toBe('second')
+    // Another version (an edit not read yet) is not in the store.
+    expect(await bob.engine.peek(CHAT, twoId, '2026-11-26T08:00:00Z')).toBeNull()
+  })
+
   it('keeps state and history across a reload (a new engine on the same database)', async () => {
     const { server, alice, bob } = await pair()
     const one = await alice.engine.encrypt(CHAT, utf8('before reload'))

@@ -145,6 +145,12 @@ export class Engine implements SecretEngine {
     })
   }
 
+  async peek(chatId: number, messageId: number, version?: string): Promise<DecryptResult | null> {
+    // Outside the chat's queue: a read of the store, racing no state update that matters (a
+    // decrypt finishing meanwhile only means the caller hears of it from that decrypt).
+    return await cached(await this.context(), chatId, messageId, version ?? null)
+  }
+
   async handleEvent(name: E2eeEventName, data: unknown): Promise<void> {
     if (!isObject(data) || typeof data.chatId !== 'number') return
     const chatId = data.chatId

@@ -22,6 +22,7 @@ export const fakeEngine: SecretEngine = {
   encrypt: unused,
   decrypt: unused,
   remember: unused,
+  peek: unused,
   handleEvent: unused,
   devicesChanged: unused,
   identities: vi.fn(() => Promise.resolve([...directory.identities])),

@@ -73,6 +73,19 @@ describe('SharedMedia', () => {
     expect(links.every((a) => a.rel.includes('noopener') && a.target === '_blank')).toBe(true)
   })
 
+  it('lists nothing of a secret chat (its uploads are sealed file.bin), and says where its media are', async () => {
+    const fetchMock = fakeServer({
+      [`GET ${base}?kind=media&limit=30`]: () => page([message(9, '', [file('s1', 'file.bin', 'application/octet-stream')])]),
+      [`GET ${base}?kind=files&limit=30`]: () => page([message(9, '', [file('s1', 'file.bin', 'application/octet-stream')])]),
+    })
+    mounted.push(mount(SharedMedia, { props: { chatId: 5, secret: true }, attachTo: document.body }))
+    await flushPromises()
+    expect(document.querySelectorAll('[role="tab"]')).toHaveLength(0)
+    expect(document.body.textContent).not.toContain('file.bin')
+    expect(document.body.textContent).toContain('Photos and files of a secret chat are shown only in the chat itself')
+    expect(fetchMock).not.toHaveBeenCalled()
+  })
+
   it('moves between tabs with the arrow keys', async () => {
     fakeServer({})
     await open()
