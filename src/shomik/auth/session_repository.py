@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from shomik.db import fast
 from shomik.db.engine import Conn
 from shomik.db.tables import sessions, users
 
@@ -15,6 +16,7 @@ _ALIVE = sa.select(sessions.c.id).where(
     sessions.c.user_id == sa.bindparam("uid"),
     sessions.c.expires_at > sa.bindparam("now"),
 )
+_ALIVE_HOT = fast.Hot(_ALIVE)  # every command checks its session (auth/sessions.py)
 
 # Every authenticated request runs it: the user's row, with the session it came through.
 _PRINCIPAL = (
@@ -46,7 +48,7 @@ async def principal(conn: Conn, user_id: int, session_id: str, now: datetime) ->
 
 async def alive(conn: Conn, user_id: int, session_id: str, now: datetime) -> bool:
     params = {"sid": session_id, "uid": user_id, "now": now}
-    return (await conn.execute(_ALIVE, params)).first() is not None
+    return bool(await fast.fetch(conn, _ALIVE_HOT, params))
 
 
 async def touch(conn: Conn, session_id: str, now: datetime) -> None:

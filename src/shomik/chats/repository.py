@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from shomik.chats.schemas import ChatInfo, Member
+from shomik.db import fast
 from shomik.db.engine import Conn
 from shomik.db.tables import chat_members, chats, users
 from shomik.errors import NotFound
@@ -351,7 +352,7 @@ def _after_message() -> sa.Update:
     )
 
 
-_AFTER_MESSAGE = _after_message()  # built once: it runs on every message
+_AFTER_MESSAGE = fast.Hot(_after_message())  # built once: it runs on every message
 
 
 async def after_message(
@@ -362,5 +363,5 @@ async def after_message(
     did not mute it. Returns those it brought back."""
     params: dict[str, Any] = {"chat": chat_id, "sender": sender_id, "seq": seq}
     params |= {"unarchive": unarchive, "now": utcnow()}
-    rows = (await conn.execute(_AFTER_MESSAGE, params)).all()
+    rows = await fast.fetch(conn, _AFTER_MESSAGE, params)
     return [row[0] for row in rows if row[0] != sender_id]

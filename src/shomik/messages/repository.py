@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 
+from shomik.db import fast
 from shomik.db.engine import Conn, Database
 from shomik.db.tables import (
     attachments,
@@ -56,7 +58,14 @@ NEXT_SEQ = (
     # a query of its own.
     .returning(chats.c.last_seq, chats.c.secret, chats.c.self_destruct_seconds)
 )
+_NEXT_SEQ_HOT = fast.Hot(NEXT_SEQ)
 INSERT = sa.insert(messages).returning(messages.c.id)
+# The columns a send writes (messages/service.py insert_message), in one compiled statement.
+_SENT_COLUMNS = (
+    "chat_id", "seq", "sender_id", "type", "content", "reply_to_id", "client_id", "meta",
+    "created_at", "forwarded_from", "mentions", "expires_at",
+)  # fmt: skip
+_INSERT_HOT = fast.Hot(INSERT, _SENT_COLUMNS)
 MARK_READ = (
     sa.update(chat_members)
     .where(
@@ -68,6 +77,30 @@ MARK_READ = (
 
 
 _CHAT_OF = sa.select(messages.c.chat_id).where(messages.c.id == sa.bindparam("id"))
+
+
+@dataclass(frozen=True)
+class Counted:
+    """What taking a chat's next `seq` learns of the chat."""
+
+    last_seq: int
+    secret: bool
+    self_destruct_seconds: int | None
+
+
+async def next_seq(conn: Conn, chat_id: int) -> Counted:
+    last_seq, secret, self_destruct_seconds = await fast.fetch_one(
+        conn, _NEXT_SEQ_HOT, {"chat": chat_id}
+    )
+    return Counted(last_seq, bool(secret), self_destruct_seconds)
+
+
+async def insert(conn: Conn, row: dict[str, Any]) -> int:
+    """A new message's row; its id."""
+    if set(row) != set(_SENT_COLUMNS):
+        return int((await conn.execute(INSERT, row)).scalar_one())
+    (message_id,) = await fast.fetch_one(conn, _INSERT_HOT, row)
+    return int(message_id)
 
 
 async def write_key(db: Database, message_id: int) -> int | None:

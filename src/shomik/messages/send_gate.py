@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from shomik.db import fast
 from shomik.db.engine import Conn
 from shomik.db.tables import chat_members, chats, messages, user_blocks
 from shomik.errors import NotFound
@@ -52,6 +53,7 @@ _GATE = (
     )
     .where(_me.c.chat_id == _CHAT, _me.c.user_id == _ME)
 )
+_GATE_HOT = fast.Hot(_GATE)
 
 
 @dataclass(frozen=True)
@@ -64,15 +66,16 @@ class SendGate:
 
 async def read(conn: Conn, chat_id: int, user_id: int, client_id: str | None) -> SendGate:
     """Non-members (removed ones included) get a 404: a chat's existence is not revealed."""
-    row = (await conn.execute(_GATE, {"me": user_id, "chat": chat_id, "client": client_id})).first()
-    if row is None:
+    rows = await fast.fetch(conn, _GATE_HOT, {"me": user_id, "chat": chat_id, "client": client_id})
+    if not rows:
         raise NotFound("Chat not found.")
+    peer_id, peer_listed, blocked_by_me, blocks_me, earlier_id = rows[0]
     peer = None
-    if row.peer_id is not None:
+    if peer_id is not None:
         peer = PrivatePeer(
-            user_id=row.peer_id,
-            listed=bool(row.peer_listed),
-            blocked_by_me=bool(row.blocked_by_me),
-            blocks_me=bool(row.blocks_me),
+            user_id=peer_id,
+            listed=bool(peer_listed),
+            blocked_by_me=bool(blocked_by_me),
+            blocks_me=bool(blocks_me),
         )
-    return SendGate(peer=peer, earlier_id=row.earlier_id)
+    return SendGate(peer=peer, earlier_id=earlier_id)

@@ -60,7 +60,7 @@ async def insert_message(
     reader yet, as read positions never pass the chat's last seq). A `withheld` message
     (privacy/withhold.py) reaches its author alone."""
     created_at = utcnow()
-    counted = (await tx.conn.execute(repo.NEXT_SEQ, {"chat": chat_id})).one()
+    counted = await repo.next_seq(tx.conn, chat_id)
     seq, secret = counted.last_seq, counted.secret
     if type_ != "system":
         send_checks.check_content(content, secret)
@@ -86,7 +86,7 @@ async def insert_message(
     hidden_for = withheld.hidden_for if withheld else frozenset()
     if seq == 1:
         await reveal_private(tx, services, chat_id, skip=hidden_for)
-    message_id = (await tx.conn.execute(repo.INSERT, row)).scalar_one()
+    message_id = await repo.insert(tx.conn, row)
     if mentioned:
         await mentions.store(tx.conn, chat_id, message_id, seq, mentioned)
     for user_id in hidden_for:

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
+from shomik.db import fast
 from shomik.db.engine import Conn, WriteTx
 from shomik.db.tables import chat_members, events, server_state
 from shomik.realtime.connection import Connection
@@ -34,6 +35,10 @@ class Audience:
 # Built once: it runs on every write that emits. One statement for all of a transaction's
 # events, ids in the order they were emitted.
 _INSERT = sa.insert(events).returning(events.c.id, sort_by_parameter_order=True)
+# The one-event case, the common one (a message): on every send.
+_INSERT_ONE = fast.Hot(
+    sa.insert(events).returning(events.c.id), ["type", "chat_id", "user_id", "data", "created_at"]
+)
 
 
 @dataclass
@@ -72,8 +77,8 @@ async def _insert(tx: WriteTx) -> None:
     pending: list[_Pending] = tx.event_rows
     rows = [p.row for p in pending]
     if len(rows) == 1:
-        result = await tx.conn.execute(_INSERT, rows[0])
-        pending[0].seq = int(result.scalar_one())
+        (seq,) = await fast.fetch_one(tx.conn, _INSERT_ONE, rows[0])
+        pending[0].seq = int(seq)
         return
     ids = (await tx.conn.execute(_INSERT, rows)).scalars().all()
     for p, seq in zip(pending, ids, strict=True):

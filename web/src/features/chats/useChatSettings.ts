@@ -9,6 +9,17 @@ import { useToastsStore } from '@/features/notifications/toasts'
 import { realtime, setting } from '@/realtime/state'
 import { t } from '@/i18n'
 
+// The user's changes reach the server one at a time, in the order they were made: two pins
+// sent at once could be stored the other way round (each chat's `pinnedAt` is the server's
+// time of its own request), and a mute then an unmute could end muted.
+let queue: Promise<unknown> = Promise.resolve()
+
+export function inOrder<T>(task: () => Promise<T>): Promise<T> {
+  const run = queue.then(task, task)
+  queue = run.catch(() => undefined)
+  return run
+}
+
 export function useChatSettings() {
   const chats = useChatsStore()
   const toasts = useToastsStore()
@@ -22,7 +33,7 @@ export function useChatSettings() {
 
   async function change(chat: Chat, update: ChatSettingsUpdate): Promise<void> {
     try {
-      const settings = await api.updateChatSettings(chat.id, update)
+      const settings = await inOrder(() => api.updateChatSettings(chat.id, update))
       chats.applySettings({ chatId: chat.id, settings })
     } catch (e) {
       fail(e)
@@ -56,7 +67,7 @@ export function useChatSettings() {
       if (chat) chats.applySettings({ chatId: id, settings: { ...chat.settings, pinnedAt } })
     }
     try {
-      await api.reorderPinned(ids)
+      await inOrder(() => api.reorderPinned(ids))
     } catch (e) {
       fail(e)
       await chats.refresh().catch(() => undefined)

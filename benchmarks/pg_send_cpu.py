@@ -1,0 +1,244 @@
+"""Server CPU per message sent, on SQLite and on PostgreSQL (issue #11).
+
+    python -m benchmarks.pg_send_cpu                       # both engines, 2,000 sends each
+    python -m benchmarks.pg_send_cpu --database postgres --sends 3000 --profile /tmp/pg.txt
+
+One `shomik serve` per engine (PostgreSQL: a database of its own, as benchmarks.run makes),
+`--members` users in one group, every one connected (as in benchmarks.run: no Web Push
+work), and the group's owner sends `--sends` messages over one WebSocket, one at a time
+(each acked before the next). The figure is the server process's CPU time (utime + stime
+from /proc/<pid>/stat, all threads) over the sends, divided by their number: CPU time, not
+wall time, which a busy machine changes less (still by ±15 % between repeats on 2 busy
+cores: repeat, and interleave the runs to compare). It includes the send's fan-out to the
+group's sockets, which costs the same on both engines.
+
+`--per-statement`: instead, the CPU of this process per statement on PostgreSQL, one indexed
+SELECT run 4,000 times on one connection through SQLAlchemy's asyncio layer and straight
+through asyncpg (what db/fast.py saves per hot statement).
+
+`--profile FILE`: py-spy samples the PostgreSQL server during the sends (py-spy must be
+next to this Python); FILE gets the raw stacks and stdout the functions that take the most
+samples, inclusive (a function counts once per sample it is anywhere in).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import httpx
+import websockets
+
+from benchmarks.run_support import PASSWORD, log
+from benchmarks.servers import PG_ADMIN, shomik_servers
+
+TICKS = os.sysconf("SC_CLK_TCK")
+PY_SPY = str(Path(sys.executable).parent / "py-spy")
+
+
+def cpu_times(pid: int) -> tuple[float, float]:
+    """utime and stime of the process, all its threads, in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) / TICKS, int(fields[12]) / TICKS
+
+
+async def set_up(url: str, members: int) -> tuple[list[str], int]:
+    """`members` users in one group; their tokens (the owner's first) and the chat's id."""
+    async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+        users = []
+        for i in range(members):
+            r = await http.post(
+                "/api/auth/register",
+                json={"username": f"cpu{i}", "password": PASSWORD, "displayName": f"Cpu {i}"},
+            )
+            r.raise_for_status()
+            body = r.json()
+            users.append((str(body["access_token"]), int(body["user"]["id"])))
+        token = users[0][0]  # the owner's
+        r = await http.post(
+            "/api/chats",
+            json={"type": "group", "name": "cpu", "participantIds": [u for _, u in users[1:]]},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        r.raise_for_status()
+        return [t for t, _ in users], int(r.json()["id"])
+
+
+async def answer(ws: Any, ref: str) -> dict[str, Any]:
+    """The ack (or error) of command `ref`, skipping events."""
+    while True:
+        frame = json.loads(await ws.recv())
+        if frame.get("ref") == ref:
+            if frame["type"] != "ack":
+                raise RuntimeError(f"command {ref} failed: {frame}")
+            return dict(frame)
+
+
+async def send_all(ws: Any, chat_id: int, first: int, count: int) -> None:
+    for n in range(first, first + count):
+        ref = f"s{n}"
+        data = {"chatId": chat_id, "content": f"message {n}", "clientId": f"cpu-{n}"}
+        await ws.send(json.dumps({"type": "message:send", "ref": ref, "data": data}))
+        await answer(ws, ref)
+
+
+async def connected(ws_url: str, token: str) -> Any:
+    ws = await websockets.connect(ws_url, max_size=None)
+    await ws.send(json.dumps({"type": "auth", "token": token}))
+    while json.loads(await ws.recv())["type"] != "ready":
+        pass
+    return ws
+
+
+async def drain(ws: Any) -> None:
+    """A member's socket: read and drop its deliveries until it closes."""
+    try:
+        async for _ in ws:
+            pass
+    except websockets.ConnectionClosed:
+        pass
+
+
+async def measure(url: str, pid: int, args: argparse.Namespace, profile: Path | None) -> float:
+    """Seconds of server CPU per send."""
+    tokens, chat_id = await set_up(url, args.members)
+    ws_url = url.replace("http://", "ws://") + "/ws"
+    others = [await connected(ws_url, t) for t in tokens[1:]]
+    readers = [asyncio.create_task(drain(o)) for o in others]
+    try:
+        return await measure_sends(ws_url, tokens[0], chat_id, pid, args, profile)
+    finally:
+        for o in others:
+            await o.close()
+        await asyncio.gather(*readers)
+
+
+async def measure_sends(
+    ws_url: str, token: str, chat_id: int, pid: int, args: argparse.Namespace, profile: Path | None
+) -> float:
+    async with await connected(ws_url, token) as ws:
+        await send_all(ws, chat_id, 0, args.warmup)  # caches, pools, prepared statements
+        spy = None
+        if profile is not None:
+            argv = [PY_SPY, "record", "--nonblocking", "-r", "500", "--format", "raw"]
+            spy = await asyncio.create_subprocess_exec(
+                *argv, "-o", str(profile), "-p", str(pid),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            await asyncio.sleep(1.0)  # py-spy attaches
+        (user0, sys0), t0 = cpu_times(pid), time.monotonic()
+        await send_all(ws, chat_id, args.warmup, args.sends)
+        (user1, sys1), wall = cpu_times(pid), time.monotonic() - t0
+        user, system = user1 - user0, sys1 - sys0
+        spent = user + system
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)  # py-spy writes its file and exits
+            await asyncio.wait_for(spy.wait(), 60)
+    log(
+        f"{args.sends} sends in {wall:.1f} s wall; server CPU {user:.2f} s user, {system:.2f} s sys"
+    )
+    return spent / int(args.sends)
+
+
+def per_statement(runs: int = 4000) -> None:
+    import uvloop  # what uvicorn runs the server on
+    from sqlalchemy import bindparam, column, select, table
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    pg_class = table("pg_class", column("oid"), column("relname"))
+    query = select(pg_class.c.relname).where(pg_class.c.oid == bindparam("oid"))
+    sql = "SELECT relname FROM pg_class WHERE oid = $1"
+
+    async def run() -> None:
+        engine = create_async_engine(PG_ADMIN.replace("postgresql://", "postgresql+asyncpg://"))
+        async with engine.execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
+            driver = (await conn.get_raw_connection()).driver_connection
+            assert driver is not None
+
+            async def through_sqlalchemy() -> None:
+                await conn.execute(query, {"oid": 1259})
+
+            async def through_asyncpg() -> None:
+                await driver.fetch(sql, 1259)
+
+            ways = {"sqlalchemy": through_sqlalchemy, "asyncpg": through_asyncpg}
+            for _ in range(2):
+                for name, once in ways.items():
+                    for _ in range(200):
+                        await once()
+                    start = time.process_time()
+                    for _ in range(runs):
+                        await once()
+                    spent = (time.process_time() - start) / runs
+                    print(f"{name}: {spent * 1e6:.0f} us CPU per statement")
+        await engine.dispose()
+
+    uvloop.run(run())
+
+
+def top_functions(raw: Path, limit: int) -> list[tuple[float, str]]:
+    """Share of samples each function is in (inclusive), most first."""
+    counts: collections.Counter[str] = collections.Counter()
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, n = line.rpartition(" ")
+        if not stack:
+            continue
+        total += int(n)
+        # A frame is "function (file:line)"; count a function once per sample.
+        names = {frame.rsplit(":", 1)[0] for frame in stack.split(";")}
+        for name in names:
+            counts[name] += int(n)
+    return [(c / total, name) for name, c in counts.most_common(limit)]
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--database", default="sqlite,postgres", help="comma separated engines")
+    p.add_argument("--sends", type=int, default=2000, help="messages measured per engine")
+    p.add_argument("--warmup", type=int, default=200, help="messages sent before measuring")
+    p.add_argument("--members", type=int, default=50, help="the group's size")
+    p.add_argument("--profile", type=Path, help="py-spy raw stacks of the PostgreSQL server")
+    p.add_argument("--per-statement", action="store_true", help="see above")
+    p.add_argument("--top", type=int, default=45, help="functions listed with --profile")
+    args = p.parse_args(argv)
+    # What shomik_servers reads of benchmarks.run's options: no pinning, no niceness.
+    args.server = SimpleNamespace(server_core=None, nice=0)
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    if args.per_statement:
+        per_statement()
+        return
+    results: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="pg-send-cpu-") as tmp:
+        for engine in args.database.split(","):
+            profile = args.profile if engine == "postgres" else None
+            workdir = Path(tmp) / f"cpu-{engine}-{os.getpid()}"
+            with shomik_servers(workdir, engine, 1, args.server) as (servers, pids):
+                per_send = asyncio.run(measure(servers[0].url, pids[0], args, profile))
+            results[engine] = per_send
+            print(f"{engine}: {per_send * 1e6:.0f} us server CPU per send ({args.sends} sends)")
+    if "sqlite" in results and "postgres" in results:
+        print(f"postgres / sqlite: {results['postgres'] / results['sqlite']:.2f}x")
+    if args.profile is not None and args.profile.exists():
+        for share, name in top_functions(args.profile, args.top):
+            print(f"{share * 100:5.1f}%  {name}")
+
+
+if __name__ == "__main__":
+    main()

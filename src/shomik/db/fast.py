@@ -1,0 +1,142 @@
+"""The hot path's few statements on PostgreSQL, straight through asyncpg.
+
+A statement through SQLAlchemy's asyncio layer costs about 130 us of CPU on PostgreSQL (a
+greenlet per call, the cursor emulation of its asyncpg adapter, execution context and
+result objects), straight through asyncpg about 27 us (`python -m benchmarks.pg_send_cpu
+--per-statement`). The five statements of a send (send gate, seq, insert, members' rows,
+event) and every command's session check are compiled once here and run on the pooled
+connection's asyncpg connection, in its transaction. Everything else, and every statement
+on SQLite, goes through SQLAlchemy.
+
+Parameters go through their types' bind processors, as through SQLAlchemy; results are
+taken as asyncpg gives them, so only statements whose result types need no conversion
+qualify (integers, text, booleans, timezone-aware timestamps, JSON): checked when one is
+compiled. Errors come out as SQLAlchemy's, so callers and errors.database_down see what
+they would have seen; a lost connection is invalidated, as SQLAlchemy does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, NoReturn
+
+import asyncpg
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.compiler import SQLCompiler
+
+from shomik.db.engine import Conn
+
+_DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]
+
+# Failures that mean the connection is gone rather than the statement wrong.
+_CONNECTION_LOST = (
+    OSError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,  # the server shuts down, or killed us
+)
+_KNOWN = (*_CONNECTION_LOST, asyncpg.PostgresError)
+
+
+HotStatement = sa.Select[Any] | sa.Update | sa.Insert
+
+
+class Hot:
+    """A statement compiled once for asyncpg: its SQL and the order of its parameters."""
+
+    def __init__(self, statement: HotStatement, column_keys: Sequence[str] | None = None) -> None:
+        self.statement = statement
+        compiled = statement.compile(dialect=_DIALECT, column_keys=list(column_keys or []))
+        assert isinstance(compiled, SQLCompiler)
+        self.sql = str(compiled)
+        names = list(compiled.positiontup or [])
+        fixed = compiled.construct_params(_check=False) or {}
+        if any(compiled.binds[n].expanding for n in names):
+            raise ValueError("an expanding IN parameter: not a hot statement")
+        for column in getattr(statement, "exported_columns", []):
+            if _converts_result(column.type):
+                raise ValueError(f"{column}: a result asyncpg cannot give as it is")
+        self._names = names
+        self._processors = [
+            compiled.binds[n].type.dialect_impl(_DIALECT).bind_processor(_DIALECT) for n in names
+        ]
+        # Values written into the statement itself (`chats.type == "private"`).
+        self._fixed = {n: fixed[n] for n in names if fixed.get(n) is not None}
+
+    def args(self, params: Mapping[str, Any]) -> list[Any]:
+        values = [params[n] if n in params else self._fixed.get(n) for n in self._names]
+        return [v if p is None else p(v) for v, p in zip(values, self._processors, strict=True)]
+
+
+def _converts_result(type_: sa.types.TypeEngine[Any]) -> bool:
+    try:
+        impl = type_.dialect_impl(_DIALECT)
+        return impl.result_processor(_DIALECT, None) is not None
+    except TypeError:  # one that needs to know the column's type to tell: numerics
+        return True
+
+
+async def _driver(conn: Conn) -> Any | None:
+    """The asyncpg connection under `conn`, where a statement run on it directly lands where
+    it would through SQLAlchemy: in autocommit, or in the connection's transaction. The
+    asyncpg adapter sends BEGIN lazily, before its first statement: if that is a hot one,
+    the adapter is asked to begin here (its own method, so its commit and rollback still
+    end the transaction)."""
+    if not isinstance(conn, AsyncConnection) or conn.dialect.name != "postgresql":
+        return None
+    fairy = conn.sync_connection.connection if conn.sync_connection is not None else None
+    if fairy is None or fairy.dbapi_connection is None:
+        return None
+    adapter: Any = fairy.dbapi_connection
+    driver: Any = fairy.driver_connection
+    if adapter.autocommit or driver.is_in_transaction():
+        return driver
+    begin = getattr(adapter, "_start_transaction", None)
+    if not conn.in_transaction() or begin is None:
+        return None
+    try:
+        await begin()
+    except Exception as exc:
+        await _failed(conn, "BEGIN", exc)
+    return driver if driver.is_in_transaction() else None
+
+
+async def _failed(conn: AsyncConnection, sql: str, exc: Exception) -> NoReturn:
+    """Raise `exc` as SQLAlchemy would have: a lost connection is invalidated and is an
+    OperationalError (errors.database_down), a refused statement a DBAPIError."""
+    cause: BaseException = exc
+    if isinstance(exc, sa.exc.DBAPIError) and exc.orig is not None:
+        cause = exc.orig
+    if not isinstance(cause, _KNOWN) and cause.__cause__ is not None:
+        cause = cause.__cause__  # the adapter's wrapper: the asyncpg error in it
+    if isinstance(cause, _CONNECTION_LOST):
+        await conn.invalidate()
+        raise sa.exc.OperationalError(sql, None, cause, connection_invalidated=True) from exc
+    if isinstance(cause, asyncpg.IntegrityConstraintViolationError):
+        raise sa.exc.IntegrityError(sql, None, cause) from exc
+    raise sa.exc.DBAPIError(sql, None, cause) from exc
+
+
+async def fetch(conn: Conn, hot: Hot, params: Mapping[str, Any]) -> Sequence[Any]:
+    """The statement's rows: asyncpg Records on PostgreSQL, SQLAlchemy Rows elsewhere. Both
+    are read by position."""
+    driver = await _driver(conn)
+    if driver is None:
+        return (await conn.execute(hot.statement, dict(params))).all()
+    assert isinstance(conn, AsyncConnection)
+    try:
+        return list(await driver.fetch(hot.sql, *hot.args(params)))
+    except _KNOWN as exc:
+        await _failed(conn, hot.sql, exc)
+
+
+async def fetch_one(conn: Conn, hot: Hot, params: Mapping[str, Any]) -> Any:
+    """Exactly one row, as SQLAlchemy's `.one()`."""
+    rows = await fetch(conn, hot, params)
+    if not rows:
+        raise sa.exc.NoResultFound("No row was found when one was required")
+    if len(rows) > 1:
+        raise sa.exc.MultipleResultsFound("Multiple rows were found when exactly one was required")
+    return rows[0]
