@@ -36,6 +36,9 @@ _CONNECTION_LOST = (
     asyncpg.InterfaceError,
     asyncpg.PostgresConnectionError,
     asyncpg.exceptions.OperatorInterventionError,  # the server shuts down, or killed us
+    # The protocol caught mid-operation by the connection's end ("cannot switch to state
+    # 11; another operation is in progress"): that connection is done for as well.
+    asyncpg.InternalClientError,
 )
 _KNOWN = (*_CONNECTION_LOST, asyncpg.PostgresError)
 
