@@ -48,6 +48,27 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def wait_listening(
+    proc: subprocess.Popen[bytes],
+    ports: list[int],
+    seconds: float,
+    name: str,
+    log: Callable[[], str],
+) -> None:
+    """Until a daemon the tests started (Janus, coturn) accepts on each of its ports; its
+    log's tail in the error if it exits or takes longer."""
+    deadline = time.monotonic() + seconds
+    for port in ports:
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{name} exited: {log()[-3000:]}")
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{name} did not listen: {log()[-3000:]}")
+            time.sleep(0.1)
+
+
 class ServerProcess:
     def __init__(self, data_dir: Path, env: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir

@@ -8,9 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-import socket
 import subprocess
-import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +17,7 @@ import pytest
 
 from shomik.sfu import secrets as sfu_secrets
 from shomik.sfu.janus import Connection, Session
-from tests.harness import SHOMIK, ServerProcess, free_port
+from tests.harness import SHOMIK, ServerProcess, free_port, wait_listening
 
 JANUS = Path("/usr/bin/janus")
 
@@ -117,16 +115,7 @@ def start_janus(
         stderr=subprocess.DEVNULL,
         env={**os.environ, **(env or {})},
     )
-    deadline = time.monotonic() + 20
-    for port in (janus.api_port, janus.admin_port):
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"janus exited: {janus.log_text()[-3000:]}")
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
-                break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"janus did not listen: {janus.log_text()[-3000:]}")
-            time.sleep(0.1)
+    wait_listening(proc, [janus.api_port, janus.admin_port], 20, "janus", janus.log_text)
     return proc
 
 

@@ -13,7 +13,6 @@ import contextlib
 import secrets
 import socket
 import subprocess
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,7 @@ from tests.e2e.browser import WEB_DIST, Client, NewContext
 from tests.e2e.calls.media import ONLINE_SCRIPT, PEER_CONNECTIONS_SCRIPT
 from tests.e2e.calls.sfu import build_shim
 from tests.e2e.flows import open_chat, signed_in_as
-from tests.harness import ServerProcess, User, free_port
+from tests.harness import ServerProcess, User, free_port, wait_listening
 from tests.sfu.conftest import Janus, new_janus, start_janus, stop
 
 HERE = Path(__file__).parent
@@ -129,15 +128,7 @@ def turn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Turn]:
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 15
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"turnserver exited: {turn.log_text()[-3000:]}")
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
-                break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"turnserver did not listen: {turn.log_text()[-3000:]}")
-            time.sleep(0.1)
+        wait_listening(proc, [port], 15, "turnserver", turn.log_text)
         yield turn
     finally:
         proc.terminate()
