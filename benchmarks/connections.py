@@ -42,7 +42,7 @@ from typing import Any
 
 from benchmarks import connseed
 from benchmarks.connreport import report
-from benchmarks.connstorm import METRICS_TOKEN, log, storm
+from benchmarks.connstorm import METRICS_TOKEN, gauge, log, storm
 from benchmarks.connworker import Workers, total
 from benchmarks.meter import proc_cpu_seconds, proc_rss_kib
 from benchmarks.report import run_record
@@ -81,6 +81,8 @@ async def idle(args: argparse.Namespace, server: Server, plan: Path, deflate: bo
                 "rssKiB": rss,
                 "kibPerConnection": round((rss - base) / max(1, connected), 2),
                 "opened": opened,
+                # Sockets still holding a zlib deflater (dropped after 15 s without a send).
+                "deflaters": await gauge(server.url, "shomik_ws_deflaters"),
                 "failed": total(replies, "failed"),
                 "connectSeconds": round(seconds, 2),
                 "serverCpuMsPerConnect": round(cpu / max(1, opened) * 1000, 3),

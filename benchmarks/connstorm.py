@@ -96,13 +96,13 @@ class Sender:
             await asyncio.sleep(0.005)
 
 
-async def connections_gauge(url: str) -> int:
+async def gauge(url: str, name: str = "shomik_ws_connections") -> int:
     async with httpx.AsyncClient(timeout=10) as http:
         r = await http.get(f"{url}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
     for line in r.text.splitlines():
-        if line.startswith("shomik_ws_connections "):
+        if line.startswith(f"{name} "):
             return int(float(line.split()[1]))
-    raise RuntimeError("no shomik_ws_connections in /metrics")
+    raise RuntimeError(f"no {name} in /metrics")
 
 
 def listen_overflows() -> int:
@@ -158,7 +158,7 @@ async def storm(
         cpu0 = proc_cpu_seconds(server.pid)
         dropped = total(await workers.ask({"cmd": "drop"}), "dropped")
         for _ in range(1200):  # at most a minute
-            if await connections_gauge(server.url) <= 1:  # the sender's
+            if await gauge(server.url) <= 1:  # the sender's
                 break
             await asyncio.sleep(0.05)
         seen_gone = time.monotonic() - t0

@@ -106,6 +106,10 @@ class Settings(BaseSettings):
     # permessage-deflate, offered by every browser: frames up to 13x smaller on the wire,
     # at about twice the CPU per delivery and memory per connection (docs/benchmarks.md).
     ws_compression: bool = True
+    # A socket that has sent nothing for this long drops its zlib deflater (about 38 KiB);
+    # the next message starts a fresh one (realtime/wsdeflate.py). Long enough for the
+    # bursts of a conversation to share a compression window.
+    ws_compression_idle_seconds: float = Field(15.0, gt=0, le=3600)
     # 30 s: under the 60 s idle cut of common NATs and proxies (nginx proxy_read_timeout).
     ws_ping_interval_seconds: float = 30.0
     # Typing indicators expire by themselves if the client never says stop.

@@ -23,6 +23,8 @@ from prometheus_client import (
 )
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shomik.realtime import wsdeflate
+
 # A send commits in about a millisecond on SQLite; the target for a delivery's p99 is 50 ms
 # (docs/benchmarks.md). Fine steps below 10 ms, coarse ones up to the 2.5 s of a stuck disk.
 SEND_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
@@ -76,6 +78,13 @@ class Metrics:
             " SQLite the reads only (writes use one dedicated connection, one at a time).",
             registry=r,
         )
+        self.deflaters = Gauge(
+            "shomik_ws_deflaters",
+            "WebSocket connections holding a zlib deflater now: it is dropped after"
+            " SHOMIK_WS_COMPRESSION_IDLE_SECONDS without a message sent (about 38 KiB each).",
+            registry=r,
+        )
+        self.deflaters.set_function(wsdeflate.holding)
         self._commands: dict[str, Counter] = {}
         self._events: dict[str, Counter] = {}
         self._send = {via: self.send_seconds.labels(via) for via in ("ws", "rest")}
