@@ -53,7 +53,7 @@ class QueryCounter:
         self.count = 0
         event.listen(services.db.engine.sync_engine, "before_cursor_execute", self._hit)
         if services.db.writer is not None:  # SQLite writes run on their own connection
-            event.listen(services.db.writer.engine, "before_cursor_execute", self._hit)
+            event.listen(services.db.writer, "before_cursor_execute", self._hit)
 
     def _hit(self, *_args: Any) -> None:
         self.count += 1

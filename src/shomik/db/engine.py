@@ -20,24 +20,42 @@ in-line too (measured: 250 us of CPU per read through aiosqlite, 25 us in-line).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, CursorResult, Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.sql.base import Executable
 
 from shomik.db.gate import WriteGate, WriteKey
-from shomik.db.sqlite_writer import SqliteWriter, explicit_begin
-from shomik.db.write_tx import Conn, InlineConn, WriteTx
 from shomik.settings import Settings
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Conn", "Database", "InlineConn", "WriteTx", "make_engine"]
+# How often the background thread folds the WAL back into the database file.
+CHECKPOINT_EVERY_SECONDS = 1.0
+
+
+class Conn(Protocol):
+    """What repositories need of a connection: async `execute`. Both SQLAlchemy's
+    AsyncConnection and the in-line SQLite writer below provide it."""
+
+    async def execute(self, statement: Executable, parameters: Any = None) -> CursorResult[Any]: ...
+
+
+class InlineConn:
+    """A synchronous SQLAlchemy connection behind the async `execute` of `Conn`."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    async def execute(self, statement: Executable, parameters: Any = None) -> CursorResult[Any]:
+        return self._conn.execute(statement, parameters)
 
 
 def _sqlite_pragmas(synchronous: str, checkpoint: bool) -> Callable[[Any, Any], None]:
@@ -75,7 +93,6 @@ def _make_inline_writer(settings: Settings) -> Engine:
     url = settings.resolved_database_url.replace("sqlite+aiosqlite", "sqlite+pysqlite", 1)
     engine = sa.create_engine(url, poolclass=sa.pool.StaticPool)
     event.listen(engine, "connect", _sqlite_pragmas(settings.sqlite_synchronous, False))
-    explicit_begin(engine)  # its batches nest SAVEPOINTs (db/sqlite_writer.py)
     return engine
 
 
@@ -87,6 +104,9 @@ def _make_inline_reader(settings: Settings) -> Engine:
     event.listen(engine, "connect", _sqlite_pragmas(settings.sqlite_synchronous, True))
     return engine
 
+
+AfterCommit = Callable[[], Awaitable[None]]
+BeforeCommit = Callable[[], Awaitable[None]]
 
 # PostgreSQL advisory lock keys of a cluster ("shomik" in ASCII, and its first four bytes
 # as the namespace of the per-chat keys). Transaction-level: a commit or a dead connection
@@ -102,13 +122,47 @@ _BESIDE_OTHERS = sa.text(
 _IN_ORDER = sa.text(f"SELECT pg_advisory_xact_lock({_ORDER_KEY})")
 
 
+class WriteTx:
+    """One write transaction. `before_commit` callbacks (the event log's inserts) run in
+    the event-order section right before the commit; `after_commit` ones (publication)
+    after it, still in order."""
+
+    def __init__(self, conn: Conn) -> None:
+        self.conn = conn
+        self._before: list[BeforeCommit] = []
+        self._after: list[AfterCommit] = []
+        # Rows for the event log, inserted together in the ordered section (realtime/events.py).
+        self.event_rows: list[Any] = []
+
+    def before_commit(self, callback: BeforeCommit) -> None:
+        self._before.append(callback)
+
+    def after_commit(self, callback: AfterCommit) -> None:
+        self._after.append(callback)
+
+    async def run_before_commit(self) -> None:
+        for callback in self._before:
+            await callback()
+
+    async def run_after_commit(self) -> None:
+        for callback in self._after:
+            await callback()
+
+    @property
+    def ordered(self) -> bool:
+        """It adds to the event log, so its commit must take its place in the order."""
+        return bool(self._before)
+
+
 class Database:
     def __init__(self, engine: AsyncEngine, settings: Settings | None = None) -> None:
         self.engine = engine
         self._write_lock = asyncio.Lock()
         self._gate = WriteGate()
-        self.writer: SqliteWriter | None = None
+        self.writer: Engine | None = None
         self.reader: Engine | None = None
+        self._writer_conn: Connection | None = None
+        self._checkpointer: asyncio.Task[None] | None = None
         self.clustered = settings is not None and settings.clustered
         # Reads on PostgreSQL run in autocommit: at READ COMMITTED every statement takes its
         # own snapshot anyway, so a transaction around reads guarantees nothing more, and
@@ -116,7 +170,7 @@ class Database:
         # hold one snapshot for all its statements: kept there.
         self._read_engine = engine
         if settings is not None and settings.is_sqlite:
-            self.writer = SqliteWriter(_make_inline_writer(settings))
+            self.writer = _make_inline_writer(settings)
             self.reader = _make_inline_reader(settings)
         elif engine.dialect.name == "postgresql":
             self._read_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
@@ -154,10 +208,17 @@ class Database:
         rows in it); `user_id`: it changes only that user's own row. On PostgreSQL it then
         runs beside writes with other keys, and only the event-log insert, the commit and the
         publication take turns; a write without a key runs alone (db/gate.py). SQLite has one
-        writer anyway: its writes take turns whole, and share commits (db/sqlite_writer.py)."""
+        writer anyway: its writes take turns whole."""
         if self.writer is not None:
-            async with self.writer.write() as tx:
-                yield tx
+            async with self._write_lock:
+                if self._writer_conn is None:
+                    self._writer_conn = self.writer.connect()
+                    self._checkpointer = asyncio.create_task(self._checkpoint_forever())
+                with self._writer_conn.begin():
+                    tx = WriteTx(InlineConn(self._writer_conn))
+                    yield tx
+                    await tx.run_before_commit()
+                await tx.run_after_commit()
             return
         key: WriteKey | None = None
         if chat_id is not None:
@@ -203,9 +264,34 @@ class Database:
                 if trans.is_active:
                     await trans.rollback()
 
+    async def _checkpoint_forever(self) -> None:
+        assert self.writer is not None
+        # Its own connections, in worker threads: PASSIVE never blocks the writer.
+        engine = sa.create_engine(self.writer.url, poolclass=sa.pool.NullPool)
+
+        def checkpoint() -> None:
+            with engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+
+        try:
+            while True:
+                await asyncio.sleep(CHECKPOINT_EVERY_SECONDS)
+                try:
+                    await asyncio.to_thread(checkpoint)
+                except Exception:
+                    log.exception("WAL checkpoint failed")
+        finally:
+            engine.dispose()
+
     async def dispose(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._checkpointer
+        if self._writer_conn is not None:
+            self._writer_conn.close()
         if self.writer is not None:
-            await self.writer.dispose()
+            self.writer.dispose()
         if self.reader is not None:
             self.reader.dispose()
         await self.engine.dispose()
