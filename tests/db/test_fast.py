@@ -4,6 +4,7 @@ write's transaction, with SQLAlchemy's errors, and the same rows on both engines
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import sqlalchemy as sa
 from shomik.db import fast
 from shomik.db.engine import Database, make_engine
 from shomik.db.migrate import upgrade
-from shomik.db.tables import server_state
+from shomik.db.tables import events, server_state
 from shomik.errors import database_down
 from shomik.settings import Settings
 
@@ -95,3 +96,30 @@ def test_a_result_asyncpg_gives_differently_is_refused() -> None:
         fast.Hot(sa.select(table.c.pickled))
     with pytest.raises(ValueError, match="n"):
         fast.Hot(sa.select(table.c.n))
+
+
+_ADD = fast.Hot(sa.insert(server_state).values(key=sa.bindparam("k"), value=sa.bindparam("v")))
+_EVENT_TIME = fast.Hot(
+    sa.select(events.c.id, events.c.created_at).where(events.c.id == sa.bindparam("id"))
+)
+
+
+async def test_rows_and_errors_are_sqlalchemys_on_both_engines(db: Database) -> None:
+    """Through the pysqlite connection on SQLite: results through SQLAlchemy's processors
+    (a timestamp stored as text comes back a datetime), errors as SQLAlchemy's."""
+    async with db.write() as tx:
+        row = await tx.conn.execute(
+            sa.insert(events)
+            .values(type="t", data="{}", created_at=sa.func.now())
+            .returning(events.c.id)
+        )
+        event_id = row.scalar_one()
+        expected = (await tx.conn.execute(_EVENT_TIME.statement, {"id": event_id})).one()
+        got = await fast.fetch_one(tx.conn, _EVENT_TIME, {"id": event_id})
+        assert tuple(got) == tuple(expected)
+        assert isinstance(got[1], dt.datetime)
+    with pytest.raises(sa.exc.IntegrityError):
+        async with db.write() as tx:
+            await fast.fetch(tx.conn, _ADD, {"k": "fast", "v": "twice"})
+    async with db.quick_read() as conn:
+        assert (await fast.fetch_one(conn, _GET, {"k": "fast"}))[0] == "before"

@@ -54,6 +54,10 @@ class InlineConn:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
+    @property
+    def sync_connection(self) -> Connection:
+        return self._conn
+
     async def execute(self, statement: Executable, parameters: Any = None) -> CursorResult[Any]:
         return self._conn.execute(statement, parameters)
 
