@@ -51,7 +51,7 @@ _CONNECTION_LOST = (
 _KNOWN = (*_CONNECTION_LOST, asyncpg.PostgresError)
 
 
-HotStatement = sa.Select[Any] | sa.Update | sa.Insert
+HotStatement = sa.Select[Any] | sa.CompoundSelect[Any] | sa.Update | sa.Insert
 
 
 class Hot:

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from shomik.db import state
+from shomik.db import fast, state
 from shomik.db.engine import Conn, Database
 from shomik.db.tables import events, server_state
 
@@ -51,6 +51,7 @@ _POSITION = sa.select(
     sa.select(sa.func.max(events.c.id)).scalar_subquery(),
     sa.select(server_state.c.value).where(server_state.c.key == EPOCH_KEY).scalar_subquery(),
 )
+_POSITION_HOT = fast.Hot(_POSITION)
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class Position:
 
 async def position(conn: Conn) -> Position:
     """The newest event id (0 for an empty log) and the epoch ("" before the first start)."""
-    head, epoch = tuple((await conn.execute(_POSITION)).one())
+    head, epoch = await fast.fetch_one(conn, _POSITION_HOT, {})
     return Position(int(head or 0), epoch or "")
 
 

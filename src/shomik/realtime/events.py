@@ -118,12 +118,12 @@ async def after(conn: Conn, since: int, limit: int, before: int | None = None) -
 
 
 PRUNED_KEY = "events_pruned_through"
-_PRUNED = sa.select(server_state.c.value).where(server_state.c.key == PRUNED_KEY)
+_PRUNED = fast.Hot(sa.select(server_state.c.value).where(server_state.c.key == PRUNED_KEY))
 
 
 async def pruned_through(conn: Conn) -> int:
-    value = (await conn.execute(_PRUNED)).scalar()
-    return int(value) if value is not None else 0
+    rows = await fast.fetch(conn, _PRUNED, {})
+    return int(rows[0][0]) if rows and rows[0][0] is not None else 0
 
 
 def _missed_query() -> Any:
@@ -148,14 +148,15 @@ def _missed_query() -> Any:
 
 
 # Built once: every resuming socket runs it (a reconnect storm, thousands at once).
-_MISSED = _missed_query()
+_MISSED = fast.Hot(_missed_query())
 
 
 async def missed(conn: Conn, user_id: int, since: int, until: int, limit: int) -> list[Any]:
     """The durable events a user should have received in (since, until], in order: their
-    chats' events after they joined, plus the events addressed to them."""
+    chats' events after they joined, plus the events addressed to them, as (id, type, data)
+    rows, read by position."""
     params = {"uid": user_id, "since": since, "until": until, "lim": limit}
-    return list((await conn.execute(_MISSED, params)).all())
+    return list(await fast.fetch(conn, _MISSED, params))
 
 
 async def prune(tx: WriteTx, keep: int) -> int:

@@ -122,9 +122,9 @@ async def _replay(
         resync = ResyncRequiredFrame(data=ResyncData(seq=head))
         conn.send_direct(resync.model_dump_json(by_alias=True))
         return
-    for row in rows:
+    for seq, type_, data in rows:
         # Paced by the writer: a long replay must not overflow the bounded queue.
-        await conn.send_paced(f'{{"type":"{row.type}","seq":{row.id},"data":{row.data}}}')
+        await conn.send_paced(f'{{"type":"{type_}","seq":{seq},"data":{data}}}')
 
 
 # At most this many events between `since` and the head: the replay is read in-line.
