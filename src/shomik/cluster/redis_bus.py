@@ -59,6 +59,12 @@ _RENEW = (
 IDLE_CHECK_SECONDS = 1.0
 RECONNECT_MAX_SECONDS = 5.0
 CATCH_UP_MAX = 10_000
+# An event whose seq skips one waits this long for the one before it, published by another
+# process a moment later than its own, before the log is asked for it. With several processes
+# sending, publications cross all the time; reading the log (and dropping the member cache)
+# for each was most of the cluster's cost (docs/benchmarks.md).
+HOLE_WAIT_SECONDS = 0.05
+HELD_MAX = 1000
 
 
 class RedisBus(Bus):
@@ -78,6 +84,9 @@ class RedisBus(Bus):
         self._tasks: list[asyncio.Task[None]] = []
         self._running: set[asyncio.Task[None]] = set()
         self.delivered_through = 0
+        # Durable events past a hole, by seq, until it fills or HOLE_WAIT_SECONDS pass.
+        self._held: dict[int, dict[str, Any]] = {}
+        self._hole_deadline = 0.0
         # False while the subscriber is cut off: publishing then would only wait out timeouts.
         self.connected = False
 
@@ -243,6 +252,7 @@ class RedisBus(Bus):
                 subscribed.set()
                 delay = 0.1
                 await self._catch_up()  # whatever was committed while we were away
+                await self._release_held()
                 await self._read(pubsub)
             except asyncio.CancelledError:
                 raise
@@ -259,10 +269,17 @@ class RedisBus(Bus):
 
     async def _read(self, pubsub: Any) -> None:
         behind_since_last_check = False
+        loop = asyncio.get_running_loop()
         while True:
-            message = await pubsub.get_message(timeout=IDLE_CHECK_SECONDS)
+            timeout = IDLE_CHECK_SECONDS
+            if self._held:
+                timeout = max(0.0, self._hole_deadline - loop.time())
+            message = await pubsub.get_message(timeout=timeout)
             if message is not None:
                 await self._apply(orjson.loads(message["data"]))
+            if self._held and loop.time() >= self._hole_deadline:
+                await self._fill_hole()
+            if message is not None or self._held:
                 continue
             # Quiet: is the log ahead of us (a publish that timed out)? Twice in a row, so
             # an event committed a moment ago and on its way is not fetched for nothing.
@@ -270,6 +287,7 @@ class RedisBus(Bus):
                 behind = await events.head(conn) > self.delivered_through
             if behind and behind_since_last_check:
                 await self._catch_up()
+                await self._release_held()
                 behind = False
             behind_since_last_check = behind
 
@@ -281,12 +299,17 @@ class RedisBus(Bus):
             if seq <= self.delivered_through:
                 return  # delivered by a catch-up already
             if seq > self.delivered_through + 1:
-                # A hole: another process's publication still on its way, ids rolled back,
-                # or a publish that never arrived. Ids commit in order, so everything below
-                # `seq` was settled when it committed: what the log has there goes out first.
-                await self._catch_up(before=seq)
-            self.delivered_through = seq
-            await deliver_durable(hub, seq, message["u"], message["c"], message["t"])
+                # A hole: another process's publication still on its way (usual), ids
+                # rolled back, or a publish that never arrived. Held for a moment; then
+                # `_fill_hole` asks the log.
+                if not self._held:
+                    self._hole_deadline = asyncio.get_running_loop().time() + HOLE_WAIT_SECONDS
+                self._held[seq] = message
+                if len(self._held) > HELD_MAX:
+                    await self._fill_hole()
+                return
+            await self._deliver(message)
+            await self._release_held()
         elif kind == "e":
             hub.send_ephemeral(message["u"], message["t"])
         elif kind == "i":
@@ -307,6 +330,29 @@ class RedisBus(Bus):
             reply = self._replies.get(message["id"])
             if reply is not None and not reply.done():
                 reply.set_result(message)
+
+    async def _deliver(self, message: dict[str, Any]) -> None:
+        self.delivered_through = int(message["s"])
+        await deliver_durable(
+            self.hub, self.delivered_through, message["u"], message["c"], message["t"]
+        )
+
+    async def _release_held(self) -> None:
+        """What waited behind a hole that is now filled goes out, in order."""
+        for seq in [seq for seq in self._held if seq <= self.delivered_through]:
+            del self._held[seq]
+        while self.delivered_through + 1 in self._held:
+            await self._deliver(self._held.pop(self.delivered_through + 1))
+        if self._held:  # another hole further on: its own wait
+            self._hole_deadline = asyncio.get_running_loop().time() + HOLE_WAIT_SECONDS
+
+    async def _fill_hole(self) -> None:
+        """The hole did not fill in time. Ids commit in order, so everything below the first
+        held seq was settled when it committed: what the log has there goes out first."""
+        first = min(self._held)
+        await self._catch_up(before=first)
+        self.delivered_through = max(self.delivered_through, first - 1)
+        await self._release_held()
 
     async def _catch_up(self, before: int | None = None) -> None:
         """Deliver from the log what was committed after what we delivered."""
