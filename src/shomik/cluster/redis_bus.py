@@ -339,6 +339,8 @@ class RedisBus(Bus):
 
     async def _release_held(self) -> None:
         """What waited behind a hole that is now filled goes out, in order."""
+        if not self._held:  # the usual case, after every event
+            return
         for seq in [seq for seq in self._held if seq <= self.delivered_through]:
             del self._held[seq]
         while self.delivered_through + 1 in self._held:

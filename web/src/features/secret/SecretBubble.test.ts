@@ -1,14 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { createPinia, setActivePinia } from 'pinia'
 import { mount } from '@vue/test-utils'
-import { useAuthStore } from '@/stores/auth'
-import { useChatsStore } from '@/stores/chats'
-import { group, meUser, person, testRouter } from '@/features/chats/testing'
+import { testRouter } from '@/features/chats/testing'
 import MessageBubble from '@/features/messages/MessageBubble.vue'
-import { restoreSecretDeps, setSecretDeps } from './deps'
+import { restoreSecretDeps } from './deps'
 import { present } from './present'
 import { useSecretStore } from './store'
-import { fakeEngine, plain, secretMessage, type FakeEngine } from './testing'
+import { plain, secretGroupOfTwo, secretMessage, type FakeEngine } from './testing'
 
 const CIPHER = 'AAEAAkJ4c2VjcmV0Q2lwaGVydGV4dA=='
 let engine: FakeEngine
@@ -21,11 +18,7 @@ function bubble(id: number) {
 }
 
 beforeEach(() => {
-  setActivePinia(createPinia())
-  engine = fakeEngine()
-  setSecretDeps({ engine: () => Promise.resolve(engine) })
-  useAuthStore().setUser(meUser(1))
-  useChatsStore().upsert(group([[person(1, 'Amina'), 'owner'], [person(2, 'Bob'), 'member']], { id: 9, secret: true }))
+  engine = secretGroupOfTwo()
 })
 
 afterEach(() => { restoreSecretDeps() })

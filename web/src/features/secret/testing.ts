@@ -1,6 +1,11 @@
 // A fake SecretEngine for the secret-chat message tests: "ciphertext" is a label that says
 // what decrypt returns, every call is recorded, and decrypts can be held back to test order.
+import { createPinia, setActivePinia } from 'pinia'
 import type { Message } from '@/api/types'
+import { group, meUser, person } from '@/features/chats/testing'
+import { useAuthStore } from '@/stores/auth'
+import { useChatsStore } from '@/stores/chats'
+import { setSecretDeps } from './deps'
 import type { DecryptResult, SecretEngine } from './index'
 import { encodePayload, type SecretPayload } from './payload'
 
@@ -78,4 +83,14 @@ export function secretMessage(id: number, extra: Partial<Message> = {}): Message
     editedAt: null, deletedAt: null, forwardedFrom: null, mentions: [], linkPreview: null, expiresAt: null,
     ...extra,
   }
+}
+
+/** Fresh stores: Amina (1) signed in, in secret group 9 with Bob (2), behind a fake engine. */
+export function secretGroupOfTwo(): FakeEngine {
+  setActivePinia(createPinia())
+  const engine = fakeEngine()
+  setSecretDeps({ engine: () => Promise.resolve(engine) })
+  useAuthStore().setUser(meUser(1))
+  useChatsStore().upsert(group([[person(1, 'Amina'), 'owner'], [person(2, 'Bob'), 'member']], { id: 9, secret: true }))
+  return engine
 }

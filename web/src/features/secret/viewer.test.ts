@@ -3,19 +3,15 @@
 // goes (deleted, self-destructed).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { mount, type VueWrapper } from '@vue/test-utils'
-import { createPinia, setActivePinia } from 'pinia'
 import { shallowReactive } from 'vue'
 import type { Attachment } from '@/api/types'
-import { useAuthStore } from '@/stores/auth'
-import { useChatsStore } from '@/stores/chats'
 import { useMessagesStore } from '@/stores/messages'
-import { group, meUser, person } from '@/features/chats/testing'
 import ImageViewer from '@/features/messages/ImageViewer.vue'
 import { sealFile } from './attachments'
 import { hideImage, showImage } from './blobs'
-import { restoreSecretDeps, setSecretDeps } from './deps'
+import { restoreSecretDeps } from './deps'
 import { useSecretStore } from './store'
-import { fakeEngine, plain, secretMessage, type FakeEngine } from './testing'
+import { plain, secretGroupOfTwo, secretMessage, type FakeEngine } from './testing'
 
 let engine: FakeEngine
 let wrapper: VueWrapper | null = null
@@ -29,11 +25,7 @@ const decrypted = (id: string, url: string): Attachment => ({
 })
 
 beforeEach(() => {
-  setActivePinia(createPinia())
-  engine = fakeEngine()
-  setSecretDeps({ engine: () => Promise.resolve(engine) })
-  useAuthStore().setUser(meUser(1))
-  useChatsStore().upsert(group([[person(1, 'Amina'), 'owner'], [person(2, 'Bob'), 'member']], { id: 9, secret: true }))
+  engine = secretGroupOfTwo()
 })
 afterEach(() => {
   wrapper?.unmount()
