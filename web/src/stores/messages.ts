@@ -55,6 +55,13 @@ export const useMessagesStore = defineStore('messages', () => {
     return e
   }
 
+  /** Whether a page fetched from the end `from` still extends that end, now `now`. The
+   *  epoch alone is not enough: a page asked for while a jump's window was on its way took
+   *  the jump's epoch, yet was asked from the end of the window the jump replaced. */
+  function stillExtends(chatId: number, epoch: number | undefined, from: Message, now: Message | undefined): boolean {
+    return epochs.get(chatId) === epoch && now?.id === from.id
+  }
+
   function timeline(chatId: number): Timeline {
     let t = timelines.get(chatId)
     if (!t) {
@@ -69,8 +76,11 @@ export const useMessagesStore = defineStore('messages', () => {
     const running = inflight.get(chatId)
     if (running) return running
     const epoch = bump(chatId)
+    // Made now, not when the page is in: messages that come meanwhile wait for it (receive).
+    timeline(chatId)
     const job = (async () => {
       const page = await history(chatId, { limit: pageSize() })
+      // Looked up again: a resync may have replaced it meanwhile.
       const t = timeline(chatId)
       // A window opened meanwhile (a jump) wins over the latest page.
       if (epochs.get(chatId) !== epoch) return
@@ -93,7 +103,7 @@ export const useMessagesStore = defineStore('messages', () => {
     const epoch = epochs.get(chatId)
     try {
       const page = await history(chatId, { before: oldest.seq, limit: Math.min(100, limit) })
-      if (epochs.get(chatId) !== epoch) return 0
+      if (!stillExtends(chatId, epoch, oldest, t.messages[0])) return 0
       const known = new Set(t.messages.map((m) => m.id))
       const fresh = page.messages.filter((m) => !known.has(m.id))
       t.messages = shallowReactive([...fresh, ...t.messages])
@@ -125,7 +135,7 @@ export const useMessagesStore = defineStore('messages', () => {
     const epoch = epochs.get(chatId)
     try {
       const page = await history(chatId, { after: newest.seq, limit: pageSize() })
-      if (epochs.get(chatId) !== epoch) return 0
+      if (!stillExtends(chatId, epoch, newest, t.messages[t.messages.length - 1])) return 0
       const known = new Set(t.messages.map((m) => m.id))
       const fresh = page.messages.filter((m) => !known.has(m.id))
       t.messages = shallowReactive([...t.messages, ...fresh])
@@ -159,19 +169,30 @@ export const useMessagesStore = defineStore('messages', () => {
     return t.messages.some((m) => m.seq === seq)
   }
 
+  /** Place `message` again once the page of the latest on its way is in: that page may have
+   *  been read before the message was stored. Without a load on its way, the next load reads
+   *  it. (A failed load drops it too: the chat's next load reads it.) */
+  function afterLoad(message: Message): void {
+    void inflight.get(message.chatId)?.then(() => { receive(message) }, () => undefined)
+  }
+
   /** A stored message (event, ack or replay): placed once, by id. */
   function receive(message: Message): void {
     const t = timelines.get(message.chatId)
     // A chat never opened keeps no timeline; its newest page is fetched on open.
-    if (!t?.ready) return
+    if (!t) return
+    // Opening: the first page is on its way.
+    if (!t.ready) {
+      afterLoad(message)
+      return
+    }
     // A window on old messages: a new message is past it (paged in when scrolled to), but a
     // copy of one in the window (an ack) still replaces it.
     if (t.hasNewer) {
       const i = t.messages.findIndex((m) => m.id === message.id)
       if (i >= 0) t.messages[i] = message
-      // Leaving the window for the latest page (a send from it): that page may have been
-      // read before this message was stored, so it is placed again once the page is in.
-      else void inflight.get(message.chatId)?.then(() => { receive(message) })
+      // Leaving the window for the latest page (a send from it).
+      else afterLoad(message)
       return
     }
     const newest = t.messages[t.messages.length - 1]

@@ -12,8 +12,12 @@ const msg = (seq: number): Message =>
     meta: null, editedAt: null, deletedAt: null, forwardedFrom: null, mentions: [], linkPreview: null, expiresAt: null,
   })
 
-/** Messages 1..n of chat 1, answering `before`, `after`, `around` and `limit` as the server does. */
-function serve(n: number, delayLatest = 0) {
+type Delays = { latest?: number; around?: number; after?: number; before?: number }
+const pause = (ms = 0): Promise<void> => (ms ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve())
+
+/** Messages 1..n of chat 1, answering `before`, `after`, `around` and `limit` as the server
+ *  does, each kind of page after its own delay. */
+function serve(n: number, delays: Delays = {}) {
   const all = Array.from({ length: n }, (_, i) => msg(i + 1))
   vi.stubGlobal('fetch', vi.fn(async (url: string) => {
     const q = new URL(url, 'http://x').searchParams
@@ -24,14 +28,16 @@ function serve(n: number, delayLatest = 0) {
       const older = all.filter((m) => m.seq < at).slice(-Math.floor(limit / 2))
       const rest = all.filter((m) => m.seq >= at).slice(0, limit - older.length)
       const page = [...older, ...rest]
+      await pause(delays.around)
       body = { messages: page, hasMore: (page[0]?.seq ?? 1) > 1, hasNewer: (page[page.length - 1]?.seq ?? n) < n }
     } else if (q.has('after')) {
       const page = all.filter((m) => m.seq > Number(q.get('after'))).slice(0, limit)
+      await pause(delays.after)
       body = { messages: page, hasMore: (page[page.length - 1]?.seq ?? n) < n, hasNewer: null }
     } else {
       const before = q.get('before') ? Number(q.get('before')) : Infinity
       const page = all.filter((m) => m.seq < before).slice(-limit)
-      if (!q.has('before') && delayLatest) await new Promise((r) => setTimeout(r, delayLatest))
+      await pause(q.has('before') ? delays.before : delays.latest)
       body = { messages: page, hasMore: (page[0]?.seq ?? 1) > 1, hasNewer: null }
     }
     return new Response(JSON.stringify(body), { status: 200 })
@@ -87,7 +93,7 @@ describe('messages store: a window around an old message', () => {
   })
 
   it('places a message that comes while the window is left for the latest', async () => {
-    serve(300, 30)
+    serve(300, { latest: 30 })
     const store = useMessagesStore()
     await store.loadAround(1, 10)
     const latest = store.loadLatest(1)
@@ -98,13 +104,46 @@ describe('messages store: a window around an old message', () => {
     expect(seqs(store)[seqs(store).length - 1]).toBe(301)
   })
 
+  // Opening a chat: messages that come while its first page is on its way (read before
+  // they were stored) were dropped, and the last of them was never shown (CI's flaky group
+  // test): nothing after it revealed the gap.
+  it('places messages that come while the first page is on its way', async () => {
+    serve(300, { latest: 30 })
+    const store = useMessagesStore()
+    const latest = store.loadLatest(1)
+    store.receive(msg(300)) // read by the page too: placed once
+    store.receive(msg(301))
+    store.receive(msg(302))
+    await latest
+    await Promise.resolve()
+    expect(seqs(store).slice(-4)).toEqual([299, 300, 301, 302])
+  })
+
   it('lets a jump win over a page of the latest that comes back later', async () => {
-    serve(300, 30)
+    serve(300, { latest: 30 })
     const store = useMessagesStore()
     const latest = store.loadLatest(1)
     await store.loadAround(1, 5)
     await latest
     expect(seqs(store)).toContain(5)
     expect(store.timeline(1).hasNewer).toBe(true)
+  })
+
+  // A page asked for while a jump's window was on its way extends the window it was asked
+  // for, not the jump's: appended there, it put old messages after the newest (the list
+  // then followed them to the bottom, away from the message jumped to).
+  const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => i + from)
+  it.each([
+    { side: 'newer', delays: { around: 20, after: 60 }, from: 5, to: 280, kept: range(255, 300) },
+    { side: 'older', delays: { around: 20, before: 60 }, from: 200, to: 20, kept: range(1, 50) },
+  ] as const)('drops a $side page asked for from the window a jump replaced', async ({ side, delays, from, to, kept }) => {
+    serve(300, delays)
+    const store = useMessagesStore()
+    await store.loadAround(1, from)
+    const jump = store.loadAround(1, to)
+    const page = side === 'newer' ? store.loadNewer(1) : store.loadOlder(1)
+    await jump
+    expect(await page).toBe(0)
+    expect(seqs(store)).toEqual(kept)
   })
 })
