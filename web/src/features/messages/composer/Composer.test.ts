@@ -11,6 +11,23 @@ import Composer from '../Composer.vue'
 const command = vi.hoisted(() => vi.fn(() => Promise.resolve({})))
 vi.mock('@/realtime/sync', () => ({ realtime: () => ({ state: 'ready', command }) }))
 
+// The real recorder needs a microphone; this one records nothing and, like it, drops a touch
+// lifted at once as a slip.
+vi.mock('../voice/VoiceRecorder.vue', async () => {
+  const { defineComponent: define, h: render, watch } = await import('vue')
+  return {
+    __esModule: true,
+    default: define({
+      props: { hold: Boolean, released: Boolean },
+      emits: ['send', 'cancel', 'error'],
+      setup(props, { emit }) {
+        watch(() => props.released, (up) => { if (up && props.hold) emit('cancel') }, { immediate: true })
+        return () => render('div', { role: 'group', class: props.hold ? 'hold' : 'click' })
+      },
+    }),
+  }
+})
+
 // The real picker loads emoji-mart; here a stand-in that can emit a selection.
 const PickerStub = defineComponent({ emits: ['select', 'close'], setup: () => () => h('div', { class: 'picker-stub' }) })
 
@@ -84,6 +101,24 @@ describe('Composer', () => {
     await w.get('textarea').setValue('hi')
     expect(w.find(mic).exists()).toBe(false)
     expect(sendButton(w).disabled).toBe(false)
+  })
+
+  it('drops a quick tap on the microphone as a slip, without the click after it starting a recording', async () => {
+    const w = mountComposer()
+    const mic = w.get('button[aria-label="Record a voice message"]')
+    mic.element.dispatchEvent(new PointerEvent('pointerdown', { pointerType: 'touch', bubbles: true, cancelable: true }))
+    await flushPromises()
+    expect(w.find('[role="group"].hold').exists()).toBe(true)
+    window.dispatchEvent(new PointerEvent('pointerup', { pointerType: 'touch' }))
+    await flushPromises()
+    expect(w.find('[role="group"]').exists()).toBe(false)
+    await w.get('button[aria-label="Record a voice message"]').trigger('click')
+    await flushPromises()
+    expect(w.find('[role="group"]').exists()).toBe(false)
+    // A click of its own (mouse or keyboard) still records.
+    await w.get('button[aria-label="Record a voice message"]').trigger('click')
+    await flushPromises()
+    expect(w.find('[role="group"].click').exists()).toBe(true)
   })
 
   it('refuses a message over 4096 characters with a message, and counts down near the limit', async () => {
