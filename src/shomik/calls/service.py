@@ -121,14 +121,19 @@ async def start(
     )
     if is_group and services.sfu is not None:
         call.sfu = await calls_sfu.open_room(services, call, user_id)
-        try:
-            _check_free(calls, user_id, chat_id)  # again: another start may have come first
-        except ShomikError:
-            if call.sfu is not None:
-                calls_sfu.discard(services, call.sfu)
-            raise
         if call.sfu is not None:
             call.max_participants = settings.sfu_max_participants
+    try:
+        # Again after every await above, with none from here to calls.add: a removal that
+        # committed meanwhile is seen here (one that commits later finds the call and takes
+        # them out of it: member_left_chat), and so is another start that came first.
+        if user_id not in await services.hub.members.get(chat_id):
+            raise NotFound("Chat not found.")
+        _check_free(calls, user_id, chat_id)
+    except ShomikError:
+        if call.sfu is not None:
+            calls_sfu.discard(services, call.sfu)
+        raise
     calls.add(call)
     calls.join(call, user_id, conn)
     if not is_group and not unreached and next(iter(others)) in calls.by_user:

@@ -21,25 +21,35 @@ class MemberCache:
     def __init__(self, load: MemberLoader) -> None:
         self._load = load
         self._cache: dict[int, frozenset[int]] = {}
-        # Bumped on every invalidation: a load that raced a membership change is not kept.
-        self._generation = 0
+        # Bumped by invalidations (per chat; every chat on clear): a load that raced a
+        # membership change of its chat is read again, never kept nor returned.
+        self._versions: dict[int, int] = {}
+        self._cleared = 0
+
+    def _version(self, chat_id: int) -> tuple[int, int]:
+        return self._cleared, self._versions.get(chat_id, 0)
 
     async def get(self, chat_id: int) -> frozenset[int]:
-        cached = self._cache.get(chat_id)
-        if cached is not None:
-            return cached
-        generation = self._generation
-        members = await self._load(chat_id)
-        if generation == self._generation:
-            self._cache[chat_id] = members
-        return members
+        """The members as of the latest invalidation seen: the call check of a member who
+        is being removed (calls/service.py) must not pass on a set read before the
+        removal committed, once the removal has been announced here."""
+        while True:
+            cached = self._cache.get(chat_id)
+            if cached is not None:
+                return cached
+            version = self._version(chat_id)
+            members = await self._load(chat_id)
+            if version == self._version(chat_id):
+                self._cache[chat_id] = members
+                return members
 
     def invalidate(self, chat_id: int) -> None:
-        self._generation += 1
+        self._versions[chat_id] = self._versions.get(chat_id, 0) + 1
         self._cache.pop(chat_id, None)
 
     def clear(self) -> None:
-        self._generation += 1
+        self._cleared += 1
+        self._versions.clear()
         self._cache.clear()
 
 
