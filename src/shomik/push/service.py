@@ -111,7 +111,7 @@ def after_message(tx: WriteTx, services: Services, message: Message) -> None:
         return
 
     async def queue() -> None:
-        sender.enqueue(lambda: _push_message(services, message))
+        sender.enqueue(lambda: _push_message(services, message), message.chat_id)
 
     tx.after_commit(queue)
 
@@ -181,7 +181,7 @@ def after_call(
         if offline:
             await _push_call(services, chat_id, caller_id, offline, video)
 
-    sender.enqueue(push_to_offline)
+    sender.enqueue(push_to_offline, chat_id)
 
 
 async def _push_call(
