@@ -47,8 +47,9 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
+# The 25 slowest tests close the output: where CI's time goes.
 unit: install
-	$(BIN)/pytest -q -ra
+	$(BIN)/pytest -q -ra --durations=25
 
 # Real calls between browsers (tests/e2e/calls), alone in a loopback-only network namespace
 # (root or user namespaces needed; a failing unshare fails the target, never skips it): there

@@ -48,7 +48,8 @@ def report(results: dict[str, Any]) -> str:
             f"accept-queue overflows {s.get('listenOverflows')}",
             f"  events: {s['awayMessages']} messages while away, {s['duringMessages']} during; "
             f"expected {c.get('expected', 0):,} deliveries, received {c.get('received', 0):,}; "
-            f"missing {c.get('missing')}, duplicates {c.get('duplicates')}, "
+            f"missing {c.get('missing')} ({c.get('missingOnClosed')} on sockets the server "
+            f"closed; {s.get('openAtCheck')} open), duplicates {c.get('duplicates')}, "
             f"out of order {c.get('outOfOrder')}, unexpected {c.get('unexpected')}, "
             f"resync {c.get('resync')}; all caught up {s['caughtUpSeconds']} s after the start",
         ]

@@ -216,6 +216,9 @@ class Worker:
         by_chat = {int(k): v for k, v in expected.items()}
         result = {"clients": 0, "expected": 0, "received": 0, "missing": 0, "duplicates": 0}
         result |= {"outOfOrder": 0, "unexpected": 0, "resync": 0, "notResumed": 0}
+        # Of `missing`, what sockets the server closed since would have had: not reopened
+        # here (a browser would reconnect and resume).
+        result["missingOnClosed"] = 0
         samples: list[str] = []
         for peer in self.peers:
             if peer.client is None:
@@ -233,6 +236,8 @@ class Worker:
             result["received"] += len(got)
             missing = len(want_set - got_set)
             result["missing"] += missing
+            if not peer.client.is_open:
+                result["missingOnClosed"] += missing
             result["duplicates"] += len(got) - len(got_set)
             result["unexpected"] += len(got_set - want_set)
             if peer.got != sorted(peer.got):

@@ -80,6 +80,8 @@ from shomik.web import socket_origin, web_client
 
 log = logging.getLogger(__name__)
 HOUSEKEEPING_EVERY_SECONDS = 600
+# Young-generation collections between two full ones (CPython's default is 10).
+FULL_COLLECTION_EVERY = 100
 
 
 def build_services(settings: Settings) -> Services:
@@ -212,6 +214,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # What start-up built lives as long as the process: keep it out of every future
         # full collection, which with hundreds of sockets otherwise pauses for ~50-100 ms.
         gc.freeze()
+        # A full collection walks every socket's objects (~300 ms at 5,000 sockets here),
+        # and by default one may run after every 10 middle-generation collections: 7 of
+        # them in a reconnect storm of 5,000 took 1.4 of its 5 s. After every 100, cyclic
+        # garbage is still collected (docs/benchmarks.md, "Fewer full collections").
+        young, middle, _ = gc.get_threshold()
+        gc.set_threshold(young, middle, FULL_COLLECTION_EVERY)
         try:
             yield
         finally:

@@ -34,6 +34,12 @@ class Unauthorized(ShomikError):
     code = "unauthorized"
 
 
+class SessionEnded(Unauthorized):
+    """The socket's session ended (a log-out elsewhere, an administrator), found by a
+    service that checks it itself (realtime/commands.py `checks_session`): the socket is
+    closed with 4401, as when the gateway finds it."""
+
+
 class Forbidden(ShomikError):
     status = 403
     code = "forbidden"

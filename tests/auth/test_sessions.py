@@ -8,6 +8,7 @@ import contextlib
 from typing import Any
 
 import httpx
+import pytest
 from websockets.asyncio.client import connect
 
 from tests.harness import PASSWORD, ServerProcess, User, Ws, open_ws
@@ -178,23 +179,32 @@ async def test_revocation_wins_every_race_with_authenticating_sockets(people: An
     assert all(m["content"] != "from a thief" for m in r.json()["messages"])
 
 
+@pytest.mark.parametrize("command", ["send", "send elsewhere", "invalid send", "read"])
 async def test_a_command_on_an_ended_session_is_refused_and_closes_the_socket(
-    people: Any, engine_server: ServerProcess
+    people: Any, engine_server: ServerProcess, command: str
 ) -> None:
     """Even where the closing has not reached a socket yet, its commands re-check the
     session: here the session's row is deleted behind the server's back (as another process
-    would), so only the re-check can catch it."""
+    would), so only the re-check can catch it. A send checks it in its own first statement
+    (messages/send_gate.py), to its chat or to one it is not in, or when its frame is
+    refused; other commands in the gateway."""
     alice, bob = await people(2)
     chat = await alice.private_chat(bob)
     ws = await alice.ws()
     phone = await sign_in(alice, IPHONE)
+    send = {"chatId": chat["id"], "content": "no", "clientId": "c1"}
+    frames = {
+        "send": {"type": "message:send", "data": send},
+        "send elsewhere": {"type": "message:send", "data": {**send, "chatId": 10**9}},
+        "invalid send": {"type": "message:send", "data": {**send, "clientId": None}},
+        "read": {"type": "message:read", "data": {"chatId": chat["id"], "messageId": 1}},
+    }
     try:
         alice_sid = next(s["id"] for s in await sessions_of(phone) if not s["current"])
         await engine_server.execute_sql(f"DELETE FROM sessions WHERE id = '{alice_sid}'")
-        await ws.send_raw(
-            {"type": "message:send", "ref": "1", "data": {"chatId": chat["id"], "content": "no"}}
-        )
+        await ws.send_raw({**frames[command], "ref": "1"})
         assert await closed_with(ws) == 4401
+        assert ws.of_type("error") == []
         r = await phone.http.get(f"/api/chats/{chat['id']}/messages")
         assert r.json()["messages"] == []
     finally:

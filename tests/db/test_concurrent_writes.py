@@ -4,17 +4,14 @@ and leave in one order (db/gate.py, db/engine.py)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
 
-from shomik.db.engine import Database, WriteTx, make_engine
+from shomik.db.engine import Database, WriteTx
 from shomik.db.gate import WriteGate, WriteKey
-from shomik.db.migrate import upgrade
 from shomik.db.tables import events, server_state
-from shomik.settings import Settings
 
 # Generous: only reached when the behaviour under test is broken (a waiter never let in).
 NEVER = 10.0
@@ -88,14 +85,10 @@ async def test_a_write_without_a_key_runs_alone_and_goes_before_later_ones() -> 
 
 
 @pytest.fixture
-async def pg(pg_database: str, tmp_path: Path) -> AsyncIterator[Database]:
-    settings = Settings(data_dir=tmp_path, database_url=pg_database)
-    await asyncio.to_thread(upgrade, settings)
-    db = Database(make_engine(settings), settings)
-    async with db.write() as tx:
+async def pg(pg_db: Database) -> Database:
+    async with pg_db.write() as tx:
         await tx.conn.execute(sa.delete(events))
-    yield db
-    await db.dispose()
+    return pg_db
 
 
 async def _log(tx: WriteTx, tag: str) -> None:
@@ -169,11 +162,9 @@ async def test_a_write_without_a_key_waits_for_chat_writes(pg: Database) -> None
     assert order == ["chat", "alone"]
 
 
-@pytest.mark.postgres
-async def test_many_concurrent_chat_writes_commit_gapless_in_id_order(pg: Database) -> None:
-    """Ids are published in commit order: what the after-commit callbacks see, in the
-    order they run, is the log's order, with no id skipped."""
-    published: list[int] = []
+async def _eighty_writes(pg: Database, published: Callable[[WriteTx, int], None]) -> None:
+    """8 chats x 10 writes at once, each logging one event and sleeping 0-2 ms in its
+    transaction; `published(tx, id)` is called by each after-commit callback."""
 
     async def write(chat: int, n: int) -> None:
         async with pg.write(chat_id=chat) as tx:
@@ -188,13 +179,37 @@ async def test_many_concurrent_chat_writes_commit_gapless_in_id_order(pg: Databa
                 result.append(int(row.scalar_one()))
 
             async def publish() -> None:
-                published.append(result[0])
+                published(tx, result[0])
 
             tx.before_commit(insert)
             tx.after_commit(publish)
             await tx.conn.execute(sa.select(sa.func.pg_sleep(0.001 * (n % 3))))
 
     await asyncio.gather(*(write(chat, n) for chat in range(8) for n in range(10)))
+
+
+@pytest.mark.postgres
+async def test_many_concurrent_chat_writes_commit_gapless_in_id_order(pg: Database) -> None:
+    """Ids are published in commit order: what the after-commit callbacks see, in the
+    order they run, is the log's order, with no id skipped."""
+    published: list[int] = []
+    await _eighty_writes(pg, lambda _tx, seq: published.append(seq))
     assert len(published) == 80
     assert published == sorted(published)
     assert published == list(range(published[0], published[0] + 80))
+
+
+@pytest.mark.postgres
+async def test_sends_after_the_ordered_section_still_go_in_commit_order(pg: Database) -> None:
+    """The frames of a write go to the sockets after the section (db/turns.py), while the
+    next writes insert and commit: they still leave in the log's order."""
+    sent: list[int] = []
+    committed: list[int] = []
+
+    def published(tx: WriteTx, seq: int) -> None:
+        committed.append(seq)
+        tx.sends.append(lambda: sent.append(seq))
+
+    await _eighty_writes(pg, published)
+    assert sent == committed == sorted(sent)
+    assert len(sent) == 80

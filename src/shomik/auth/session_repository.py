@@ -11,10 +11,15 @@ from shomik.db import fast
 from shomik.db.engine import Conn
 from shomik.db.tables import sessions, users
 
+
+def alive_clause(sid: Any, uid: Any, now: Any) -> sa.ColumnElement[bool]:
+    """The session `sid` of user `uid` lives at `now` (bound parameters): the one rule,
+    also checked inside the send gate's statement (messages/send_gate.py)."""
+    return sa.and_(sessions.c.id == sid, sessions.c.user_id == uid, sessions.c.expires_at > now)
+
+
 _ALIVE = sa.select(sessions.c.id).where(
-    sessions.c.id == sa.bindparam("sid"),
-    sessions.c.user_id == sa.bindparam("uid"),
-    sessions.c.expires_at > sa.bindparam("now"),
+    alive_clause(sa.bindparam("sid"), sa.bindparam("uid"), sa.bindparam("now"))
 )
 _ALIVE_HOT = fast.Hot(_ALIVE)  # every command checks its session (auth/sessions.py)
 

@@ -19,7 +19,7 @@ from shomik.auth.schemas import SessionOut
 from shomik.auth.tokens import TokenClaims
 from shomik.db.engine import WriteTx
 from shomik.e2ee import devices as e2ee_devices
-from shomik.errors import NotFound, Unauthorized
+from shomik.errors import NotFound, SessionEnded, Unauthorized
 from shomik.push import service as push
 from shomik.realtime.connection import CLOSE_UNAUTHORIZED, Connection
 from shomik.schemas import as_utc, utcnow
@@ -78,6 +78,12 @@ async def authenticate_claims(services: Services, claims: TokenClaims) -> Any:
 async def alive(services: Services, conn: Connection) -> bool:
     async with services.db.quick_read() as db:  # before every command of a socket
         return await repo.alive(db, conn.user_id, conn.session_id, utcnow())
+
+
+async def require_alive(services: Services, conn: Connection) -> None:
+    """SessionEnded unless the socket's session lives (the gateway closes it, 4401)."""
+    if not await alive(services, conn):
+        raise SessionEnded("Your session has ended.")
 
 
 async def listing(services: Services, user_id: int, current: str) -> list[SessionOut]:

@@ -333,7 +333,10 @@ async def pinned_chat_ids(conn: Conn, user_id: int) -> set[int]:
     return {row[0] for row in (await conn.execute(query)).all()}
 
 
-def _after_message() -> sa.Update:
+def after_message_statement(seq: Any = None) -> sa.Update:
+    """The members' rows a new message changes (`after_message`); `seq` an expression for
+    the message's seq (messages/repository.py takes it in the same statement), else the
+    `seq` parameter."""
     m = chat_members
     sender = m.c.user_id == sa.bindparam("sender")
     comes_back = sa.and_(
@@ -345,14 +348,16 @@ def _after_message() -> sa.Update:
         sa.update(m)
         .where(m.c.chat_id == sa.bindparam("chat"), sa.or_(sender, comes_back))
         .values(
-            last_read_seq=sa.case((sender, sa.bindparam("seq")), else_=m.c.last_read_seq),
+            last_read_seq=sa.case(
+                (sender, sa.bindparam("seq") if seq is None else seq), else_=m.c.last_read_seq
+            ),
             archived=sa.case((sender, m.c.archived), else_=sa.false()),
         )
         .returning(m.c.user_id)
     )
 
 
-_AFTER_MESSAGE = fast.Hot(_after_message())  # built once: it runs on every message
+_AFTER_MESSAGE = fast.Hot(after_message_statement())  # built once: it runs on every message
 
 
 async def after_message(

@@ -80,13 +80,10 @@ async def reorder_pinned(services: Services, user_id: int, chat_ids: list[int]) 
             await _announce(tx, services, chat_id, user_id)
 
 
-async def after_message(
-    tx: WriteTx, services: Services, chat_id: int, sender_id: int | None, seq: int, unarchive: bool
-) -> None:
-    """A new message: its sender has read up to it, and (`unarchive`) it brings the chat
-    back from the archive for members who did not mute it (as in Telegram). One statement
-    on the hot path, events only when something moved."""
-    for user_id in await repo.after_message(tx.conn, chat_id, sender_id, seq, unarchive):
+async def announce_back(tx: WriteTx, services: Services, chat_id: int, user_ids: list[int]) -> None:
+    """The members a new message brought back from the archive (as in Telegram, unless they
+    muted it: chats/repository.py `after_message`) get their settings anew."""
+    for user_id in user_ids:
         await _announce(tx, services, chat_id, user_id)
 
 

@@ -9,21 +9,27 @@ new membership everywhere), and the closing of a session's or a user's sockets.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from shomik.realtime.hub import Hub
 
 
+async def audience(hub: Hub, user_id: int | None, chat_id: int | None) -> Collection[int]:
+    """Who a durable event is for: one user, or the chat's members now (member cache)."""
+    if user_id is not None:
+        return (user_id,)
+    if chat_id is not None:
+        return await hub.members.get(chat_id)
+    return ()
+
+
 async def deliver_durable(
     hub: Hub, seq: int, user_id: int | None, chat_id: int | None, text: str
 ) -> None:
     """A durable event to this process's sockets of its audience."""
-    if user_id is not None:
-        hub.send_durable((user_id,), seq, text)
-    elif chat_id is not None:
-        hub.send_durable(await hub.members.get(chat_id), seq, text)
+    hub.send_durable(await audience(hub, user_id, chat_id), seq, text)
 
 
 Handler = Callable[[dict[str, Any]], Awaitable[Any]]
@@ -44,9 +50,14 @@ class Bus:
     async def stop(self) -> None:
         return None
 
-    async def durable(self, seq: int, user_id: int | None, chat_id: int | None, text: str) -> None:
-        """Called after the commit, in the event-order section: in the order of the ids."""
-        await deliver_durable(self.hub, seq, user_id, chat_id, text)
+    async def durable(
+        self, seq: int, user_id: int | None, chat_id: int | None, text: str
+    ) -> Callable[[], None] | None:
+        """Called after the commit, in the event-order section: in the order of the ids.
+        The audience is read now; what sends the frames is returned, to run in the write's
+        turn (db/turns.py). None: nothing left to send (the Redis bus publishes here)."""
+        hub, members = self.hub, await audience(self.hub, user_id, chat_id)
+        return lambda: hub.send_durable(members, seq, text)
 
     def ephemeral(self, user_ids: Iterable[int], text: str) -> None:
         self.hub.send_ephemeral(user_ids, text)

@@ -28,7 +28,7 @@ import contextlib
 import logging
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -113,11 +113,16 @@ class RedisBus(Bus):
 
     # --- publishing -------------------------------------------------------------------
 
-    async def durable(self, seq: int, user_id: int | None, chat_id: int | None, text: str) -> None:
+    async def durable(
+        self, seq: int, user_id: int | None, chat_id: int | None, text: str
+    ) -> Callable[[], None] | None:
+        # Published here, in the event-order section: every process, this one included,
+        # delivers it when Redis hands it back, in Redis's order.
         committed = time.perf_counter()  # called right after the commit
         await self._publish_now({"k": "d", "s": seq, "u": user_id, "c": chat_id, "t": text})
         if self.publish_lag is not None:
             self.publish_lag.observe(time.perf_counter() - committed)
+        return None
 
     async def invalidate_members(self, chat_id: int) -> None:
         self.hub.members.invalidate(chat_id)  # this process's next read must not use it

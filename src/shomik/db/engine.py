@@ -32,7 +32,10 @@ from sqlalchemy.engine import Connection, CursorResult, Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.sql.base import Executable
 
+from shomik.db import lanes
+from shomik.db.eventids import EventIds
 from shomik.db.gate import WriteGate, WriteKey
+from shomik.db.turns import Send, Turns
 from shomik.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -118,25 +121,41 @@ BeforeCommit = Callable[[], Awaitable[None]]
 _GATE_KEY = 0x73686F6D696B
 _ORDER_KEY = _GATE_KEY + 1
 _NAMESPACES = {"chat": 0x73686F6D, "user": 0x73686F6E}
-_ALONE = sa.text(f"SELECT pg_advisory_xact_lock({_GATE_KEY})")
-_BESIDE_OTHERS = sa.text(
-    f"SELECT pg_advisory_xact_lock_shared({_GATE_KEY}), "
-    "pg_advisory_xact_lock(CAST(:space AS integer), CAST(:id AS integer))"
-)
-_IN_ORDER = sa.text(f"SELECT pg_advisory_xact_lock({_ORDER_KEY})")
+_ALONE = f"SELECT pg_advisory_xact_lock({_GATE_KEY})"
+
+
+def _beside_others(space: str, id_: int) -> str:
+    # Sent with the BEGIN in one round trip, so without parameters: integers only.
+    namespace, key = _NAMESPACES[space], int(id_)
+    return (
+        f"SELECT pg_advisory_xact_lock_shared({_GATE_KEY}), "
+        f"pg_advisory_xact_lock({namespace}::integer, {key}::integer)"
+    )
+
+
+_IN_ORDER = f"SELECT pg_advisory_xact_lock({_ORDER_KEY})"
+# PostgreSQL connections kept checked out for quick reads and writes (db/lanes.py): of the
+# pool's 10, the rest stay for reads, migrations and bursts.
+LANES = 6
 
 
 class WriteTx:
     """One write transaction. `before_commit` callbacks (the event log's inserts) run in
     the event-order section right before the commit; `after_commit` ones (publication)
-    after it, still in order."""
+    after it, still in order; `sends` (frames to this process's sockets, added by the
+    publication) in commit order too, after the section on PostgreSQL (db/turns.py)."""
 
-    def __init__(self, conn: Conn) -> None:
+    def __init__(self, conn: Conn, ids: EventIds | None = None) -> None:
         self.conn = conn
         self._before: list[BeforeCommit] = []
         self._after: list[AfterCommit] = []
+        self.sends: list[Send] = []
         # Rows for the event log, inserted together in the ordered section (realtime/events.py).
         self.event_rows: list[Any] = []
+        # PostgreSQL, one process: the event ids, taken in the section, and statements sent
+        # with the COMMIT in its round trip (db/eventids.py).
+        self.ids = ids
+        self.with_commit: list[str] = []
 
     def before_commit(self, callback: BeforeCommit) -> None:
         self._before.append(callback)
@@ -163,21 +182,22 @@ class Database:
         self.engine = engine
         self._write_lock = asyncio.Lock()
         self._gate = WriteGate()
+        self._turns = Turns()
+        self._event_ids = EventIds()
         self.writer: Engine | None = None
         self.reader: Engine | None = None
         self._writer_conn: Connection | None = None
         self._checkpointer: asyncio.Task[None] | None = None
         self.clustered = settings is not None and settings.clustered
-        # Reads on PostgreSQL run in autocommit: at READ COMMITTED every statement takes its
-        # own snapshot anyway, so a transaction around reads guarantees nothing more, and
-        # costs two round trips (BEGIN, ROLLBACK) on each. SQLite's read transaction does
-        # hold one snapshot for all its statements: kept there.
-        self._read_engine = engine
+        # Reads on PostgreSQL run in autocommit, on a lane: at READ COMMITTED every statement
+        # takes its own snapshot anyway, so a transaction around reads guarantees nothing
+        # more, and costs two round trips (BEGIN, ROLLBACK) on each. SQLite's read
+        # transaction does hold one snapshot for all its statements: kept there.
+        self._postgres = engine.dialect.name == "postgresql"
+        self._lanes = lanes.Lanes(engine, LANES)
         if settings is not None and settings.is_sqlite:
             self.writer = _make_inline_writer(settings)
             self.reader = _make_inline_reader(settings)
-        elif engine.dialect.name == "postgresql":
-            self._read_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @property
     def concurrent(self) -> bool:
@@ -186,7 +206,11 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Conn]:
-        async with self._read_engine.connect() as conn:
+        if self._postgres:
+            async with self._lanes.take() as lane:
+                yield lane
+            return
+        async with self.engine.connect() as conn:
             yield conn
 
     @asynccontextmanager
@@ -223,6 +247,9 @@ class Database:
                     yield tx
                     await tx.run_before_commit()
                 await tx.run_after_commit()
+                # In-line statements leave no round trip for a next write to overlap with.
+                for send in tx.sends:
+                    send()
             return
         key: WriteKey | None = None
         if chat_id is not None:
@@ -242,31 +269,28 @@ class Database:
         """The event-order section: in this process an asyncio lock, across a cluster an
         advisory lock taken just before the event-log insert and released by the commit,
         so ids commit in the order they were taken. Publication (after the commit, still
-        under this process's lock) then leaves this process in id order; the bus mends the
-        rare case of two processes' publications crossing (cluster/redis_bus.py)."""
-        async with self.engine.connect() as conn:
-            trans = await conn.begin()
-            try:
-                if self.clustered and key is None:
-                    await conn.execute(_ALONE)
-                elif self.clustered and key is not None:
-                    space, id_ = key
-                    await conn.execute(_BESIDE_OTHERS, {"space": _NAMESPACES[space], "id": id_})
-                tx = WriteTx(conn)
-                yield tx
-                if not tx.ordered:
-                    await trans.commit()
-                    await tx.run_after_commit()
-                    return
-                async with self._write_lock:
-                    if self.clustered:
-                        await conn.execute(_IN_ORDER)
-                    await tx.run_before_commit()
-                    await trans.commit()
-                    await tx.run_after_commit()
-            finally:
-                if trans.is_active:
-                    await trans.rollback()
+        under this process's lock: the audience read, or the Redis publish) then leaves this
+        process in id order, and the frames to this process's sockets follow in the same
+        order after the lock (db/turns.py); the bus mends the rare case of two processes'
+        publications crossing (cluster/redis_bus.py)."""
+        first = None
+        if self.clustered:
+            first = _ALONE if key is None else _beside_others(*key)
+        async with self._lanes.transaction(first) as conn:
+            tx = WriteTx(conn, None if self.clustered else self._event_ids)
+            yield tx
+            if not tx.ordered:  # no event: nothing to send either
+                await lanes.run(conn, "COMMIT")
+                await tx.run_after_commit()
+                return
+            async with self._write_lock:
+                if self.clustered:
+                    await lanes.run(conn, _IN_ORDER)
+                await tx.run_before_commit()
+                await lanes.run(conn, "; ".join([*tx.with_commit, "COMMIT"]))
+                await tx.run_after_commit()
+                turn = self._turns.take()
+        await self._turns.run(turn, tx.sends)
 
     async def _checkpoint_forever(self) -> None:
         assert self.writer is not None
@@ -298,4 +322,5 @@ class Database:
             self.writer.dispose()
         if self.reader is not None:
             self.reader.dispose()
+        await self._lanes.close()
         await self.engine.dispose()

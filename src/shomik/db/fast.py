@@ -25,9 +25,8 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, NoReturn
+from typing import Any
 
-import asyncpg
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.engine import Connection, Dialect
@@ -35,21 +34,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from shomik.db.engine import Conn, InlineConn
+from shomik.db.lanes import KNOWN, failed
 
 _DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]
-
-# Failures that mean the connection is gone rather than the statement wrong.
-_CONNECTION_LOST = (
-    OSError,
-    asyncpg.InterfaceError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.exceptions.OperatorInterventionError,  # the server shuts down, or killed us
-    # The protocol caught mid-operation by the connection's end ("cannot switch to state
-    # 11; another operation is in progress"): that connection is done for as well.
-    asyncpg.InternalClientError,
-)
-_KNOWN = (*_CONNECTION_LOST, asyncpg.PostgresError)
-
 
 HotStatement = sa.Select[Any] | sa.CompoundSelect[Any] | sa.Update | sa.Insert
 
@@ -141,10 +128,10 @@ def _converts_result(type_: sa.types.TypeEngine[Any]) -> bool:
 
 async def _driver(conn: Conn) -> Any | None:
     """The asyncpg connection under `conn`, where a statement run on it directly lands where
-    it would through SQLAlchemy: in autocommit, or in the connection's transaction. The
-    asyncpg adapter sends BEGIN lazily, before its first statement: if that is a hot one,
-    the adapter is asked to begin here (its own method, so its commit and rollback still
-    end the transaction)."""
+    it would through SQLAlchemy: in autocommit (every lane, db/lanes.py, whose writes begin
+    their own transaction), or in a transaction already begun. None otherwise (a SQLAlchemy
+    transaction whose lazy BEGIN is not sent yet): the statement then goes through
+    SQLAlchemy, which sends it."""
     if not isinstance(conn, AsyncConnection) or conn.dialect.name != "postgresql":
         return None
     fairy = conn.sync_connection.connection if conn.sync_connection is not None else None
@@ -152,32 +139,7 @@ async def _driver(conn: Conn) -> Any | None:
         return None
     adapter: Any = fairy.dbapi_connection
     driver: Any = fairy.driver_connection
-    if adapter.autocommit or driver.is_in_transaction():
-        return driver
-    begin = getattr(adapter, "_start_transaction", None)
-    if not conn.in_transaction() or begin is None:
-        return None
-    try:
-        await begin()
-    except Exception as exc:
-        await _failed(conn, "BEGIN", exc)
-    return driver if driver.is_in_transaction() else None
-
-
-async def _failed(conn: AsyncConnection, sql: str, exc: Exception) -> NoReturn:
-    """Raise `exc` as SQLAlchemy would have: a lost connection is invalidated and is an
-    OperationalError (errors.database_down), a refused statement a DBAPIError."""
-    cause: BaseException = exc
-    if isinstance(exc, sa.exc.DBAPIError) and exc.orig is not None:
-        cause = exc.orig
-    if not isinstance(cause, _KNOWN) and cause.__cause__ is not None:
-        cause = cause.__cause__  # the adapter's wrapper: the asyncpg error in it
-    if isinstance(cause, _CONNECTION_LOST):
-        await conn.invalidate()
-        raise sa.exc.OperationalError(sql, None, cause, connection_invalidated=True) from exc
-    if isinstance(cause, asyncpg.IntegrityConstraintViolationError):
-        raise sa.exc.IntegrityError(sql, None, cause) from exc
-    raise sa.exc.DBAPIError(sql, None, cause) from exc
+    return driver if adapter.autocommit or driver.is_in_transaction() else None
 
 
 async def fetch(conn: Conn, hot: Hot, params: Mapping[str, Any]) -> Sequence[Any]:
@@ -192,8 +154,8 @@ async def fetch(conn: Conn, hot: Hot, params: Mapping[str, Any]) -> Sequence[Any
     assert isinstance(conn, AsyncConnection)
     try:
         return list(await driver.fetch(hot.sql, *hot.args(params)))
-    except _KNOWN as exc:
-        await _failed(conn, hot.sql, exc)
+    except KNOWN as exc:
+        await failed(conn, hot.sql, exc)
 
 
 async def fetch_one(conn: Conn, hot: Hot, params: Mapping[str, Any]) -> Any:

@@ -7,12 +7,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
+from shomik.chats import repository as chats_repo
 from shomik.db import fast
-from shomik.db.engine import Conn, Database
+from shomik.db.engine import Conn, Database, InlineConn
 from shomik.db.tables import (
     attachments,
     chat_members,
@@ -66,6 +68,79 @@ _SENT_COLUMNS = (
     "created_at", "forwarded_from", "mentions", "expires_at",
 )  # fmt: skip
 _INSERT_HOT = fast.Hot(INSERT, _SENT_COLUMNS)
+
+
+def _sent_in_one() -> sa.Select[Any]:
+    """The chat's next seq, the message's row and its members' rows (`after_message`) in
+    one statement, with data-modifying CTEs: PostgreSQL only, where each statement of a
+    send is a round trip. Its expiry (secret chats' timer) is reckoned in SQL as
+    `insert_message` does in Python: from the send, none for system messages."""
+    bumped = NEXT_SEQ.cte("bumped")
+    values: dict[str, sa.ColumnElement[Any]] = {
+        name: sa.bindparam(name, type_=messages.c[name].type) for name in _SENT_COLUMNS
+    }
+    timer = sa.func.make_interval(0, 0, 0, 0, 0, 0, bumped.c.self_destruct_seconds)
+    expires = sa.case(
+        (
+            sa.and_(bumped.c.self_destruct_seconds.is_not(None), values["type"] != "system"),
+            sa.type_coerce(values["created_at"] + timer, messages.c.expires_at.type),
+        ),
+        else_=sa.null(),
+    )
+    values["chat_id"] = sa.bindparam("chat", type_=messages.c.chat_id.type)
+    values["seq"] = bumped.c.last_seq
+    values["expires_at"] = expires
+    inserted = (
+        sa.insert(messages)
+        .from_select(list(_SENT_COLUMNS), sa.select(*(values[n] for n in _SENT_COLUMNS)))
+        .returning(messages.c.id, messages.c.expires_at)
+        .cte("inserted")
+    )
+    after = chats_repo.after_message_statement(sa.select(bumped.c.last_seq).scalar_subquery())
+    back = after.cte("back")
+    return sa.select(
+        inserted.c.id,
+        bumped.c.last_seq,
+        bumped.c.secret,
+        inserted.c.expires_at,
+        back.c.user_id,
+    ).select_from(inserted.join(bumped, sa.true()).outerjoin(back, sa.true()))
+
+
+_SENT_IN_ONE = fast.Hot(_sent_in_one())
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A new message as stored: its id and seq, and what storing it learnt."""
+
+    message_id: int
+    seq: int
+    secret: bool
+    expires_at: datetime | None
+    # Members the message brought back from the archive (`after_message`).
+    brought_back: list[int]
+
+
+def in_one_trip(conn: Conn) -> bool:
+    """Whether `store_in_one` serves this connection: PostgreSQL's, where round trips
+    cost; SQLite's in-line statements take microseconds each."""
+    return not isinstance(conn, InlineConn)
+
+
+async def store_in_one(conn: Conn, row: dict[str, Any], unarchive: bool) -> Stored:
+    """`next_seq`, `insert` and chats' `after_message` in one round trip. `row` as for
+    `insert`, without `seq` and `expires_at`, which this takes and reckons."""
+    params = {**row, "chat": row["chat_id"], "sender": row["sender_id"]}
+    params |= {"unarchive": unarchive, "now": utcnow()}
+    rows = await fast.fetch(conn, _SENT_IN_ONE, params)
+    if not rows:
+        raise sa.exc.NoResultFound("No chat to count the message in")
+    message_id, seq, secret, expires_at = rows[0][:4]
+    back = [r[4] for r in rows if r[4] is not None and r[4] != row["sender_id"]]
+    return Stored(int(message_id), int(seq), bool(secret), expires_at, back)
+
+
 MARK_READ = (
     sa.update(chat_members)
     .where(

@@ -1,25 +1,38 @@
-"""What a send must know before it writes, in one round trip: that the sender is a member,
-the other person of a private chat as blocks stand, and whether the `clientId` was already
-used (a retry). Three queries before (membership, private peer, clientId): on PostgreSQL
-each is a round trip on the hottest path of the server (docs/benchmarks.md)."""
+"""What a send must know before it writes, in one round trip: that the socket's session is
+alive, that the sender is a member, the other person of a private chat as blocks stand, and
+whether the `clientId` was already used (a retry). Four queries before (the gateway's
+session check, membership, private peer, clientId): on PostgreSQL each is a round trip on
+the hottest path of the server (docs/benchmarks.md)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 
+from shomik.auth import session_repository as session_repo
 from shomik.db import fast
 from shomik.db.engine import Conn
+from shomik.db.schema_base import Timestamp
 from shomik.db.tables import chat_members, chats, messages, user_blocks
-from shomik.errors import NotFound
+from shomik.errors import NotFound, SessionEnded
 from shomik.privacy.repository import PrivatePeer
+from shomik.schemas import utcnow
 
 _me, _peer = chat_members.alias("me"), chat_members.alias("peer")
 _mine, _theirs = user_blocks.alias("mine"), user_blocks.alias("theirs")
 _ME: sa.BindParameter[int] = sa.bindparam("me")
 _CHAT: sa.BindParameter[int] = sa.bindparam("chat")
 _CLIENT: sa.BindParameter[str | None] = sa.bindparam("client")
+_SESSION: sa.BindParameter[str | None] = sa.bindparam("session", type_=sa.String)
+_NOW: sa.BindParameter[datetime] = sa.bindparam("now", type_=Timestamp)
+
+# Without a session (a REST send: its request was authenticated already), true.
+_SESSION_ALIVE = sa.or_(
+    _SESSION.is_(None),
+    sa.exists().where(session_repo.alive_clause(_SESSION, _ME, _NOW)),
+)
 
 _EARLIER = (
     sa.select(messages.c.id)
@@ -38,6 +51,7 @@ _GATE = (
         _mine.c.blocker_id.is_not(None).label("blocked_by_me"),
         _theirs.c.blocker_id.is_not(None).label("blocks_me"),
         _EARLIER.label("earlier_id"),
+        _SESSION_ALIVE.label("session_alive"),
     )
     .select_from(_me)
     .join(chats, chats.c.id == _me.c.chat_id)
@@ -64,12 +78,21 @@ class SendGate:
     earlier_id: int | None
 
 
-async def read(conn: Conn, chat_id: int, user_id: int, client_id: str | None) -> SendGate:
-    """Non-members (removed ones included) get a 404: a chat's existence is not revealed."""
-    rows = await fast.fetch(conn, _GATE_HOT, {"me": user_id, "chat": chat_id, "client": client_id})
+async def read(
+    conn: Conn, chat_id: int, user_id: int, client_id: str | None, session: str | None
+) -> SendGate:
+    """Non-members (removed ones included) get a 404: a chat's existence is not revealed.
+    A `session` that ended raises SessionEnded, whatever the chat."""
+    params = {"me": user_id, "chat": chat_id, "client": client_id}
+    rows = await fast.fetch(conn, _GATE_HOT, {**params, "session": session, "now": utcnow()})
     if not rows:
+        # Not a member here: is the session alive at all? Only on this refusal path.
+        if session is not None and not await session_repo.alive(conn, user_id, session, utcnow()):
+            raise SessionEnded("Your session has ended.")
         raise NotFound("Chat not found.")
-    peer_id, peer_listed, blocked_by_me, blocks_me, earlier_id = rows[0]
+    peer_id, peer_listed, blocked_by_me, blocks_me, earlier_id, session_alive = rows[0]
+    if not session_alive:
+        raise SessionEnded("Your session has ended.")
     peer = None
     if peer_id is not None:
         peer = PrivatePeer(

@@ -60,18 +60,9 @@ async def insert_message(
     reader yet, as read positions never pass the chat's last seq). A `withheld` message
     (privacy/withhold.py) reaches its author alone."""
     created_at = utcnow()
-    counted = await repo.next_seq(tx.conn, chat_id)
-    seq, secret = counted.last_seq, counted.secret
-    if type_ != "system":
-        send_checks.check_content(content, secret)
-    expires_at = expiry_of(created_at, counted.self_destruct_seconds, type_)
-    # A secret chat's content is ciphertext: nothing in it to find mentions or links in.
-    read_content = type_ != "system" and not secret
-    mentioned = await mentions.resolve(tx.conn, chat_id, content, sender_id) if read_content else []
     forwarded = forwarded_from.model_dump(mode="json", by_alias=True) if forwarded_from else None
     row = {
         "chat_id": chat_id,
-        "seq": seq,
         "sender_id": sender_id,
         "type": type_,
         "content": content,
@@ -80,22 +71,29 @@ async def insert_message(
         "meta": meta,
         "created_at": created_at,
         "forwarded_from": forwarded,
-        "mentions": mentioned or None,
-        "expires_at": expires_at,
+        "mentions": None,
     }
+    # Sending means having read everything up to one's own message; a withheld message
+    # brings nothing back from anyone's archive.
+    unarchive = withheld is None
+    # Mentions are resolved before the row is stored, and only where there can be any.
+    if repo.in_one_trip(tx.conn) and (type_ == "system" or "@" not in content):
+        stored = await repo.store_in_one(tx.conn, row, unarchive)
+        mentioned: list[int] = []
+    else:
+        stored, mentioned = await _store(tx, row, unarchive)
+    seq, secret, expires_at = stored.seq, stored.secret, stored.expires_at
+    if type_ != "system":
+        send_checks.check_content(content, secret)  # refused: the transaction rolls back
+    message_id = stored.message_id
     hidden_for = withheld.hidden_for if withheld else frozenset()
     if seq == 1:
         await reveal_private(tx, services, chat_id, skip=hidden_for)
-    message_id = await repo.insert(tx.conn, row)
     if mentioned:
         await mentions.store(tx.conn, chat_id, message_id, seq, mentioned)
     for user_id in hidden_for:
         await changes_store.hide(tx.conn, user_id, chat_id, [message_id])
-    # Sending means having read everything up to one's own message; a withheld message
-    # brings nothing back from anyone's archive.
-    await chat_settings.after_message(
-        tx, services, chat_id, sender_id, seq, unarchive=withheld is None
-    )
+    await chat_settings.announce_back(tx, services, chat_id, stored.brought_back)
     files = []
     if attachment_ids:
         await uploads_repo.attach(tx.conn, attachment_ids, message_id)
@@ -124,11 +122,29 @@ async def insert_message(
     )
     to = Audience(user_id=withheld.author_id) if withheld else Audience(chat_id=chat_id)
     await emit(tx, services.hub, MESSAGE_NEW, message, to)
-    if read_content:
+    if type_ != "system" and not secret:
         services.previews.after_commit(tx, services, message_id, content)
     if withheld is None:
         push.after_message(tx, services, message)
     return message
+
+
+async def _store(
+    tx: WriteTx, row: dict[str, Any], unarchive: bool
+) -> tuple[repo.Stored, list[int]]:
+    """`repo.store_in_one` statement by statement (SQLite), with the mentions the text
+    makes; a secret chat's content is ciphertext: nothing in it to find mentions in."""
+    chat_id, sender_id = row["chat_id"], row["sender_id"]
+    counted = await repo.next_seq(tx.conn, chat_id)
+    content = row["content"]
+    read_content = row["type"] != "system" and not counted.secret
+    mentioned = await mentions.resolve(tx.conn, chat_id, content, sender_id) if read_content else []
+    expires_at = expiry_of(row["created_at"], counted.self_destruct_seconds, row["type"])
+    full = row | {"seq": counted.last_seq, "mentions": mentioned or None, "expires_at": expires_at}
+    message_id = await repo.insert(tx.conn, full)
+    back = await chats_repo.after_message(tx.conn, chat_id, sender_id, counted.last_seq, unarchive)
+    stored = repo.Stored(message_id, counted.last_seq, counted.secret, expires_at, back)
+    return stored, mentioned
 
 
 def expiry_of(created_at: datetime, seconds: int | None, type_: str) -> datetime | None:
@@ -183,11 +199,14 @@ def _same_send(original: Message, data: MessageSend) -> bool:
     )
 
 
-async def send(services: Services, user_id: int, data: MessageSend) -> tuple[Message, bool]:
+async def send(
+    services: Services, user_id: int, data: MessageSend, *, session: str | None = None
+) -> tuple[Message, bool]:
     """Store and fan out a message; returns (message, created). A retry with the same
-    clientId returns the stored original and emits nothing."""
+    clientId returns the stored original and emits nothing. `session`: a socket's, checked
+    here (SessionEnded) instead of by the gateway."""
     async with services.db.write(chat_id=data.chat_id) as tx:
-        gate = await send_gate.read(tx.conn, data.chat_id, user_id, data.client_id)
+        gate = await send_gate.read(tx.conn, data.chat_id, user_id, data.client_id, session)
         peer = gate.peer
         if gate.earlier_id is not None:
             existing = await repo.get(tx.conn, gate.earlier_id)

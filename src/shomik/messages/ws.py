@@ -25,7 +25,9 @@ from shomik.realtime.commands import Command, Context
 
 async def send(ctx: Context, data: MessageSendCommand) -> Message:
     started = time.perf_counter()
-    message, _created = await service.send(ctx.services, ctx.user_id, data)
+    # The session is checked in the send's first statement (messages/send_gate.py).
+    session = ctx.conn.session_id
+    message, _created = await service.send(ctx.services, ctx.user_id, data, session=session)
     ctx.services.metrics.sent("ws", time.perf_counter() - started)
     return message
 
@@ -70,6 +72,7 @@ COMMANDS = (
         Message,
         "Store a message; the ack carries it. A retry with the same clientId acks the "
         "original and delivers nothing again.",
+        checks_session=True,
     ),
     Command("message:read", ReadCommand, read, ReadAck, "Move your read position forward."),
     Command("reaction:add", ReactionCommand, react_add, ReactionUpdated, "Add your reaction."),

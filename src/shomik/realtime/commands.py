@@ -28,6 +28,9 @@ class Command(Generic[In]):
     handler: Callable[[Context, In], Awaitable[Model]]
     reply: type[Model]
     doc: str = ""
+    # Its service checks the socket's session itself, in a statement it runs anyway, and
+    # raises SessionEnded: the gateway's own look-up (a round trip on PostgreSQL) is spared.
+    checks_session: bool = False
 
 
 CommandTable = dict[str, Command[Any]]

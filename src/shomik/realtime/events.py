@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shomik.db import fast
 from shomik.db.engine import Conn, WriteTx
+from shomik.db.eventids import insert_sql
 from shomik.db.tables import chat_members, events, server_state
 from shomik.realtime.connection import Connection
 from shomik.realtime.hub import Hub
@@ -68,7 +70,9 @@ async def emit(tx: WriteTx, hub: Hub, kind: EventKind[T], data: T, to: Audience)
     async def publish() -> None:
         hub.metrics.event(kind.name)  # counted once committed: a rolled-back one never was
         text = frame(kind.name, payload, pending.seq)
-        await hub.bus.durable(pending.seq, to.user_id, to.chat_id, text)
+        send = await hub.bus.durable(pending.seq, to.user_id, to.chat_id, text)
+        if send is not None:
+            tx.sends.append(send)
 
     tx.after_commit(publish)
 
@@ -76,6 +80,13 @@ async def emit(tx: WriteTx, hub: Hub, kind: EventKind[T], data: T, to: Audience)
 async def _insert(tx: WriteTx) -> None:
     pending: list[_Pending] = tx.event_rows
     rows = [p.row for p in pending]
+    if tx.ids is not None:  # PostgreSQL, one process: sent with the COMMIT (db/eventids.py)
+        assert isinstance(tx.conn, AsyncConnection)
+        seqs = await tx.ids.take(tx.conn, len(pending))
+        for p, seq in zip(pending, seqs, strict=True):
+            p.seq = seq
+        tx.with_commit.append(insert_sql(seqs, rows))
+        return
     if len(rows) == 1:
         (seq,) = await fast.fetch_one(tx.conn, _INSERT_ONE, rows[0])
         pending[0].seq = int(seq)

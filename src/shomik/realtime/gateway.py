@@ -17,7 +17,7 @@ from shomik.auth import sessions
 from shomik.auth.sessions import authenticate_claims
 from shomik.auth.tokens import TokenClaims
 from shomik.calls import front as calls
-from shomik.errors import ShomikError, Unavailable, database_down
+from shomik.errors import SessionEnded, ShomikError, Unavailable, database_down
 from shomik.presence import service as presence
 from shomik.realtime import events
 from shomik.realtime.commands import Context
@@ -245,12 +245,14 @@ async def _dispatch(conn: Connection, ctx: Context, text: str) -> None:
         ctx.services.metrics.command(command.name)
         await ctx.services.limiter.hit("command", str(ctx.user_id))
         # A socket never acts for an ended session, even if its closing is still on the way.
-        if not await sessions.alive(ctx.services, conn):
-            conn.close(CLOSE_UNAUTHORIZED, "session ended")
-            return
+        if not command.checks_session:
+            await sessions.require_alive(ctx.services, conn)
         try:
             data = command.model.model_validate(frame.data)
         except ValidationError as exc:
+            # Refused either way; an ended session's socket is closed, as for any command.
+            if command.checks_session:
+                await sessions.require_alive(ctx.services, conn)
             details = "; ".join(
                 f"{'.'.join(map(str, e['loc'])) or 'data'}: {e['msg']}" for e in exc.errors()
             )
@@ -260,6 +262,8 @@ async def _dispatch(conn: Connection, ctx: Context, text: str) -> None:
         conn.send_direct(
             f'{{"type":"ack","ref":{orjson.dumps(frame.ref).decode()},"data":{payload}}}'
         )
+    except SessionEnded:
+        conn.close(CLOSE_UNAUTHORIZED, "session ended")
     except ShomikError as exc:
         conn.send_direct(_error(ref, exc))
     except Exception as exc:

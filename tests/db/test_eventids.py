@@ -1,0 +1,133 @@
+"""One process on PostgreSQL: event ids taken from the sequence a block at a time, the
+insert sent with the COMMIT as one string (db/eventids.py). What is stored is exactly what
+was emitted, ids follow commit order, and another writer on the sequence never collides."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import sqlalchemy as sa
+
+from shomik.db.engine import Database
+from shomik.db.eventids import quoted
+from shomik.db.tables import events
+from shomik.metrics.registry import Metrics
+from shomik.realtime import events as event_log
+from shomik.realtime.events import Audience
+from shomik.realtime.hub import Hub
+from shomik.realtime.kinds import EventKind
+from shomik.schemas import Model
+
+pytestmark = pytest.mark.postgres
+
+# Texts that would end or escape a naively quoted literal, or a fixed dollar tag.
+HOSTILE = [
+    "",
+    "plain",
+    "it's",
+    "''; DROP TABLE events; --",
+    "back\\slash \\' \\\\",
+    "$e$",
+    "x$e",
+    "$e$$e1$",
+    "ends with $",
+    "$e1$ then $e$ and $e2",
+    "Привет, мир 👋 \u200f",
+    '{"text":"\\"quoted\\" $e$ \\u0000"}',
+]
+
+
+class Note(Model):
+    text: str
+
+
+NOTE = EventKind("test:note", Note, durable=True)
+
+
+@pytest.fixture
+async def pg(pg_db: Database) -> Database:
+    async with pg_db.write() as tx:
+        await tx.conn.execute(sa.delete(events))
+    return pg_db
+
+
+def _hub() -> Hub:
+    async def nobody(_chat_id: int) -> frozenset[int]:
+        return frozenset()
+
+    return Hub(nobody, Metrics())
+
+
+async def _stored(db: Database) -> list[tuple[int, str, int | None, str]]:
+    async with db.read() as conn:
+        rows = await conn.execute(
+            sa.select(events.c.id, events.c.type, events.c.chat_id, events.c.data).order_by(
+                events.c.id
+            )
+        )
+        return [(r.id, r.type, r.chat_id, r.data) for r in rows]
+
+
+async def test_quoted_texts_come_back_as_they_were(pg: Database) -> None:
+    async with pg.read() as conn:
+        for text in HOSTILE:
+            assert (await conn.execute(sa.text(f"SELECT {quoted(text)}"))).scalar() == text
+
+
+async def test_an_emitted_event_is_stored_exactly_with_its_seq(pg: Database) -> None:
+    hub = _hub()
+    seqs: list[int] = []
+    for n, text in enumerate(HOSTILE):
+        async with pg.write(chat_id=n) as tx:
+            await event_log.emit(tx, hub, NOTE, Note(text=text), Audience(chat_id=n))
+            await event_log.emit(tx, hub, NOTE, Note(text=text + "!"), Audience(chat_id=n))
+        seqs.extend(p.seq for p in tx.event_rows)
+    stored = await _stored(pg)
+    assert [s[0] for s in stored] == seqs == sorted(seqs)
+    expected = [
+        (NOTE.name, n, Note(text=t).model_dump_json(by_alias=True))
+        for n, text in enumerate(HOSTILE)
+        for t in (text, text + "!")
+    ]
+    assert [s[1:] for s in stored] == expected
+
+
+async def test_another_writer_on_the_sequence_never_takes_the_same_id(pg: Database) -> None:
+    hub = _hub()
+    async with pg.write(chat_id=1) as tx:  # this process now holds a block of ids
+        await event_log.emit(tx, hub, NOTE, Note(text="first"), Audience(chat_id=1))
+    async with pg.engine.begin() as conn:  # a writer that takes its id from the sequence
+        await conn.execute(
+            sa.insert(events).values(type="other", data="{}", created_at=sa.func.now())
+        )
+    async with pg.write(chat_id=1) as tx:
+        await event_log.emit(tx, hub, NOTE, Note(text="second"), Audience(chat_id=1))
+    stored = await _stored(pg)
+    assert len({s[0] for s in stored}) == 3
+    ours = [s[0] for s in stored if s[1] == NOTE.name]
+    assert ours[0] < ours[1]
+    other = next(s[0] for s in stored if s[1] == "other")
+    assert other > ours[1]  # after the block
+
+
+async def test_concurrent_emits_publish_in_id_order(pg: Database) -> None:
+    """8 chats x 15 writes at once, past a block of 100: the ids the after-commit steps
+    see, in the order they run, are ascending and are the log's order."""
+    hub = _hub()
+    published: list[int] = []
+
+    async def write(chat: int, n: int) -> None:
+        async with pg.write(chat_id=chat) as tx:
+            await event_log.emit(tx, hub, NOTE, Note(text=f"{chat}-{n}"), Audience(chat_id=chat))
+
+            async def publish() -> None:
+                published.append(tx.event_rows[0].seq)
+
+            tx.after_commit(publish)
+            await tx.conn.execute(sa.select(sa.func.pg_sleep(0.001 * (n % 3))))
+
+    await asyncio.gather(*(write(chat, n) for chat in range(8) for n in range(15)))
+    assert len(published) == 120
+    assert published == sorted(published)
+    assert published == [s[0] for s in await _stored(pg)]
