@@ -42,10 +42,35 @@ FAST_ENV = {
 }
 
 
+def _ephemeral_start() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+# The tests' servers listen on ports from below the kernel's ephemeral range. A port from
+# bind(0) is in that range, where any outgoing connection (to PostgreSQL, Redis, a browser's)
+# may take it between the check and the server's own bind: CI met EADDRINUSE so. Walked
+# from a random point, so that two test runs at once seldom try the same ports.
+_LOW = 10_000
+_HIGH = max(_LOW + 1_000, _ephemeral_start())
+_ports = itertools.cycle(range(_LOW, _HIGH))
+for _ in range(int.from_bytes(os.urandom(2), "big") % (_HIGH - _LOW)):
+    next(_ports)
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A port of 127.0.0.1 nothing listens on, outside the ephemeral range."""
+    for _ in range(_HIGH - _LOW):
+        port = next(_ports)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {_LOW}-{_HIGH - 1}")
 
 
 def wait_listening(
