@@ -33,6 +33,16 @@ async def accounts(server: ServerProcess) -> dict[str, dict[str, Any]]:
     return {a["username"]: a for a in json.loads(result.stdout)}
 
 
+async def seen_by(viewer: Any, chat_id: int, user_id: int) -> list[tuple[bool, Any, Any]]:
+    """(deactivated, status, lastSeen) of `user_id` in the private chat's peer, its member
+    list and their profile, as `viewer` gets them."""
+    chat = (await viewer.http.get(f"/api/chats/{chat_id}")).json()
+    members = (await viewer.http.get(f"/api/chats/{chat_id}/members")).json()["members"]
+    profile = (await viewer.http.get(f"/api/users/{user_id}")).json()
+    shown = [chat["peer"], *(m["user"] for m in members if m["user"]["id"] == user_id), profile]
+    return [(u["deactivated"], u["status"], u["lastSeen"]) for u in shown]
+
+
 async def test_create_user_then_sign_in(engine_server: ServerProcess) -> None:
     name = unique_name("op")
     result = await engine_server.cli(
@@ -141,12 +151,16 @@ async def test_deactivate_refuses_sign_in_and_closes_sockets(engine_server: Serv
     # Their messages stay where they were.
     await dan.send(chat["id"], "still here?")
     assert (await dan.http.get(f"/api/chats/{chat['id']}/messages")).status_code == 200
+    # Where they still show (the chat's header, its members, their profile), they show as
+    # deactivated: offline, with no "last seen".
+    assert await seen_by(dan, chat["id"], carol.id) == [(True, "offline", None)] * 3
 
     result = await engine_server.cli("admin", "reactivate", carol.username)
     assert result.returncode == 0, result.stderr
     assert (await login(engine_server, carol.username, PASSWORD)).status_code == 200
     found = await dan.http.get("/api/users", params={"q": carol.username})
     assert [u["username"] for u in found.json()["users"]] == [carol.username]
+    assert [d for d, _, _ in await seen_by(dan, chat["id"], carol.id)] == [False] * 3
     await carol.aclose()
     await dan.aclose()
 

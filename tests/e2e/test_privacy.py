@@ -1,7 +1,7 @@
 """Settings → Privacy in the browser: a last-seen setting another person sees applied at
 once, blocking from a profile (no composer then, and the blocked person's messages never
-arrive), unblocking from the list in Settings; and a group invitation accepted from the
-chat list."""
+arrive), unblocking from the list in Settings; a group invitation accepted from the chat list; and
+an account an operator deactivated, shown as such."""
 
 from __future__ import annotations
 
@@ -106,4 +106,23 @@ async def test_an_invitation_is_accepted_from_the_chat_list(
     await expect(composer(page)).to_be_visible()
     members = (await owner.http.get(f"/api/chats/{created['id']}/members")).json()["members"]
     assert shy.id in [m["user"]["id"] for m in members]
+    client.assert_no_errors()
+
+
+async def test_an_account_an_operator_deactivated_shows_as_deactivated(
+    people: People, new_context: NewContext
+) -> None:
+    alice = await people.register("Alice Stays")
+    bob = await people.register("Bob Leaves")
+    chat = await both_open(alice, bob)
+    await bob.send(chat["id"], "last day today")
+    result = await people.server.cli("admin", "deactivate", bob.username)
+    assert result.returncode == 0, result.stderr
+    client, page = await open_app(new_context, alice, "Bob Leaves")
+    await expect(bubble(page, "last day today")).to_be_visible()
+    await expect(chat_status(page)).to_have_text("account deactivated")
+    await open_profile(page, "Bob Leaves")
+    await expect(page.get_by_role("complementary", name="Profile")).to_contain_text(
+        "account deactivated"
+    )
     client.assert_no_errors()

@@ -29,14 +29,16 @@ def to_profile(row: Any) -> UserProfile:
 
 def to_public(row: Any, hide_presence: bool = False) -> UserPublic:
     """`hide_presence`: the viewer may not see the status and last seen (privacy/visibility.py
-    decides)."""
+    decides). A deactivated account has neither: it is offline, since no one knows when."""
+    deactivated = row.deactivated_at is not None
     return UserPublic(
         id=row.id,
         username=row.username,
         display_name=row.display_name,
         avatar_url=avatar_url(row.avatar_id),
-        status=None if hide_presence else row.status,
-        last_seen=None if hide_presence else row.last_seen,
+        status="offline" if deactivated else None if hide_presence else row.status,
+        last_seen=None if deactivated or hide_presence else row.last_seen,
+        deactivated=deactivated,
     )
 
 

@@ -45,6 +45,9 @@ class UserPublic(UserProfile):
     # "last seen recently".
     status: Status | None
     last_seen: UtcDatetime | None
+    # An operator deactivated the account (`shomik admin deactivate`): it cannot sign in,
+    # and it shows as deactivated instead of a "last seen" (offline, no time).
+    deactivated: bool
 
 
 class UserMe(UserPublic):

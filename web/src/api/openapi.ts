@@ -1960,6 +1960,8 @@ export type components = {
         UserMe: {
             /** Avatarurl */
             avatarUrl: string | null;
+            /** Deactivated */
+            deactivated: boolean;
             /** Displayname */
             displayName: string;
             /** Id */
@@ -1994,6 +1996,8 @@ export type components = {
         UserPublic: {
             /** Avatarurl */
             avatarUrl: string | null;
+            /** Deactivated */
+            deactivated: boolean;
             /** Displayname */
             displayName: string;
             /** Id */

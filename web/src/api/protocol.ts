@@ -565,6 +565,7 @@ export interface Chat {
  */
 export interface UserPublic {
   avatarUrl: string | null
+  deactivated: boolean
   displayName: string
   id: number
   lastSeen: string | null
@@ -1340,6 +1341,7 @@ export interface ReadyData {
  */
 export interface UserMe {
   avatarUrl: string | null
+  deactivated: boolean
   displayName: string
   id: number
   lastSeen: string | null

@@ -81,6 +81,7 @@ const en = {
     yesterday: 'Yesterday',
     lastSeenLongAgo: 'last seen a long time ago',
     lastSeenRecently: 'last seen recently',
+    deactivated: 'account deactivated',
     lastSeenJustNow: 'last seen just now',
     lastSeenMinutes: 'last seen {n} minute ago | last seen {n} minutes ago',
     lastSeenAt: 'last seen at {time}',

@@ -83,6 +83,7 @@ const ru: Messages = {
     yesterday: 'Вчера',
     lastSeenLongAgo: 'был(а) давно',
     lastSeenRecently: 'был(а) недавно',
+    deactivated: 'аккаунт деактивирован',
     lastSeenJustNow: 'был(а) только что',
     lastSeenMinutes: 'был(а) {n} минуту назад | был(а) {n} минуты назад | был(а) {n} минут назад',
     lastSeenAt: 'был(а) в {time}',

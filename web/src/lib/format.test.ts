@@ -20,11 +20,18 @@ describe('format in English', () => {
 
   it('says "recently" where privacy hides the status (null), never a time', () => {
     setLanguage('en')
-    expect(seenText({ status: null, lastSeen: null }, now)).toBe('last seen recently')
-    expect(seenText({ status: 'offline', lastSeen: null }, now)).toBe('last seen a long time ago')
-    expect(seenText({ status: 'offline', lastSeen: at(24, 14, 20) }, now)).toBe('last seen 40 minutes ago')
+    expect(seenText({ status: null, lastSeen: null, deactivated: false }, now)).toBe('last seen recently')
+    expect(seenText({ status: 'offline', lastSeen: null, deactivated: false }, now)).toBe('last seen a long time ago')
+    expect(seenText({ status: 'offline', lastSeen: at(24, 14, 20), deactivated: false }, now)).toBe('last seen 40 minutes ago')
     setLanguage('ru')
-    expect(seenText({ status: null, lastSeen: null }, now)).toBe('был(а) недавно')
+    expect(seenText({ status: null, lastSeen: null, deactivated: false }, now)).toBe('был(а) недавно')
+  })
+
+  it('says an account is deactivated instead of when it was last seen', () => {
+    setLanguage('en')
+    expect(seenText({ status: 'offline', lastSeen: null, deactivated: true }, now)).toBe('account deactivated')
+    setLanguage('ru')
+    expect(seenText({ status: 'offline', lastSeen: null, deactivated: true }, now)).toBe('аккаунт деактивирован')
   })
 
   it('shows the clock the English way: no leading zero, AM/PM', () => {

@@ -53,8 +53,13 @@ export function lastSeen(iso: string | null, now = new Date()): string {
 }
 
 /** The "last seen" line of someone not online: "last seen recently" where their privacy
- *  settings (or a block) hide their status from us, which the server says with null. */
-export function seenText(user: { status: string | null; lastSeen: string | null }, now = new Date()): string {
+ *  settings (or a block) hide their status from us, which the server says with null; an
+ *  account an operator deactivated says so instead. */
+export function seenText(
+  user: { status: string | null; lastSeen: string | null; deactivated: boolean },
+  now = new Date(),
+): string {
+  if (user.deactivated) return t('time.deactivated')
   return user.status === null ? t('time.lastSeenRecently') : lastSeen(user.lastSeen, now)
 }
 

@@ -16,7 +16,7 @@ vi.mock('@/features/secret', async (importOriginal) => ({
   prepareSecretDevice: vi.fn(),
 }))
 
-const user = (id: number) => ({ id, username: `u${id}`, displayName: `U${id}`, avatarUrl: null, status: 'offline' as const, lastSeen: null })
+const user = (id: number) => ({ id, username: `u${id}`, displayName: `U${id}`, avatarUrl: null, status: 'offline' as const, lastSeen: null, deactivated: false })
 const chat = (): Chat => ({
   id: 1, type: 'private', name: null, avatarUrl: null, createdAt: '2026-01-01T00:00:00Z',
   memberCount: 2, secret: false, selfDestructSeconds: null, peer: user(2), role: 'member', lastReadSeq: 0, othersReadSeq: 0,
@@ -37,7 +37,7 @@ function dispatch(handlers: Handlers, event: ServerEvent): void {
 beforeEach(() => {
   localStorage.clear()
   setActivePinia(createPinia())
-  useAuthStore().setUser({ id: 1, username: 'u1', displayName: 'U1', avatarUrl: null, status: 'online', lastSeen: null, params: { theme: 'dark', messageTextSize: 16, language: null, pushPreview: true }, twoFactor: false, privacy: { lastSeen: 'chats', groupAdds: 'everybody' } })
+  useAuthStore().setUser({ id: 1, username: 'u1', displayName: 'U1', avatarUrl: null, status: 'online', lastSeen: null, deactivated: false, params: { theme: 'dark', messageTextSize: 16, language: null, pushPreview: true }, twoFactor: false, privacy: { lastSeen: 'chats', groupAdds: 'everybody' } })
   useChatsStore().upsert(chat())
 })
 

@@ -8,7 +8,7 @@ import { i18n, setLanguage } from '@/i18n'
 
 function me(params: Params): UserMe {
   return {
-    id: 7, username: 'amina', displayName: 'Amina', avatarUrl: null, status: 'online', lastSeen: null, params, twoFactor: false, privacy: { lastSeen: 'chats', groupAdds: 'everybody' },
+    id: 7, username: 'amina', displayName: 'Amina', avatarUrl: null, status: 'online', lastSeen: null, deactivated: false, params, twoFactor: false, privacy: { lastSeen: 'chats', groupAdds: 'everybody' },
   }
 }
 

@@ -53,8 +53,8 @@ export const useUsersStore = defineStore('users', () => {
       if (id == null || byId.has(id) || asking.has(id) || unknown.has(id)) continue
       if (id === me?.id) {
         // The user is known without asking: from sign-in.
-        const { username, displayName, avatarUrl, status, lastSeen } = me
-        byId.set(id, { id, username, displayName, avatarUrl, status, lastSeen })
+        const { username, displayName, avatarUrl, status, lastSeen, deactivated } = me
+        byId.set(id, { id, username, displayName, avatarUrl, status, lastSeen, deactivated })
         continue
       }
       queued.add(id)
@@ -86,7 +86,7 @@ export const useUsersStore = defineStore('users', () => {
   /** Name and avatar (`user:updated`): the presence we know stays as it is. */
   function applyProfile(profile: UserProfile): void {
     const known = byId.get(profile.id)
-    byId.set(profile.id, { status: null, lastSeen: null, ...known, ...profile })
+    byId.set(profile.id, { status: null, lastSeen: null, deactivated: false, ...known, ...profile })
   }
 
   function applyStatus(s: UserStatus): void {

@@ -15,7 +15,7 @@ const call = (over: Partial<Call> = {}): Call => ({
 })
 
 const user = (id: number, displayName: string): UserPublic =>
-  ({ id, username: `u${id}`, displayName, avatarUrl: null, status: 'online', lastSeen: null })
+  ({ id, username: `u${id}`, displayName, avatarUrl: null, status: 'online', lastSeen: null, deactivated: false })
 
 function setup() {
   setActivePinia(createPinia())

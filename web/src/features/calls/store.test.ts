@@ -17,7 +17,7 @@ const call = (over: Partial<Call> = {}): Call => ({
 
 function setup() {
   setActivePinia(createPinia())
-  useAuthStore().setUser({ id: 1, username: 'u1', displayName: 'U1', avatarUrl: null, status: 'online', lastSeen: null, params: { theme: 'dark', messageTextSize: 16, language: null, pushPreview: true }, twoFactor: false, privacy: { lastSeen: 'chats', groupAdds: 'everybody' } })
+  useAuthStore().setUser({ id: 1, username: 'u1', displayName: 'U1', avatarUrl: null, status: 'online', lastSeen: null, deactivated: false, params: { theme: 'dark', messageTextSize: 16, language: null, pushPreview: true }, twoFactor: false, privacy: { lastSeen: 'chats', groupAdds: 'everybody' } })
   FakePeerConnection.created = []
   const tracks = [new FakeTrack('audio'), new FakeTrack('video')]
   const devices: MediaDevicesLike = {

@@ -6,7 +6,7 @@ import { createMemoryHistory, createRouter, type Router } from 'vue-router'
 import type { Chat, Member, UserMe, UserPublic } from '@/api/types'
 
 export function person(id: number, displayName: string, status: UserPublic['status'] = 'offline'): UserPublic {
-  return { id, username: displayName.toLowerCase(), displayName, avatarUrl: null, status, lastSeen: null }
+  return { id, username: displayName.toLowerCase(), displayName, avatarUrl: null, status, lastSeen: null, deactivated: false }
 }
 
 export function meUser(id = 1): UserMe {

@@ -3,7 +3,7 @@ import type { UserPublic } from '@/api/types'
 import { insertMention, mentionCandidates, mentionedNames, mentionsMe, typedMention } from './mentions'
 
 function user(id: number, username: string, displayName: string): UserPublic {
-  return { id, username, displayName, avatarUrl: null, lastSeen: null, status: 'offline' }
+  return { id, username, displayName, avatarUrl: null, lastSeen: null, status: 'offline', deactivated: false }
 }
 const alice = user(1, 'alice', 'Alice Smith')
 const bob = user(2, 'bob_b', 'Bob Builder')

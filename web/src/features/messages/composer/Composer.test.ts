@@ -132,7 +132,7 @@ describe('Composer', () => {
   })
 
   it('shows the reply, sends it with the message, and Esc cancels it', async () => {
-    useUsersStore().upsert({ id: 2, username: 'ann', displayName: 'Ann', avatarUrl: null, lastSeen: null, status: 'online' })
+    useUsersStore().upsert({ id: 2, username: 'ann', displayName: 'Ann', avatarUrl: null, lastSeen: null, status: 'online', deactivated: false })
     const composer = useComposerStore()
     composer.setReply(7, message())
     const w = mountComposer()

@@ -4,7 +4,7 @@ import type { UserPublic } from '@/api/types'
 import { useMentions } from './useMentions'
 
 const person = (id: number, username: string, displayName: string): UserPublic =>
-  ({ id, username, displayName, avatarUrl: null, status: 'offline', lastSeen: null })
+  ({ id, username, displayName, avatarUrl: null, status: 'offline', lastSeen: null, deactivated: false })
 const members = [person(1, 'me', 'Me Myself'), person(2, 'bob', 'Bob Builder'), person(3, 'bella', 'Bella Swan'), person(4, 'carl', 'Carl Bo')]
 
 function setup(initial: string, group = true) {
