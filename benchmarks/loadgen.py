@@ -8,10 +8,9 @@ group chat. `--mode load` opens every client, measures the server's idle memory 
 connection, then sends `message:send` at a set aggregate rate (round robin over the clients,
 so every group gets its share) for a warm-up and a measured window. Every message carries
 its send time (`t<perf_counter_ns>`) in its content, so each receiver measures send->receive
-latency. With `--search`, steps are repeated at rising rates (doubling, then bisecting the
-first failure) to find the highest rate that still meets the latency limit with every
-message delivered. `--mode pair` is the two-user ping: one sender, one receiver, one message
-at a time.
+latency. Without `--rates`, steps are repeated at rising rates (benchmarks/ratesearch.py) to
+find the highest rate that still meets the latency limit with every message delivered.
+`--mode pair` is the two-user ping: one sender, one receiver, one message at a time.
 
 Bounded: every step has a fixed duration, every drain and connect a timeout, the search a
 step count; the process ends by itself.
@@ -42,6 +41,7 @@ from benchmarks.meter import (
     proc_rss_kib,
     proc_wait_seconds,
 )
+from benchmarks.ratesearch import SearchPlan, search
 from benchmarks.wsclient import RawWsClient, connect
 
 PAD = "lorem ipsum dolor sit amet, consectetur adipiscing"  # a short chat line's worth
@@ -297,47 +297,9 @@ class LoadGen:
         }
 
     async def search(self, order: list[RawWsClient]) -> list[dict[str, Any]]:
-        """Double the rate until a step fails, then bisect (geometrically) between the last
-        passing and the first failing rate."""
-        args = self.args
-        steps: list[dict[str, Any]] = []
-        rate = args.start_rate
-        good: float | None = None
-        bad: float | None = None
-        for _ in range(args.max_steps):
-            result = await self.step(rate, order)
-            steps.append(result)
-            if result["ok"]:
-                good = rate
-                if rate >= args.max_rate:
-                    break
-                rate = min(rate * 2, args.max_rate)
-            else:
-                bad = rate
-                break
-        if good is None or bad is None:
-            return steps
-        for _ in range(args.refine):
-            if self.disconnected():
-                log("clients were disconnected; no bisection")
-                break
-            rate = math.sqrt(good * bad)
-            result = await self.step(rate, order)
-            steps.append(result)
-            if result["ok"]:
-                good = rate
-            else:
-                bad = rate
-        if args.saturate and not self.disconnected():
-            # One step past the server's CPU-bound capacity (estimated from the fastest
-            # passing step's CPU per message): the most it delivers, whatever the latency.
-            fastest = max((s for s in steps if s["ok"]), key=lambda s: s["rate"])
-            per_message = fastest["serverCpuSeconds"] / max(1, fastest["sent"])
-            rate = min(args.max_rate, max(1.25 / per_message, 1.25 * bad))
-            result = await self.step(rate, order)
-            result["saturation"] = True
-            steps.append(result)
-        return steps
+        a = self.args
+        plan = SearchPlan(a.start_rate, a.max_rate, a.max_steps, a.refine, a.confirm, a.saturate)
+        return await search(plan, lambda rate: self.step(rate, order), self.disconnected)
 
     async def run_pair(self) -> dict[str, Any]:
         args = self.args
@@ -413,6 +375,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--max-rate", type=float, default=20000.0)
     p.add_argument("--max-steps", type=int, default=12)
     p.add_argument("--refine", type=int, default=3, help="bisection steps after a failure")
+    p.add_argument(
+        "--confirm", type=int, default=1, help="repeats of a failed step before its rate fails"
+    )
     p.add_argument(
         "--saturate",
         action=argparse.BooleanOptionalAction,

@@ -154,6 +154,12 @@ def table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _note(step: dict[str, Any]) -> str:
+    if step.get("saturation"):
+        return "  (overload step)"
+    return "  (second try)" if step.get("attempt", 1) > 1 else ""
+
+
 def steps_table(name: str, load: dict[str, Any]) -> str:
     lines = [
         f"{name}: rate -> delivered/s, p50/p99 ms, delivery ratio, "
@@ -166,7 +172,7 @@ def steps_table(name: str, load: dict[str, Any]) -> str:
             f"{s['deliveryRatio']:.4f}  "
             f"cpu {s['serverCpuShare']:.2f} ({s['serverWaitShare']:.2f})  "
             f"gen {s['loadgenCpuShare']:.2f} ({s['loadgenWaitShare']:.2f})  "
-            f"{'ok' if s['ok'] else 'FAIL'}{'  (overload step)' if s.get('saturation') else ''}"
+            f"{'ok' if s['ok'] else 'FAIL'}{_note(s)}"
         )
     return "\n".join(lines)
 

@@ -180,10 +180,13 @@ def measure(
         str(args.max_steps),
         "--refine",
         str(args.refine),
+        "--confirm",
+        str(args.confirm),
     ]
     if args.rate:
         extra += ["--rates", ",".join(str(r) for r in args.rate)]
-    steps = len(args.rate) if args.rate else args.max_steps + args.refine + 1
+    tries = args.confirm + 1
+    steps = len(args.rate) if args.rate else (args.max_steps + args.refine) * tries + 1
     budget = 120 + steps * (args.warmup + args.duration + 30 + 5)
     load = loadgen(args, plan, extra, timeout=budget)
     return {"pair": pair, "load": load}
@@ -205,6 +208,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--start-rate", type=float, default=50.0, help="first rate of the search")
     p.add_argument("--max-steps", type=int, default=10)
     p.add_argument("--refine", type=int, default=3)
+    p.add_argument(
+        "--confirm",
+        type=int,
+        default=1,
+        help="a failed step is run this many times more before its rate counts as failed",
+    )
     p.add_argument("--duration", type=float, default=10.0, help="measured seconds per step")
     p.add_argument("--warmup", type=float, default=3.0, help="warm-up seconds per step")
     p.add_argument("--p99-ms", type=float, default=50.0)
