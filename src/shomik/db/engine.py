@@ -171,6 +171,14 @@ class WriteTx:
         for callback in self._after:
             await callback()
 
+    def close(self) -> None:
+        """Drop the callbacks once the write is over. They hold the transaction (`emit`'s
+        do), a reference cycle only a garbage collection frees: on PostgreSQL, where a write
+        lives across round trips, they outlived the young generations and a full collection
+        mid-load freed 26,000 objects in 109 ms (docs/benchmarks.md)."""
+        self._before.clear()
+        self._after.clear()
+
     @property
     def ordered(self) -> bool:
         """It adds to the event log, so its commit must take its place in the order."""
@@ -242,14 +250,17 @@ class Database:
                 if self._writer_conn is None:
                     self._writer_conn = self.writer.connect()
                     self._checkpointer = asyncio.create_task(self._checkpoint_forever())
-                with self._writer_conn.begin():
-                    tx = WriteTx(InlineConn(self._writer_conn))
-                    yield tx
-                    await tx.run_before_commit()
-                await tx.run_after_commit()
-                # In-line statements leave no round trip for a next write to overlap with.
-                for send in tx.sends:
-                    send()
+                tx = WriteTx(InlineConn(self._writer_conn))
+                try:
+                    with self._writer_conn.begin():
+                        yield tx
+                        await tx.run_before_commit()
+                    await tx.run_after_commit()
+                    # In-line statements leave no round trip for a next write to overlap with.
+                    for send in tx.sends:
+                        send()
+                finally:
+                    tx.close()
             return
         key: WriteKey | None = None
         if chat_id is not None:
@@ -278,18 +289,21 @@ class Database:
             first = _ALONE if key is None else _beside_others(*key)
         async with self._lanes.transaction(first) as conn:
             tx = WriteTx(conn, None if self.clustered else self._event_ids)
-            yield tx
-            if not tx.ordered:  # no event: nothing to send either
-                await lanes.run(conn, "COMMIT")
-                await tx.run_after_commit()
-                return
-            async with self._write_lock:
-                if self.clustered:
-                    await lanes.run(conn, _IN_ORDER)
-                await tx.run_before_commit()
-                await lanes.run(conn, "; ".join([*tx.with_commit, "COMMIT"]))
-                await tx.run_after_commit()
-                turn = self._turns.take()
+            try:
+                yield tx
+                if not tx.ordered:  # no event: nothing to send either
+                    await lanes.run(conn, "COMMIT")
+                    await tx.run_after_commit()
+                    return
+                async with self._write_lock:
+                    if self.clustered:
+                        await lanes.run(conn, _IN_ORDER)
+                    await tx.run_before_commit()
+                    await lanes.run(conn, "; ".join([*tx.with_commit, "COMMIT"]))
+                    await tx.run_after_commit()
+                    turn = self._turns.take()
+            finally:
+                tx.close()
         await self._turns.run(turn, tx.sends)
 
     async def _checkpoint_forever(self) -> None:
