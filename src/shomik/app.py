@@ -75,6 +75,7 @@ from shomik.sfu.rooms import Sfu
 from shomik.uploads import cleanup as uploads_cleanup
 from shomik.uploads.decodes import DecodeGate
 from shomik.uploads.router import router as uploads_router
+from shomik.users import deactivations
 from shomik.users.router import router as users_router
 from shomik.web import socket_origin, web_client
 
@@ -210,6 +211,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             asyncio.create_task(expiry.sweep_forever(services)),
             asyncio.create_task(high_water.run()),
             asyncio.create_task(session_watch.watch(services)),
+            asyncio.create_task(deactivations.watch(services)),
         ]
         # What start-up built lives as long as the process: keep it out of every future
         # full collection, which with hundreds of sockets otherwise pauses for ~50-100 ms.

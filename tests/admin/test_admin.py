@@ -133,10 +133,13 @@ async def test_reset_password_keeps_the_password_rules(server: ServerProcess) ->
 async def test_deactivate_refuses_sign_in_and_closes_sockets(engine_server: ServerProcess) -> None:
     carol, dan = await register(engine_server), await register(engine_server)
     chat = await dan.private_chat(carol)
-    ws = await carol.ws()
+    ws, watching = await carol.ws(), await dan.ws()
     result = await engine_server.cli("admin", "deactivate", carol.username)
     assert result.returncode == 0, result.stderr
     assert await closed_by_server(ws) == 4401
+    # Dan, online meanwhile, sees it at once (the server looks every 2 s), once.
+    news = await watching.expect("user:updated", lambda d: d["id"] == carol.id, timeout=20)
+    assert news["data"]["deactivated"] is True and news["seq"] > 0
     assert (await carol.http.get("/api/chats")).status_code == 401
     # The right password learns why; a wrong one learns nothing new.
     r = await login(engine_server, carol.username, PASSWORD)
@@ -157,6 +160,9 @@ async def test_deactivate_refuses_sign_in_and_closes_sockets(engine_server: Serv
 
     result = await engine_server.cli("admin", "reactivate", carol.username)
     assert result.returncode == 0, result.stderr
+    news = await watching.expect("user:updated", lambda d: d["id"] == carol.id, timeout=20)
+    assert news["data"]["deactivated"] is False
+    assert len(watching.of_type("user:updated")) == 2
     assert (await login(engine_server, carol.username, PASSWORD)).status_code == 200
     found = await dan.http.get("/api/users", params={"q": carol.username})
     assert [u["username"] for u in found.json()["users"]] == [carol.username]

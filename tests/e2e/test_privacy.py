@@ -1,7 +1,7 @@
 """Settings → Privacy in the browser: a last-seen setting another person sees applied at
 once, blocking from a profile (no composer then, and the blocked person's messages never
 arrive), unblocking from the list in Settings; a group invitation accepted from the chat list; and
-an account an operator deactivated, shown as such."""
+an account an operator deactivated, shown as such as soon as it happens."""
 
 from __future__ import annotations
 
@@ -116,13 +116,19 @@ async def test_an_account_an_operator_deactivated_shows_as_deactivated(
     bob = await people.register("Bob Leaves")
     chat = await both_open(alice, bob)
     await bob.send(chat["id"], "last day today")
-    result = await people.server.cli("admin", "deactivate", bob.username)
-    assert result.returncode == 0, result.stderr
+    await bob.ws()  # online while Alice looks
     client, page = await open_app(new_context, alice, "Bob Leaves")
     await expect(bubble(page, "last day today")).to_be_visible()
-    await expect(chat_status(page)).to_have_text("account deactivated")
+    await expect(chat_status(page)).to_have_text("online")
+    # Alice's open chat learns it live (the server looks every 2 s), without a reload.
+    result = await people.server.cli("admin", "deactivate", bob.username)
+    assert result.returncode == 0, result.stderr
+    await expect(chat_status(page)).to_have_text("account deactivated", timeout=15_000)
     await open_profile(page, "Bob Leaves")
     await expect(page.get_by_role("complementary", name="Profile")).to_contain_text(
         "account deactivated"
     )
+    result = await people.server.cli("admin", "reactivate", bob.username)
+    assert result.returncode == 0, result.stderr
+    await expect(chat_status(page)).to_have_text(re.compile("^last seen"), timeout=15_000)
     client.assert_no_errors()

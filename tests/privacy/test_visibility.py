@@ -119,7 +119,7 @@ async def test_a_payload_for_the_whole_group_hides_what_one_member_may_not_see(
     # `user:updated` carries no presence at all.
     await alice.http.patch("/api/users/me", json={"displayName": "Alice Two"})
     profile = await c.expect("user:updated")
-    assert set(profile["data"]) == {"id", "username", "displayName", "avatarUrl"}
+    assert set(profile["data"]) == {"id", "username", "displayName", "avatarUrl", "deactivated"}
 
 
 async def test_bad_privacy_input_is_refused_and_changes_nothing(people: Any) -> None:

@@ -21,6 +21,7 @@ from shomik.db.engine import Conn, Database
 from shomik.errors import Conflict, Invalid, NotFound, invalid_message
 from shomik.schemas import as_utc, utcnow
 from shomik.users import repository as users_repo
+from shomik.users.deactivations import mark_changed
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ async def deactivate(db: Database, username: str) -> int:
         row = await _user(tx.conn, username)
         if row.deactivated_at is None:
             await users_repo.update(tx.conn, row.id, deactivated_at=utcnow())
+            await mark_changed(tx.conn)  # running servers tell the user's contacts
         return await end_all_from_outside(tx, row.id)
 
 
@@ -85,6 +87,7 @@ async def reactivate(db: Database, username: str) -> bool:
         if row.deactivated_at is None:
             return False
         await users_repo.update(tx.conn, row.id, deactivated_at=None)
+        await mark_changed(tx.conn)
         return True
 
 

@@ -84,6 +84,7 @@ def _invite(row: Any) -> Invite:
         username=row.inviter_username,
         display_name=row.inviter_name,
         avatar_url=avatar_url(row.inviter_avatar_id),
+        deactivated=row.inviter_deactivated_at is not None,
     )
     return Invite(
         chat_id=row.chat_id,

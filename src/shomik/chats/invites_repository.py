@@ -78,6 +78,7 @@ def _listed() -> sa.Select[Any]:
             inviter.c.username.label("inviter_username"),
             inviter.c.display_name.label("inviter_name"),
             inviter.c.avatar_id.label("inviter_avatar_id"),
+            inviter.c.deactivated_at.label("inviter_deactivated_at"),
         )
         .join(chats, chats.c.id == i.c.chat_id)
         .join(inviter, inviter.c.id == i.c.invited_by)

@@ -24,6 +24,7 @@ def to_profile(row: Any) -> UserProfile:
         username=row.username,
         display_name=row.display_name,
         avatar_url=avatar_url(row.avatar_id),
+        deactivated=row.deactivated_at is not None,
     )
 
 
@@ -136,3 +137,9 @@ _CONTACTS = (
 async def contacts(conn: Conn, user_id: int) -> set[int]:
     """Everyone who shares at least one chat with the user."""
     return {row[0] for row in (await conn.execute(_CONTACTS, {"uid": user_id})).all()}
+
+
+async def deactivated_ids(conn: Conn) -> set[int]:
+    """Every account an operator deactivated: a handful on any server."""
+    query = sa.select(users.c.id).where(users.c.deactivated_at.is_not(None))
+    return {int(row[0]) for row in (await conn.execute(query)).all()}

@@ -38,6 +38,9 @@ class UserProfile(Model):
     username: str
     display_name: str
     avatar_url: str | None
+    # An operator deactivated the account (`shomik admin deactivate`): it cannot sign in,
+    # and it shows as deactivated instead of a "last seen" (offline, no time).
+    deactivated: bool
 
 
 class UserPublic(UserProfile):
@@ -45,9 +48,6 @@ class UserPublic(UserProfile):
     # "last seen recently".
     status: Status | None
     last_seen: UtcDatetime | None
-    # An operator deactivated the account (`shomik admin deactivate`): it cannot sign in,
-    # and it shows as deactivated instead of a "last seen" (offline, no time).
-    deactivated: bool
 
 
 class UserMe(UserPublic):

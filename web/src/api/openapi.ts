@@ -1985,6 +1985,8 @@ export type components = {
         UserProfile: {
             /** Avatarurl */
             avatarUrl: string | null;
+            /** Deactivated */
+            deactivated: boolean;
             /** Displayname */
             displayName: string;
             /** Id */

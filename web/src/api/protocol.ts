@@ -1077,6 +1077,7 @@ export interface Invite {
  */
 export interface UserProfile {
   avatarUrl: string | null
+  deactivated: boolean
   displayName: string
   id: number
   username: string

@@ -13,7 +13,7 @@ afterEach(() => { vi.unstubAllGlobals() })
 describe('invites store', () => {
   const invite = {
     chatId: 5, chatName: 'Team', chatAvatarUrl: null, createdAt: '2026-01-01T00:00:00Z',
-    inviter: { id: 3, username: 'carol', displayName: 'Carol', avatarUrl: null },
+    inviter: { id: 3, username: 'carol', displayName: 'Carol', avatarUrl: null, deactivated: false },
   }
 
   it('accepting puts the group in the chat list; declining or an event drops the invitation', async () => {

@@ -83,10 +83,12 @@ export const useUsersStore = defineStore('users', () => {
     }
   }
 
-  /** Name and avatar (`user:updated`): the presence we know stays as it is. */
+  /** Name, avatar, deactivation (`user:updated`): the presence we know stays as it is,
+   * except that a deactivated account is offline with no last seen, as the server shows it. */
   function applyProfile(profile: UserProfile): void {
     const known = byId.get(profile.id)
-    byId.set(profile.id, { status: null, lastSeen: null, deactivated: false, ...known, ...profile })
+    const gone = profile.deactivated ? { status: 'offline' as const, lastSeen: null } : {}
+    byId.set(profile.id, { status: null, lastSeen: null, ...known, ...profile, ...gone })
   }
 
   function applyStatus(s: UserStatus): void {
