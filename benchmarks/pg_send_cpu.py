@@ -2,6 +2,7 @@
 
     python -m benchmarks.pg_send_cpu                       # both engines, 2,000 sends each
     python -m benchmarks.pg_send_cpu --database postgres --sends 3000 --profile /tmp/pg.txt
+    python -m benchmarks.pg_send_cpu --database postgres,postgres+redis   # cluster of one
 
 One `shomik serve` per engine (PostgreSQL: a database of its own, as benchmarks.run makes),
 `--members` users in one group, every one connected (as in benchmarks.run: no Web Push
@@ -11,6 +12,9 @@ from /proc/<pid>/stat, all threads) over the sends, divided by their number: CPU
 wall time, which a busy machine changes less (still by ±15 % between repeats on 2 busy
 cores: repeat, and interleave the runs to compare). It includes the send's fan-out to the
 group's sockets, which costs the same on both engines.
+
+`postgres+redis` is PostgreSQL with `SHOMIK_REDIS_URL` set: one process, but on the cluster's
+path (advisory locks, every event through Redis and back); its Redis's CPU is counted too.
 
 `--per-statement`: instead, the CPU of this process per statement on PostgreSQL, one indexed
 SELECT run 4,000 times on one connection through SQLAlchemy's asyncio layer and straight
@@ -47,10 +51,13 @@ TICKS = os.sysconf("SC_CLK_TCK")
 PY_SPY = str(Path(sys.executable).parent / "py-spy")
 
 
-def cpu_times(pid: int) -> tuple[float, float]:
-    """utime and stime of the process, all its threads, in seconds."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return int(fields[11]) / TICKS, int(fields[12]) / TICKS
+def cpu_times(*pids: int) -> tuple[float, float]:
+    """utime and stime of the processes, all their threads, summed, in seconds."""
+    user = system = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        user, system = user + int(fields[11]), system + int(fields[12])
+    return user / TICKS, system / TICKS
 
 
 async def set_up(url: str, members: int) -> tuple[list[str], int]:
@@ -110,14 +117,16 @@ async def drain(ws: Any) -> None:
         pass
 
 
-async def measure(url: str, pid: int, args: argparse.Namespace, profile: Path | None) -> float:
+async def measure(
+    url: str, pids: list[int], args: argparse.Namespace, profile: Path | None
+) -> float:
     """Seconds of server CPU per send."""
     tokens, chat_id = await set_up(url, args.members)
     ws_url = url.replace("http://", "ws://") + "/ws"
     others = [await connected(ws_url, t) for t in tokens[1:]]
     readers = [asyncio.create_task(drain(o)) for o in others]
     try:
-        return await measure_sends(ws_url, tokens[0], chat_id, pid, args, profile)
+        return await measure_sends(ws_url, tokens[0], chat_id, pids, args, profile)
     finally:
         for o in others:
             await o.close()
@@ -125,7 +134,12 @@ async def measure(url: str, pid: int, args: argparse.Namespace, profile: Path | 
 
 
 async def measure_sends(
-    ws_url: str, token: str, chat_id: int, pid: int, args: argparse.Namespace, profile: Path | None
+    ws_url: str,
+    token: str,
+    chat_id: int,
+    pids: list[int],
+    args: argparse.Namespace,
+    profile: Path | None,
 ) -> float:
     async with await connected(ws_url, token) as ws:
         await send_all(ws, chat_id, 0, args.warmup)  # caches, pools, prepared statements
@@ -133,14 +147,14 @@ async def measure_sends(
         if profile is not None:
             argv = [PY_SPY, "record", "--nonblocking", "-r", "500", "--format", "raw"]
             spy = await asyncio.create_subprocess_exec(
-                *argv, "-o", str(profile), "-p", str(pid),
+                *argv, "-o", str(profile), "-p", str(pids[-1]),
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )  # fmt: skip
             await asyncio.sleep(1.0)  # py-spy attaches
-        (user0, sys0), t0 = cpu_times(pid), time.monotonic()
+        (user0, sys0), t0 = cpu_times(*pids), time.monotonic()
         await send_all(ws, chat_id, args.warmup, args.sends)
-        (user1, sys1), wall = cpu_times(pid), time.monotonic() - t0
+        (user1, sys1), wall = cpu_times(*pids), time.monotonic() - t0
         user, system = user1 - user0, sys1 - sys0
         spent = user + system
         if spy is not None:
@@ -226,12 +240,16 @@ def main(argv: list[str] | None = None) -> None:
         return
     results: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="pg-send-cpu-") as tmp:
-        for engine in args.database.split(","):
-            profile = args.profile if engine == "postgres" else None
-            workdir = Path(tmp) / f"cpu-{engine}-{os.getpid()}"
-            with shomik_servers(workdir, engine, 1, args.server) as (servers, pids):
-                per_send = asyncio.run(measure(servers[0].url, pids[0], args, profile))
-            results[engine] = per_send
+        for run, engine in enumerate(args.database.split(",")):
+            profile = args.profile if engine.startswith("postgres") else None
+            database, _, redis = engine.partition("+")
+            workdir = Path(tmp) / f"cpu-{database}-{redis or 'alone'}-{run}"
+            with shomik_servers(workdir, database, 1, args.server, redis == "redis") as (
+                servers,
+                pids,
+            ):
+                per_send = asyncio.run(measure(servers[0].url, pids, args, profile))
+            results[engine] = per_send  # a repeated engine: its last run
             print(f"{engine}: {per_send * 1e6:.0f} us server CPU per send ({args.sends} sends)")
     if "sqlite" in results and "postgres" in results:
         print(f"postgres / sqlite: {results['postgres'] / results['sqlite']:.2f}x")

@@ -67,10 +67,11 @@ def _vapid_key() -> str:
 
 @contextlib.contextmanager
 def shomik_servers(
-    workdir: Path, engine: str, count: int, args: argparse.Namespace
+    workdir: Path, engine: str, count: int, args: argparse.Namespace, redis: bool = False
 ) -> Iterator[tuple[list[Server], list[int]]]:
     """`count` shomik processes on `engine`, all on the server core, started one after the
-    other (the first migrates); the servers and every pid whose CPU counts."""
+    other (the first migrates); the servers and every pid whose CPU counts. More than one,
+    or `redis`, runs them on a Redis of their own (a cluster, even of one)."""
     workdir.mkdir(parents=True)
     env = {**os.environ, **SERVER_ENV}
     with contextlib.ExitStack() as stack:
@@ -80,7 +81,7 @@ def shomik_servers(
             env["SHOMIK_DATABASE_URL"] = stack.enter_context(_database(name))
         elif engine != "sqlite":
             raise SystemExit(f"unknown database {engine!r}: sqlite or postgres")
-        if count > 1:
+        if count > 1 or redis:
             url, redis_pid = stack.enter_context(_redis(workdir, args.server_core, args.nice))
             env["SHOMIK_REDIS_URL"] = url
             env["SHOMIK_VAPID_PRIVATE_KEY"] = _vapid_key()
