@@ -1,15 +1,18 @@
-"""One process on PostgreSQL: event ids taken from the sequence a block at a time, the
-insert sent with the COMMIT as one string (db/eventids.py). What is stored is exactly what
-was emitted, ids follow commit order, and another writer on the sequence never collides."""
+"""Event ids on PostgreSQL (db/eventids.py). One process: taken from the sequence a block
+at a time, the insert sent with the COMMIT as one string; what is stored is exactly what was
+emitted, ids follow commit order, and another writer on the sequence never collides. A
+cluster: each write draws its ids under the order lock, never before it holds it."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from shomik.db.engine import Database
+from shomik.db.engine import _ORDER_KEY, Database, make_engine
 from shomik.db.eventids import quoted
 from shomik.db.tables import events
 from shomik.metrics.registry import Metrics
@@ -18,6 +21,7 @@ from shomik.realtime.events import Audience
 from shomik.realtime.hub import Hub
 from shomik.realtime.kinds import EventKind
 from shomik.schemas import Model
+from shomik.settings import Settings
 
 pytestmark = pytest.mark.postgres
 
@@ -131,3 +135,76 @@ async def test_concurrent_emits_publish_in_id_order(pg: Database) -> None:
     assert len(published) == 120
     assert published == sorted(published)
     assert published == [s[0] for s in await _stored(pg)]
+
+
+@pytest.fixture
+async def cluster_db(pg: Database, pg_database: str, tmp_path: Path) -> AsyncIterator[Database]:
+    """The same database as a process of a cluster opens it (it needs no Redis for this)."""
+    settings = Settings(data_dir=tmp_path, database_url=pg_database, redis_url="redis://x")
+    db = Database(make_engine(settings), settings)
+    assert db.clustered
+    yield db
+    await db.dispose()
+
+
+async def test_a_cluster_draws_its_ids_only_once_it_holds_the_order_lock(
+    cluster_db: Database,
+) -> None:
+    """Another process holds the order lock: this write waits for it before drawing its id,
+    so an id drawn meanwhile by anyone is smaller than this write's, and ids commit in the
+    order they were drawn."""
+    hub = _hub()
+    holder = await cluster_db.engine.connect()
+    await holder.execute(sa.text(f"SELECT pg_advisory_xact_lock({_ORDER_KEY})"))
+
+    async def write() -> int:
+        async with cluster_db.write(chat_id=1) as tx:
+            await event_log.emit(tx, hub, NOTE, Note(text="waits"), Audience(chat_id=1))
+        return int(tx.event_rows[0].seq)
+
+    waiting = asyncio.create_task(write())
+    async with cluster_db.engine.connect() as conn:
+        locks = sa.text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+        async with asyncio.timeout(10):
+            while (await conn.execute(locks)).scalar() == 0:
+                await asyncio.sleep(0.01)
+        drawn = (await conn.execute(sa.text("SELECT nextval('events_id_seq')"))).scalar_one()
+    assert not waiting.done()
+    await holder.commit()  # the lock goes with the other transaction
+    await holder.close()
+    assert await waiting > int(drawn)
+    assert [s[0] for s in await _stored(cluster_db)] == [waiting.result()]
+
+
+async def test_two_cluster_processes_writing_at_once_commit_ids_in_order(
+    pg: Database, cluster_db: Database, pg_database: str, tmp_path: Path
+) -> None:
+    settings = Settings(data_dir=tmp_path, database_url=pg_database, redis_url="redis://x")
+    other = Database(make_engine(settings), settings)
+    hub = _hub()
+    committed: list[int] = []
+
+    async def write(db: Database, chat: int, n: int) -> None:
+        async with db.write(chat_id=chat) as tx:
+            await event_log.emit(tx, hub, NOTE, Note(text=f"{chat}-{n}"), Audience(chat_id=chat))
+            await event_log.emit(tx, hub, NOTE, Note(text=f"{chat}-{n}!"), Audience(chat_id=chat))
+
+            async def after() -> None:  # right after the COMMIT, in each process's order
+                committed.extend(p.seq for p in tx.event_rows)
+
+            tx.after_commit(after)
+
+    try:
+        await asyncio.gather(
+            *(
+                write(db, chat, n)
+                for db in (cluster_db, other)
+                for chat in range(4)
+                for n in range(10)
+            )
+        )
+    finally:
+        await other.dispose()
+    stored = [s[0] for s in await _stored(pg)]
+    assert len(stored) == len(set(stored)) == 160
+    assert sorted(committed) == stored

@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.sql.base import Executable
 
 from shomik.db import lanes
-from shomik.db.eventids import EventIds
+from shomik.db.eventids import EventIds, OrderedIds
 from shomik.db.gate import WriteGate, WriteKey
 from shomik.db.turns import Send, Turns
 from shomik.settings import Settings
@@ -133,7 +133,6 @@ def _beside_others(space: str, id_: int) -> str:
     )
 
 
-_IN_ORDER = f"SELECT pg_advisory_xact_lock({_ORDER_KEY})"
 # PostgreSQL connections kept checked out for quick reads and writes (db/lanes.py): of the
 # pool's 10, the rest stay for reads, migrations and bursts.
 LANES = 6
@@ -145,15 +144,15 @@ class WriteTx:
     after it, still in order; `sends` (frames to this process's sockets, added by the
     publication) in commit order too, after the section on PostgreSQL (db/turns.py)."""
 
-    def __init__(self, conn: Conn, ids: EventIds | None = None) -> None:
+    def __init__(self, conn: Conn, ids: EventIds | OrderedIds | None = None) -> None:
         self.conn = conn
         self._before: list[BeforeCommit] = []
         self._after: list[AfterCommit] = []
         self.sends: list[Send] = []
         # Rows for the event log, inserted together in the ordered section (realtime/events.py).
         self.event_rows: list[Any] = []
-        # PostgreSQL, one process: the event ids, taken in the section, and statements sent
-        # with the COMMIT in its round trip (db/eventids.py).
+        # PostgreSQL: the event ids, taken in the section (a cluster's under its order
+        # lock), and statements sent with the COMMIT in its round trip (db/eventids.py).
         self.ids = ids
         self.with_commit: list[str] = []
 
@@ -191,12 +190,12 @@ class Database:
         self._write_lock = asyncio.Lock()
         self._gate = WriteGate()
         self._turns = Turns()
-        self._event_ids = EventIds()
+        self.clustered = settings is not None and settings.clustered
+        self._event_ids = OrderedIds(_ORDER_KEY) if self.clustered else EventIds()
         self.writer: Engine | None = None
         self.reader: Engine | None = None
         self._writer_conn: Connection | None = None
         self._checkpointer: asyncio.Task[None] | None = None
-        self.clustered = settings is not None and settings.clustered
         # Reads on PostgreSQL run in autocommit, on a lane: at READ COMMITTED every statement
         # takes its own snapshot anyway, so a transaction around reads guarantees nothing
         # more, and costs two round trips (BEGIN, ROLLBACK) on each. SQLite's read
@@ -278,7 +277,7 @@ class Database:
     @asynccontextmanager
     async def _postgres_write(self, key: WriteKey | None) -> AsyncIterator[WriteTx]:
         """The event-order section: in this process an asyncio lock, across a cluster an
-        advisory lock taken just before the event-log insert and released by the commit,
+        advisory lock taken with the event ids (db/eventids.py) and released by the commit,
         so ids commit in the order they were taken. Publication (after the commit, still
         under this process's lock: the audience read, or the Redis publish) then leaves this
         process in id order, and the frames to this process's sockets follow in the same
@@ -288,7 +287,7 @@ class Database:
         if self.clustered:
             first = _ALONE if key is None else _beside_others(*key)
         async with self._lanes.transaction(first) as conn:
-            tx = WriteTx(conn, None if self.clustered else self._event_ids)
+            tx = WriteTx(conn, self._event_ids)
             try:
                 yield tx
                 if not tx.ordered:  # no event: nothing to send either
@@ -296,8 +295,7 @@ class Database:
                     await tx.run_after_commit()
                     return
                 async with self._write_lock:
-                    if self.clustered:
-                        await lanes.run(conn, _IN_ORDER)
+                    # A cluster's event insert takes the order lock with its ids.
                     await tx.run_before_commit()
                     await lanes.run(conn, "; ".join([*tx.with_commit, "COMMIT"]))
                     await tx.run_after_commit()

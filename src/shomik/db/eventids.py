@@ -11,8 +11,13 @@ insert, so the insert needs no RETURNING and is sent in one string with the COMM
 
 Ids stay the sequence's: another writer (a second process by mistake, a tool) gets ids
 after this process's block, never the same ones. A process that stops leaves the rest of
-its block unused: a gap, as a rolled-back insert leaves. Several processes (a cluster) take
-their ids from PostgreSQL in the insert, under the cluster-wide lock, as before.
+its block unused: a gap, as a rolled-back insert leaves.
+
+Several processes (a cluster) cannot take blocks: ids must commit in the order they were
+drawn across all of them, so each write draws its own under the cluster-wide order lock,
+which its COMMIT releases (`OrderedIds`). The lock and the ids come in one round trip, and
+the insert again goes with the COMMIT: two round trips under that lock instead of three
+(the lock, an insert with RETURNING, the COMMIT), and every write of the cluster waits for it.
 """
 
 from __future__ import annotations
@@ -26,6 +31,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shomik.db.lanes import KNOWN, driver_of, failed
 
 _TAKE = "SELECT nextval(pg_get_serial_sequence('events', 'id')) FROM generate_series(1, 100)"
+# The lock sits in the scan's filter, which PostgreSQL checks for a row before it computes
+# that row's output: no id is drawn before the transaction holds the lock (tested in
+# tests/db/test_eventids.py against a writer drawing ids meanwhile). Taken again for every
+# row: the same transaction's lock, counted, and all released by the COMMIT.
+_TAKE_IN_ORDER = (
+    "SELECT nextval(pg_get_serial_sequence('events', 'id')) FROM generate_series(1, $2::int) "
+    "WHERE pg_advisory_xact_lock($1::bigint)::text = ''"
+)
 
 
 class EventIds:
@@ -43,6 +56,21 @@ class EventIds:
             # A later block's ids are all greater: the sequence only goes up.
             self._ids.extend(sorted(int(row[0]) for row in rows))
         return [self._ids.popleft() for _ in range(count)]
+
+
+class OrderedIds:
+    """A cluster's event ids: each write's drawn under the cluster-wide order lock, which
+    it then holds until its COMMIT, so ids commit in the order they were drawn."""
+
+    def __init__(self, lock_key: int) -> None:
+        self._lock_key = lock_key
+
+    async def take(self, conn: AsyncConnection, count: int) -> list[int]:
+        try:
+            rows = await driver_of(conn).fetch(_TAKE_IN_ORDER, self._lock_key, count)
+        except KNOWN as exc:
+            await failed(conn, _TAKE_IN_ORDER, exc)
+        return sorted(int(row[0]) for row in rows)
 
 
 def quoted(text: str) -> str:

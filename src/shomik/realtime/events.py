@@ -80,7 +80,7 @@ async def emit(tx: WriteTx, hub: Hub, kind: EventKind[T], data: T, to: Audience)
 async def _insert(tx: WriteTx) -> None:
     pending: list[_Pending] = tx.event_rows
     rows = [p.row for p in pending]
-    if tx.ids is not None:  # PostgreSQL, one process: sent with the COMMIT (db/eventids.py)
+    if tx.ids is not None:  # PostgreSQL: sent with the COMMIT (db/eventids.py)
         assert isinstance(tx.conn, AsyncConnection)
         seqs = await tx.ids.take(tx.conn, len(pending))
         for p, seq in zip(pending, seqs, strict=True):
