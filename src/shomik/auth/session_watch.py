@@ -11,8 +11,6 @@ such a socket is refused even sooner: every command re-checks its session
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import secrets
 
 from shomik.auth import session_repository as repo
@@ -22,8 +20,6 @@ from shomik.push import service as push
 from shomik.realtime.connection import CLOSE_UNAUTHORIZED
 from shomik.schemas import utcnow
 from shomik.services import Services
-
-log = logging.getLogger(__name__)
 
 REVOKED_KEY = "sessions_revoked"
 # How long an idle socket of an ended session may stay open.
@@ -57,15 +53,7 @@ async def close_ended(services: Services) -> int:
 
 
 async def watch(services: Services) -> None:
-    async with services.db.read() as db:
-        seen = await state.get(db, REVOKED_KEY)
-    while True:
-        await asyncio.sleep(WATCH_EVERY_SECONDS)
-        try:
-            async with services.db.read() as db:
-                marker = await state.get(db, REVOKED_KEY)
-            if marker != seen:
-                seen = marker
-                await close_ended(services)
-        except Exception:
-            log.exception("could not check for sessions ended elsewhere")
+    async def revoked(_marker: str | None) -> None:
+        await close_ended(services)
+
+    await state.watch(services.db, REVOKED_KEY, WATCH_EVERY_SECONDS, revoked)

@@ -6,7 +6,7 @@ change: a new value of `server_state.accounts_changed`, in the transaction that 
 account. Every server reads that row every WATCH_EVERY_SECONDS (a primary-key look-up, as
 auth/session_watch.py does for ended sessions); when it changed, the server compares the
 deactivated accounts with those it knew and sends `user:updated` (with `deactivated`) for
-each account that changed to every chat the account is in, as a profile change does.
+each account that changed, as a profile change does (`users.service.announce_profile`).
 
 Of several processes of a cluster, the one whose write moves `accounts_announced` to the new
 mark announces it (`state.take`), so a change is announced once; a process that was slower
@@ -16,18 +16,13 @@ see it on their next fetch of the user, as they do of any change they were away 
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import secrets
 
 from shomik.db import state
 from shomik.db.engine import Conn
-from shomik.presence.events import USER_UPDATED
-from shomik.realtime.events import Audience, emit
 from shomik.services import Services
 from shomik.users import repository as repo
-
-log = logging.getLogger(__name__)
+from shomik.users.service import announce_profile
 
 CHANGED_KEY = "accounts_changed"
 ANNOUNCED_KEY = "accounts_announced"
@@ -49,23 +44,17 @@ async def announce(services: Services, mark: str, known: set[int]) -> set[int]:
             return now
         rows = await repo.get_many(tx.conn, changed)
         for user_id in sorted(rows):
-            profile = repo.to_profile(rows[user_id])
-            for chat_id in await repo.chat_ids(tx.conn, user_id):
-                await emit(tx, services.hub, USER_UPDATED, profile, Audience(chat_id=chat_id))
+            await announce_profile(tx, services, rows[user_id])
     return now
 
 
 async def watch(services: Services) -> None:
     async with services.db.read() as db:
-        seen = await state.get(db, CHANGED_KEY)
         known = await repo.deactivated_ids(db)
-    while True:
-        await asyncio.sleep(WATCH_EVERY_SECONDS)
-        try:
-            async with services.db.read() as db:
-                mark = await state.get(db, CHANGED_KEY)
-            if mark is not None and mark != seen:
-                known = await announce(services, mark, known)
-                seen = mark
-        except Exception:
-            log.exception("could not announce accounts changed by an operator")
+
+    async def changed(mark: str | None) -> None:
+        nonlocal known
+        if mark is not None:
+            known = await announce(services, mark, known)
+
+    await state.watch(services.db, CHANGED_KEY, WATCH_EVERY_SECONDS, changed)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from shomik.db.engine import WriteTx
 from shomik.errors import NotFound
 from shomik.presence.events import USER_UPDATED
 from shomik.privacy import visibility
@@ -42,15 +43,20 @@ async def update_me(services: Services, user_id: int, data: UserUpdate) -> UserM
             if "avatar_id" in values and old_avatar != row.avatar_id:
                 await release_avatar(tx, old_avatar)
         if {"display_name", "avatar_id"} & set(values):
-            # Durable, once per chat of theirs (every contact shares one; the user is in
-            # each), or to the user alone without chats: a resume replays it.
-            public = repo.to_profile(row)
-            chat_ids = await repo.chat_ids(tx.conn, user_id)
-            for chat_id in chat_ids:
-                await emit(tx, services.hub, USER_UPDATED, public, Audience(chat_id=chat_id))
-            if not chat_ids:
-                await emit(tx, services.hub, USER_UPDATED, public, Audience(user_id=user_id))
+            await announce_profile(tx, services, row)
     return repo.to_me(row)
+
+
+async def announce_profile(tx: WriteTx, services: Services, row: Any) -> None:
+    """`user:updated` with the user's profile as `row` has it: durable, once per chat of
+    theirs (every contact shares one; the user is in each), or to the user alone without
+    chats: a resume replays it."""
+    profile = repo.to_profile(row)
+    chat_ids = await repo.chat_ids(tx.conn, row.id)
+    for chat_id in chat_ids:
+        await emit(tx, services.hub, USER_UPDATED, profile, Audience(chat_id=chat_id))
+    if not chat_ids:
+        await emit(tx, services.hub, USER_UPDATED, profile, Audience(user_id=row.id))
 
 
 async def search(services: Services, user_id: int, q: str) -> list[UserPublic]:
