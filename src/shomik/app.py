@@ -62,7 +62,7 @@ from shomik.previews import cleanup as previews_cleanup
 from shomik.previews.router import router as previews_router
 from shomik.previews.service import Previewer
 from shomik.push.router import router as push_router
-from shomik.push.service import push_sender
+from shomik.push.service import start as push_start
 from shomik.ratelimit import RateLimiter
 from shomik.realtime import events
 from shomik.realtime.admission import Admission
@@ -204,8 +204,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await cluster.start(lambda user_id: presence_refresh(services, user_id))
         high_water = HighWater(services.db, settings.data_dir)
         await high_water.start()  # a new epoch if the database was restored
-        services.push = push_sender(services)
-        services.push.start()
+        pusher = await push_start(services)
         pruner = asyncio.create_task(_housekeeping(services))
         watchers = [
             asyncio.create_task(expiry.sweep_forever(services)),
@@ -232,7 +231,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await services.previews.close()
             if services.sfu is not None:
                 await services.sfu.close()
-            await services.push.stop()
+            await pusher.stop()
             services.presence.close()  # offline graces still running: a restart resets all
             if services.presence.cluster is not None:
                 await services.presence.cluster.stop()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from shomik.auth.passwords import Passwords
 from shomik.auth.tokens import Tokens
@@ -13,6 +13,7 @@ from shomik.presence.tracker import PresenceTracker
 from shomik.presence.typing import TypingTracker
 from shomik.previews.service import Previewer
 from shomik.push.sender import PushSender
+from shomik.push.subscribed import Subscribed
 from shomik.ratelimit import RateLimiter
 from shomik.realtime.admission import Admission
 from shomik.realtime.hub import Hub
@@ -38,5 +39,7 @@ class Services:
     admission: Admission
     # Built at start-up (app.py lifespan); None where no app runs, e.g. in scripts.
     push: PushSender | None = None
+    # Who may have a push subscription (loaded at start-up with the sender).
+    subscribed: Subscribed = field(default_factory=Subscribed)
     # Janus, for group calls (SHOMIK_SFU_URL); None: group calls are a mesh.
     sfu: Sfu | None = None

@@ -13,7 +13,7 @@ import pytest
 
 from tests.cluster.harness import Cluster
 from tests.conftest import _pg_run
-from tests.harness import User
+from tests.harness import User, free_port
 
 HERE = Path(__file__).parent
 _databases = itertools.count()
@@ -46,8 +46,20 @@ def _new_cluster(
 
 
 @pytest.fixture(scope="session")
-def shared_cluster(pg_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    yield from _new_cluster(pg_database, tmp_path_factory.mktemp("cluster"))
+def cluster_push_port() -> int:
+    """Where the shared cluster may push to (tests/cluster/test_push.py listens there)."""
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def shared_cluster(
+    pg_database: str, tmp_path_factory: pytest.TempPathFactory, cluster_push_port: int
+) -> Iterator[Cluster]:
+    env = {
+        "SHOMIK_PUSH_EXTRA_HOSTS": f"127.0.0.1:{cluster_push_port}",
+        "SHOMIK_PUSH_ALLOW_HTTP": "true",
+    }
+    yield from _new_cluster(pg_database, tmp_path_factory.mktemp("cluster"), env=env)
 
 
 @pytest.fixture

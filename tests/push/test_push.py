@@ -88,6 +88,21 @@ async def test_a_member_with_a_socket_gets_no_push(people: Any, push_service: Pu
     assert (await only_push(push_service, browser))["body"] == "and now you are not"
 
 
+async def test_subscriptions_made_before_a_restart_still_get_pushes(
+    people: Any, push_service: PushService, push_server: ServerProcess
+) -> None:
+    """Who may be pushed to is kept in memory (push/subscribed.py): a restarted server reads
+    it again from the database, or it would push to no one subscribed before."""
+    alice, bob = await people(2)
+    chat = await alice.private_chat(bob)
+    browser = push_service.browser()
+    await subscribe(bob, browser)
+    push_server.stop()
+    push_server.start()
+    await alice.send(chat["id"], "after the restart")
+    assert (await only_push(push_service, browser))["body"] == "after the restart"
+
+
 async def test_muted_chat_pushes_only_mentions(people: Any, push_service: PushService) -> None:
     alice, bob, carol = await people(3)
     group = await alice.group("Team", bob, carol)

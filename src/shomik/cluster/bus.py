@@ -33,6 +33,7 @@ async def deliver_durable(
 
 
 Handler = Callable[[dict[str, Any]], Awaitable[Any]]
+Hook = Callable[[], Awaitable[None]]
 
 
 class Bus:
@@ -43,6 +44,9 @@ class Bus:
         # How other processes name this one (sockets of calls are named by it).
         self.process_id = process_id
         self.handlers: dict[str, Handler] = {}
+        # Run after the bus was cut off and is back: notes sent meanwhile are lost, so what
+        # they keep up to date is read again (push/subscribed.py).
+        self.on_reconnect: list[Hook] = []
 
     async def start(self) -> None:
         return None
@@ -77,6 +81,12 @@ class Bus:
         conn = self.hub.connection(cid) if process_id == self.process_id else None
         if conn is not None:
             conn.send_ephemeral(text)
+
+    async def tell_all(self, op: str, payload: dict[str, Any]) -> None:
+        """A note every process runs its handler of, this one at once (a new push
+        subscription). Momentary: a process cut off from Redis meanwhile misses it, and
+        reads again what it keeps when it is back (`on_reconnect`)."""
+        await self.handlers[op](payload)
 
     async def calls_leader(self) -> str:
         """The process that holds the calls: this one, alone."""

@@ -128,6 +128,10 @@ class RedisBus(Bus):
         self.hub.members.invalidate(chat_id)  # this process's next read must not use it
         await self._publish_now({"k": "i", "c": chat_id})
 
+    async def tell_all(self, op: str, payload: dict[str, Any]) -> None:
+        await super().tell_all(op, payload)
+        await self._publish_now({"k": "all", "from": self.process_id, "op": op, "a": payload})
+
     def ephemeral(self, user_ids: Iterable[int], text: str) -> None:
         self._later({"k": "e", "u": list(user_ids), "t": text})
 
@@ -258,6 +262,8 @@ class RedisBus(Bus):
                 delay = 0.1
                 await self._catch_up()  # whatever was committed while we were away
                 await self._release_held()
+                for hook in self.on_reconnect:
+                    await hook()
                 await self._read(pubsub)
             except asyncio.CancelledError:
                 raise
@@ -325,6 +331,12 @@ class RedisBus(Bus):
             hub.disconnect_user(message["u"], message["code"], message["r"])
         elif kind == "c":
             super().to_connection(self.process_id, message["cid"], message["t"])
+        elif kind == "all":
+            handler = self.handlers.get(message["op"])
+            # Its own notes it ran when it sent them; an unknown one comes from a newer
+            # version during a rolling restart.
+            if handler is not None and message["from"] != self.process_id:
+                await handler(message["a"])
         elif kind == "rpc":
             # Not awaited here: a call's work may write (a system message), and the channel
             # must keep flowing meanwhile.

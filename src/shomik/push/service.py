@@ -21,6 +21,7 @@ from shomik.push.hosts import endpoint_allowed
 from shomik.push.keys import b64url_decode
 from shomik.push.schemas import SubscriptionIn
 from shomik.push.sender import Push, PushSender, Urgency
+from shomik.push.subscribed import OP_SUBSCRIBED
 from shomik.schemas import as_utc, utcnow
 from shomik.services import Services
 from shomik.uploads.avatars import public_avatar_url
@@ -78,6 +79,8 @@ async def subscribe(
         await repo.replace(
             tx.conn, user_id, session_id, data.endpoint, keys.p256dh, keys.auth, utcnow()
         )
+    # After the commit: a process that reads the subscriptions on hearing this finds it.
+    await services.hub.bus.tell_all(OP_SUBSCRIBED, {"userId": user_id})
 
 
 def _check_keys(p256dh: str, auth: str) -> None:
@@ -119,7 +122,9 @@ def after_message(tx: WriteTx, services: Services, message: Message) -> None:
 async def _push_message(services: Services, message: Message) -> None:
     assert services.push is not None and message.sender_id is not None
     members = await services.hub.members.get(message.chat_id)
-    offline = await presence.offline_of(services, members - {message.sender_id})
+    # Most members of most chats have no subscription: they are not asked about at all.
+    candidates = services.subscribed.among(members - {message.sender_id})
+    offline = await presence.offline_of(services, candidates)
     if not offline:
         return
     now = utcnow()
@@ -177,7 +182,7 @@ def after_call(
         return
 
     async def push_to_offline() -> None:
-        offline = await presence.offline_of(services, callee_ids)
+        offline = await presence.offline_of(services, services.subscribed.among(callee_ids))
         if offline:
             await _push_call(services, chat_id, caller_id, offline, video)
 
@@ -207,6 +212,18 @@ async def _push_call(
         }
         push = Push(orjson.dumps(payload), ttl, "high", f"call-{chat_id}")
         services.push.deliver(sub, push)
+
+
+async def start(services: Services) -> PushSender:
+    """The sender, and who may be pushed to: read now, kept up to date by every process's
+    notes of new subscriptions, and read again when the cluster's bus reconnects."""
+    subscribed, bus = services.subscribed, services.hub.bus
+    bus.handlers[OP_SUBSCRIBED] = subscribed.on_note
+    bus.on_reconnect.append(lambda: subscribed.load(services.db))
+    await subscribed.load(services.db)
+    services.push = sender = push_sender(services)
+    sender.start()
+    return sender
 
 
 def push_sender(services: Services) -> PushSender:
