@@ -6,6 +6,7 @@ import contextlib
 import math
 import os
 import platform
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -151,6 +152,36 @@ def table(results: dict[str, Any]) -> str:
                     f"\n{name}: every step passed, so its ceiling was not reached; "
                     "raise --max-steps or --start-rate before comparing"
                 )
+    return "\n".join(lines)
+
+
+def rounds_table(results: dict[str, Any]) -> str:
+    """Server CPU per delivery at each fixed rate, round by round, with the median; then
+    each ratio as the median of the rounds' ratios (each round's configurations ran minutes
+    apart at most, so the machine's drift cancels in their ratio better than across rounds)."""
+    rounds: dict[str, list[dict[str, Any]]] = results["rounds"]
+
+    def cpu(load: dict[str, Any]) -> dict[float, float]:
+        return {s["rate"]: s["serverCpuUsPerDelivery"] for s in load.get("steps", [])}
+
+    per = {name: [cpu(load) for load in loads] for name, loads in rounds.items()}
+    lines = ["rounds, server CPU per delivery (us) per round; median:"]
+    for name, runs in per.items():
+        for rate in sorted({r for run in runs for r in run}):
+            values = [run[rate] for run in runs if rate in run]
+            shown = " / ".join(fmt(v) for v in values)
+            lines.append(f"  {name} {rate:.0f}/s: {shown}; median {fmt(statistics.median(values))}")
+    for a, b in _ratios(list(per)):
+        for rate in sorted({r for run in per[a] for r in run}):
+            each = [
+                x[rate] / y[rate]
+                for x, y in zip(per[a], per[b], strict=False)
+                if rate in x and rate in y and y[rate]
+            ]
+            if each:
+                shown = " / ".join(f"{v:.2f}" for v in each)
+                median = statistics.median(each)
+                lines.append(f"  {a}/{b} {rate:.0f}/s: {shown}; median {median:.2f}")
     return "\n".join(lines)
 
 

@@ -29,18 +29,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import os
 import subprocess
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from benchmarks.report import run_record, source_version, steps_table, table
+from benchmarks.report import rounds_table, run_record, source_version, steps_table, table
 from benchmarks.run_support import (
     PASSWORD,
     PYTHON,
@@ -150,19 +152,25 @@ def loadgen(args: argparse.Namespace, plan: Path, extra: list[str], timeout: flo
 
 
 def measure(
-    args: argparse.Namespace, server: Server, plan: Path, pids: list[int] | None = None
+    args: argparse.Namespace,
+    server: Server,
+    plan: Path,
+    pids: list[int] | None = None,
+    pair: bool = True,
 ) -> dict[str, Any]:
-    log(f"{server.name}: two-user latency")
-    pair = loadgen(
-        args,
-        plan,
-        ["--mode", "pair", "--pair-count", str(args.pair_count)],
-        timeout=300,
-    )
-    log(
-        f"{server.name}: pair p50 {pair['latencyP50Ms']} ms p99 {pair['latencyP99Ms']} ms; "
-        f"{args.clients} clients"
-    )
+    two: dict[str, Any] | None = None
+    if pair:
+        log(f"{server.name}: two-user latency")
+        two = loadgen(
+            args,
+            plan,
+            ["--mode", "pair", "--pair-count", str(args.pair_count)],
+            timeout=300,
+        )
+        log(
+            f"{server.name}: pair p50 {two['latencyP50Ms']} ms p99 {two['latencyP99Ms']} ms; "
+            f"{args.clients} clients"
+        )
     extra = [
         "--mode",
         "load",
@@ -189,7 +197,31 @@ def measure(
     steps = len(args.rate) if args.rate else (args.max_steps + args.refine) * tries + 1
     budget = 120 + steps * (args.warmup + args.duration + 30 + 5)
     load = loadgen(args, plan, extra, timeout=budget)
-    return {"pair": pair, "load": load}
+    return {"pair": two, "load": load}
+
+
+@dataclass
+class Prepared:
+    """A configuration of shomik, up and set up: its name, what to measure, its users."""
+
+    name: str
+    target: tuple[Server, Path, list[int]]
+    made: dict[str, Any]
+
+
+def _prepare(
+    stack: contextlib.ExitStack, tmp: Path, engine: str, count: int, args: argparse.Namespace
+) -> Prepared:
+    name = "shomik" if engine == "sqlite" else f"shomik-{engine}"
+    name += f"-x{count}" if count > 1 else ""
+    servers, pids = stack.enter_context(shomik_servers(tmp / name, engine, count, args))
+    log(f"{name} on :{servers[0].port}: registering {args.clients + 2} users")
+    t0 = time.monotonic()
+    made = asyncio.run(setup_real(servers[0].url, args.clients, args.group_size))
+    log(f"set-up done in {time.monotonic() - t0:.1f} s")
+    plan = tmp / f"plan-{name}.json"
+    write_plan(plan, servers[0].port, made, False, [s.port for s in servers])
+    return Prepared(name, (servers[0], plan, pids), made)
 
 
 # -- reporting -----------------------------------------------------------------------------
@@ -243,6 +275,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="N > 1: also run shomik as N processes on PostgreSQL and a Redis of the run's "
         "own, clients spread over them; CPU is summed over them and Redis",
     )
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="N > 1 (with --rate): every shomik configuration up at once, measured in "
+        "turn N times; medians per rate",
+    )
     p.add_argument("--quick", action="store_true", help="a small smoke run")
     p.add_argument("--out", type=Path, default=None, help="JSON file (default: results/)")
     args = p.parse_args(argv)
@@ -251,6 +290,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.duration, args.warmup = 2.0, 1.0
         # Eight doublings from 50 reach 6,400 msgs/s: past bare's ceiling even here.
         args.max_steps, args.refine, args.pair_count = 8, 1, 50
+    if args.rounds > 1 and not args.rate:
+        p.error("--rounds needs --rate: rounds compare fixed rates")
     if args.clients % args.group_size:
         p.error("--clients must be a multiple of --group-size")
     cores = os.sched_getaffinity(0)
@@ -272,19 +313,28 @@ def main(argv: list[str] | None = None) -> None:
         runs = [(engine, 1) for engine in engines]
         if args.processes > 1:
             runs.append(("postgres", args.processes))
-        for engine, count in runs:
-            name = "shomik" if engine == "sqlite" else f"shomik-{engine}"
-            name += f"-x{count}" if count > 1 else ""
-            with shomik_servers(tmp / name, engine, count, args) as (servers, pids):
-                log(f"{name} on :{servers[0].port}: registering {args.clients + 2} users")
-                t0 = time.monotonic()
-                made = asyncio.run(setup_real(servers[0].url, args.clients, args.group_size))
-                setup = setup or made
-                log(f"set-up done in {time.monotonic() - t0:.1f} s")
-                plan = tmp / f"plan-{name}.json"
-                write_plan(plan, servers[0].port, made, False, [s.port for s in servers])
-                if "shomik" in wanted:
-                    results["servers"][name] = measure(args, servers[0], plan, pids)
+        if args.rounds == 1:
+            for engine, count in runs:
+                with contextlib.ExitStack() as stack:
+                    prepared = _prepare(stack, tmp, engine, count, args)
+                    setup = setup or prepared.made
+                    if "shomik" in wanted:
+                        results["servers"][prepared.name] = measure(args, *prepared.target)
+        else:
+            # Every configuration up at once, measured in turn, round after round: what
+            # the machine does meanwhile lands on all of them alike (docs/benchmarks.md).
+            with contextlib.ExitStack() as stack:
+                all_prepared = [_prepare(stack, tmp, e, n, args) for e, n in runs]
+                setup = all_prepared[0].made
+                for round_ in range(args.rounds):
+                    for prepared in all_prepared:
+                        if "shomik" not in wanted:
+                            continue
+                        log(f"round {round_ + 1} of {args.rounds}: {prepared.name}")
+                        done = measure(args, *prepared.target, pair=round_ == 0)
+                        results["servers"].setdefault(prepared.name, done)
+                        results.setdefault("rounds", {}).setdefault(prepared.name, [])
+                        results["rounds"][prepared.name].append(done["load"])
         if "bare" in wanted and setup is not None:
             port = free_port()
             bare = Server(
@@ -317,6 +367,9 @@ def main(argv: list[str] | None = None) -> None:
         f"deflate {'on' if args.deflate else 'off'}, {args.duration} s per step\n"
     )
     print(table(results))
+    if "rounds" in results:
+        print()
+        print(rounds_table(results))
     print()
     for name, side in results["servers"].items():
         print(steps_table(name, side["load"]))
