@@ -37,6 +37,7 @@ from prometheus_client import Histogram
 from redis.exceptions import RedisError
 
 from shomik.cluster.bus import Bus, deliver_durable
+from shomik.cluster.publisher import PUBLISH_TIMEOUT, Publisher
 from shomik.db.engine import Database
 from shomik.errors import Busy, ShomikError
 from shomik.realtime import events
@@ -47,7 +48,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PUBLISH_TIMEOUT = 0.5
 REQUEST_TIMEOUT = 10.0
 LEADER_TTL_SECONDS = 10
 LEADER_RENEW_SECONDS = 3
@@ -80,6 +80,7 @@ class RedisBus(Bus):
         # shomik_redis_publish_lag_seconds (metrics/registry.py), set by the app.
         self.publish_lag: Histogram | None = None
         self._redis: redis.Redis = redis.from_url(url, socket_timeout=PUBLISH_TIMEOUT)
+        self._publisher = Publisher(url, self._observe_lag)
         self._outbox: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue(maxsize=100_000)
         self._tasks: list[asyncio.Task[None]] = []
         self._running: set[asyncio.Task[None]] = set()
@@ -109,6 +110,7 @@ class RedisBus(Bus):
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await self._publisher.close()
         await self._redis.aclose()
 
     # --- publishing -------------------------------------------------------------------
@@ -119,10 +121,13 @@ class RedisBus(Bus):
         # Published here, in the event-order section: every process, this one included,
         # delivers it when Redis hands it back, in Redis's order.
         committed = time.perf_counter()  # called right after the commit
-        await self._publish_now({"k": "d", "s": seq, "u": user_id, "c": chat_id, "t": text})
-        if self.publish_lag is not None:
-            self.publish_lag.observe(time.perf_counter() - committed)
+        message = {"k": "d", "s": seq, "u": user_id, "c": chat_id, "t": text}
+        await self._publish_now(message, committed)
         return None
+
+    def _observe_lag(self, seconds: float) -> None:
+        if self.publish_lag is not None:
+            self.publish_lag.observe(seconds)
 
     async def invalidate_members(self, chat_id: int) -> None:
         self.hub.members.invalidate(chat_id)  # this process's next read must not use it
@@ -143,15 +148,13 @@ class RedisBus(Bus):
         self.hub.disconnect_user(user_id, code, reason)
         self._later({"k": "x", "u": user_id, "code": code, "r": reason})
 
-    async def _publish_now(self, message: dict[str, Any]) -> None:
+    async def _publish_now(self, message: dict[str, Any], since: float | None = None) -> None:
         """Awaited in the event-order section: this process's events enter the channel in
         the order of their ids."""
         if not self.connected:
             return  # the others catch up from the log when Redis is back
         try:
-            await asyncio.wait_for(
-                self._redis.publish(self._channel, orjson.dumps(message)), PUBLISH_TIMEOUT
-            )
+            await self._publisher.publish(self._channel, orjson.dumps(message), since)
         except (RedisError, OSError, TimeoutError):
             log.warning("publish to Redis failed; subscribers will catch up from the log")
 
@@ -244,7 +247,7 @@ class RedisBus(Bus):
         while True:
             channel, body = await self._outbox.get()
             try:
-                await self._redis.publish(channel, body)
+                await self._publisher.publish(channel, body)
             except (RedisError, OSError, TimeoutError):
                 log.warning("publish to Redis failed; dropped an ephemeral message")
 
