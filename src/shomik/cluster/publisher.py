@@ -60,6 +60,9 @@ class Publisher:
         if len(self._since) >= MAX_UNANSWERED:
             await self._drop(conn)
             raise redis.ConnectionError("Redis stopped answering publishes")
+        # Counted before it is written: its reply can be read while the write still waits
+        # to drain, and each reply takes the oldest entry.
+        self._since.append(since)
         try:
             async with asyncio.timeout(PUBLISH_TIMEOUT):
                 await conn.send_packed_command(
@@ -68,7 +71,6 @@ class Publisher:
         except BaseException:
             await self._drop(conn)
             raise
-        self._since.append(since)
 
     async def close(self) -> None:
         if self._conn is not None:
@@ -77,8 +79,14 @@ class Publisher:
 
     async def _connect(self) -> AbstractConnection:
         conn = cast(AbstractConnection, self._pool.make_connection())  # type: ignore[no-untyped-call]
-        async with asyncio.timeout(PUBLISH_TIMEOUT * 4):
-            await conn.connect()  # type: ignore[no-untyped-call]
+        try:
+            # Bounded like a write: the order section may be what waits for it.
+            async with asyncio.timeout(PUBLISH_TIMEOUT):
+                await conn.connect()  # type: ignore[no-untyped-call]
+        except BaseException:
+            with contextlib.suppress(RedisError, OSError):
+                await conn.disconnect(nowait=True)
+            raise
         self._conn = conn
         self._since.clear()
         self._reader = asyncio.create_task(self._read_replies(conn), name="bus-publish-replies")
