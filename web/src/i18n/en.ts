@@ -614,6 +614,7 @@ const en = {
     tampered: 'This message was altered on the way and cannot be shown.',
     undecryptable: 'This message could not be decrypted.',
     malformed: 'This message is not in a format this app can show.',
+    notReady: 'The secret chat is not ready to send yet: trying again.',
     lostBeforeSending: 'The message was lost before it was encrypted (the page was reloaded).',
     attachmentMissing: 'Attachment missing',
     attachmentFailed: 'The file could not be decrypted.',

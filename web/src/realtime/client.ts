@@ -42,9 +42,10 @@ export class CommandError extends Error {
     super(message)
     this.name = 'CommandError'
   }
-  /** Worth retrying with the same payload (the connection failed, not the command). */
+  /** Worth retrying with the same payload (the connection failed, not the command; or a
+   *  secret chat's group was not ready yet to encrypt it). */
   get transient(): boolean {
-    return this.code === 'disconnected' || this.code === 'timeout' || this.code === 'rate_limited'
+    return ['disconnected', 'timeout', 'rate_limited', 'not_ready'].includes(this.code)
   }
 }
 

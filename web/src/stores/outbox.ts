@@ -60,8 +60,9 @@ export const useOutboxStore = defineStore('outbox', () => {
   }
 
   /** Send everything queued, in order. Stops at the first transient failure: the
-   *  connection is gone (`flush` runs again when it is back), or the send limit was hit
-   *  (it runs again when the server's `retryAfter` has passed). */
+   *  connection is gone (`flush` runs again when it is back), the send limit was hit (it
+   *  runs again when the server's `retryAfter` has passed), or a secret chat's group was
+   *  not ready to encrypt (again after a moment). */
   async function flush(): Promise<void> {
     if (running || !sender || waitUntil.value !== null) return
     running = true
@@ -77,7 +78,8 @@ export const useOutboxStore = defineStore('outbox', () => {
         } catch (e) {
           if (e instanceof CommandError && e.transient) {
             item.status = 'queued'
-            if (e.code === 'rate_limited') pause(e.retryAfter ?? 1)
+            // Nothing else wakes the queue for these: it waits, then goes on by itself.
+            if (e.code === 'rate_limited' || e.code === 'not_ready') pause(e.retryAfter ?? 1)
             return
           }
           item.status = 'failed'

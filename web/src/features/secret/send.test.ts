@@ -9,7 +9,7 @@ import { group, meUser, person } from '@/features/chats/testing'
 import { restoreSecretDeps, setSecretDeps, type SecretDeps } from './deps'
 import { decodePayload } from './payload'
 import { present } from './present'
-import { editSecret, enqueueSecret, reactSecret, sealOutboxItem, sentSecret } from './send'
+import { NOT_READY_RETRY_SECONDS, editSecret, enqueueSecret, reactSecret, sealOutboxItem, sentSecret } from './send'
 import { useSecretStore } from './store'
 import { fakeEngine, plain, secretMessage, type FakeEngine } from './testing'
 
@@ -73,6 +73,36 @@ describe('sending in a secret chat', () => {
     // Known by id now, without decrypting (MLS cannot, on the sending device).
     expect(present(secretMessage(50, { senderId: ME, clientId: 'cid-1' })).content).toBe('secret words')
     expect(engine.decrypted).toEqual([])
+  })
+
+  it('waits and tries again, not failed, while the group cannot be brought up to date', async () => {
+    vi.useFakeTimers()
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    try {
+      let refusals = 2
+      engine.openChat = () => (refusals-- > 0 ? Promise.reject(new Error('commit lost 6 times')) : Promise.resolve())
+      const outbox = useOutboxStore()
+      const sent: string[] = []
+      outbox.configure(async (item: OutboxItem) => {
+        await sealOutboxItem(item)
+        sent.push(item.content)
+        return secretMessage(51, { senderId: ME, clientId: item.clientId, content: item.content })
+      }, () => undefined)
+      enqueueSecret({ clientId: 'cid-2', chatId: 9, text: 'soon', replyTo: null, attachments: [], sealed: [] })
+      await vi.advanceTimersByTimeAsync(0)
+      expect(outbox.items[0]?.status).toBe('queued') // not 'failed'
+      expect(outbox.waitUntil).not.toBeNull()
+      expect(sent).toEqual([])
+      await vi.advanceTimersByTimeAsync(NOT_READY_RETRY_SECONDS * 1000 + 100)
+      expect(sent).toEqual([]) // the second try was refused too
+      await vi.advanceTimersByTimeAsync(NOT_READY_RETRY_SECONDS * 1000 + 100)
+      expect(sent).toEqual(['cipher-1'])
+      expect(outbox.items).toHaveLength(0)
+      expect(warn).toHaveBeenCalledTimes(2)
+    } finally {
+      warn.mockRestore()
+      vi.useRealTimers()
+    }
   })
 
   it('fails, never sends, when the plaintext was lost before it was encrypted', async () => {

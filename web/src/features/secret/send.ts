@@ -7,6 +7,7 @@ import type { Attachment, Message } from '@/api/types'
 import { useAuthStore } from '@/stores/auth'
 import { useOutboxStore, type OutboxItem } from '@/stores/outbox'
 import { uuid } from '@/lib/uuid'
+import { CommandError } from '@/realtime/client'
 import { t } from '@/i18n'
 import { deps } from './deps'
 import { encodePayload, type ReactionPayload, type SecretAttachment, type SecretPayload, type TextPayload } from './payload'
@@ -40,9 +41,20 @@ export function enqueueSecret(draft: SecretDraft): void {
   useOutboxStore().enqueue({ clientId: draft.clientId, chatId: draft.chatId, content: '', replyTo: null, attachments: draft.attachments })
 }
 
+/** Seconds before a send tries again to bring the chat's group up to date. */
+export const NOT_READY_RETRY_SECONDS = 2
+
 async function encrypt(chatId: number, payload: SecretPayload): Promise<string> {
   const engine = await deps.engine()
-  await useSecretStore().ready(engine, chatId)
+  try {
+    await useSecretStore().ready(engine, chatId)
+  } catch (e) {
+    // The group could not be brought up to date just now (another device's commit kept
+    // winning, the network failed): a passing state, as for reading (store.ts `drain`).
+    // The outbox waits and tries again rather than marking the message failed.
+    console.warn(`shomik: secret chat ${chatId} not ready to send`, e)
+    throw new CommandError('not_ready', t('secretMessages.notReady'), NOT_READY_RETRY_SECONDS)
+  }
   return await engine.encrypt(chatId, encodePayload(payload))
 }
 
