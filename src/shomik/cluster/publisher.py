@@ -110,12 +110,14 @@ class Publisher:
                 self._on_reply(time.perf_counter() - since)
 
     async def _drop(self, conn: AbstractConnection) -> None:
+        # The reader is the current connection's: an older one (a publish that failed after
+        # another had already reconnected) ends by itself once its socket is closed below.
         if self._conn is conn:
             self._conn = None
-        reader, self._reader = self._reader, None
-        if reader is not None and reader is not asyncio.current_task():
-            reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await reader
+            reader, self._reader = self._reader, None
+            if reader is not None:
+                reader.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await reader
         with contextlib.suppress(RedisError, OSError):
             await conn.disconnect(nowait=True)

@@ -31,12 +31,9 @@ class Subscribed:
             query = sa.select(push_subscriptions.c.user_id).distinct()
             self._users = {int(user_id) for user_id in (await conn.execute(query)).scalars()}
 
-    def add(self, user_id: int) -> None:
-        self._users.add(user_id)
-
     async def on_note(self, payload: dict[str, Any]) -> None:
         """Another process (or this one) stored a subscription of the user."""
-        self.add(int(payload["userId"]))
+        self._users.add(int(payload["userId"]))
 
     def among(self, user_ids: Collection[int]) -> list[int]:
         """Those of the users who may have a subscription."""
