@@ -21,3 +21,13 @@ async def pg_db(pg_database: str, tmp_path: Path) -> AsyncIterator[Database]:
     db = Database(make_engine(settings), settings)
     yield db
     await db.dispose()
+
+
+@pytest.fixture
+async def sqlite_db(tmp_path: Path) -> AsyncIterator[Database]:
+    """A migrated SQLite `Database` in the test's own directory, as the server opens it."""
+    settings = Settings(data_dir=tmp_path)
+    await asyncio.to_thread(upgrade, settings)
+    db = Database(make_engine(settings), settings)
+    yield db
+    await db.dispose()

@@ -8,25 +8,12 @@ from __future__ import annotations
 import asyncio
 import gc
 import weakref
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from shomik.db.engine import Database, WriteTx, make_engine
-from shomik.db.migrate import upgrade
+from shomik.db.engine import Database, WriteTx
 from shomik.db.tables import events
-from shomik.settings import Settings
-
-
-@pytest.fixture
-async def sqlite_db(tmp_path: Path) -> AsyncIterator[Database]:
-    settings = Settings(data_dir=tmp_path)
-    await asyncio.to_thread(upgrade, settings)
-    db = Database(make_engine(settings), settings)
-    yield db
-    await db.dispose()
 
 
 async def _write_with_callbacks(db: Database) -> weakref.ref[WriteTx]:

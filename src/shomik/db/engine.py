@@ -4,7 +4,8 @@ way to write.
 Every write goes through `Database.write()`. Event ids (the `seq` clients resume from) are
 committed in the order they are published: a client that saw seq 11 can never later miss
 seq 10. On PostgreSQL, writes to different chats run at the same time and only their event
-inserts and commits take turns (db/gate.py); on SQLite writers take turns whole.
+inserts and commits take turns (db/gate.py); on SQLite writers take turns whole, and those
+of one turn of the event loop share a COMMIT (db/groupcommit.py).
 
 On SQLite the write transaction runs on one dedicated connection, synchronously on the
 event loop's thread. SQLite has a single writer anyway, its statements take microseconds,
@@ -22,47 +23,31 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any, Protocol
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, CursorResult, Engine
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlalchemy.sql.base import Executable
 
 from shomik.db import lanes
 from shomik.db.eventids import EventIds, OrderedIds
 from shomik.db.gate import WriteGate, WriteKey
-from shomik.db.turns import Send, Turns
+from shomik.db.groupcommit import GroupCommit
+from shomik.db.turns import Turns
+
+# Re-exported: repositories take them from here.
+from shomik.db.tx import AfterCommit, BeforeCommit, Conn, InlineConn, WriteTx
 from shomik.settings import Settings
+
+__all__ = ["AfterCommit", "BeforeCommit", "Conn", "Database", "InlineConn", "WriteTx"]
 
 log = logging.getLogger(__name__)
 
 # How often the background thread folds the WAL back into the database file.
 CHECKPOINT_EVERY_SECONDS = 1.0
-
-
-class Conn(Protocol):
-    """What repositories need of a connection: async `execute`. Both SQLAlchemy's
-    AsyncConnection and the in-line SQLite writer below provide it."""
-
-    async def execute(self, statement: Executable, parameters: Any = None) -> CursorResult[Any]: ...
-
-
-class InlineConn:
-    """A synchronous SQLAlchemy connection behind the async `execute` of `Conn`."""
-
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-
-    @property
-    def sync_connection(self) -> Connection:
-        return self._conn
-
-    async def execute(self, statement: Executable, parameters: Any = None) -> CursorResult[Any]:
-        return self._conn.execute(statement, parameters)
 
 
 def _sqlite_pragmas(synchronous: str, checkpoint: bool) -> Callable[[Any, Any], None]:
@@ -112,9 +97,6 @@ def _make_inline_reader(settings: Settings) -> Engine:
     return engine
 
 
-AfterCommit = Callable[[], Awaitable[None]]
-BeforeCommit = Callable[[], Awaitable[None]]
-
 # PostgreSQL advisory lock keys of a cluster ("shomik" in ASCII, and its first four bytes
 # as the namespace of the per-chat keys). Transaction-level: a commit or a dead connection
 # releases them.
@@ -138,52 +120,6 @@ def _beside_others(space: str, id_: int) -> str:
 LANES = 6
 
 
-class WriteTx:
-    """One write transaction. `before_commit` callbacks (the event log's inserts) run in
-    the event-order section right before the commit; `after_commit` ones (publication)
-    after it, still in order; `sends` (frames to this process's sockets, added by the
-    publication) in commit order too, after the section on PostgreSQL (db/turns.py)."""
-
-    def __init__(self, conn: Conn, ids: EventIds | OrderedIds | None = None) -> None:
-        self.conn = conn
-        self._before: list[BeforeCommit] = []
-        self._after: list[AfterCommit] = []
-        self.sends: list[Send] = []
-        # Rows for the event log, inserted together in the ordered section (realtime/events.py).
-        self.event_rows: list[Any] = []
-        # PostgreSQL: the event ids, taken in the section (a cluster's under its order
-        # lock), and statements sent with the COMMIT in its round trip (db/eventids.py).
-        self.ids = ids
-        self.with_commit: list[str] = []
-
-    def before_commit(self, callback: BeforeCommit) -> None:
-        self._before.append(callback)
-
-    def after_commit(self, callback: AfterCommit) -> None:
-        self._after.append(callback)
-
-    async def run_before_commit(self) -> None:
-        for callback in self._before:
-            await callback()
-
-    async def run_after_commit(self) -> None:
-        for callback in self._after:
-            await callback()
-
-    def close(self) -> None:
-        """Drop the callbacks once the write is over. They hold the transaction (`emit`'s
-        do), a reference cycle only a garbage collection frees: on PostgreSQL, where a write
-        lives across round trips, they outlived the young generations and a full collection
-        mid-load freed 26,000 objects in 109 ms (docs/benchmarks.md)."""
-        self._before.clear()
-        self._after.clear()
-
-    @property
-    def ordered(self) -> bool:
-        """It adds to the event log, so its commit must take its place in the order."""
-        return bool(self._before)
-
-
 class Database:
     def __init__(self, engine: AsyncEngine, settings: Settings | None = None) -> None:
         self.engine = engine
@@ -194,7 +130,7 @@ class Database:
         self._event_ids = OrderedIds(_ORDER_KEY) if self.clustered else EventIds()
         self.writer: Engine | None = None
         self.reader: Engine | None = None
-        self._writer_conn: Connection | None = None
+        self._batches: GroupCommit | None = None
         self._checkpointer: asyncio.Task[None] | None = None
         # Reads on PostgreSQL run in autocommit, on a lane: at READ COMMITTED every statement
         # takes its own snapshot anyway, so a transaction around reads guarantees nothing
@@ -205,6 +141,7 @@ class Database:
         if settings is not None and settings.is_sqlite:
             self.writer = _make_inline_writer(settings)
             self.reader = _make_inline_reader(settings)
+            self._batches = GroupCommit(self.writer.connect, self._start_checkpoints)
 
     @property
     def concurrent(self) -> bool:
@@ -244,22 +181,9 @@ class Database:
         runs beside writes with other keys, and only the event-log insert, the commit and the
         publication take turns; a write without a key runs alone (db/gate.py). SQLite has one
         writer anyway: its writes take turns whole."""
-        if self.writer is not None:
-            async with self._write_lock:
-                if self._writer_conn is None:
-                    self._writer_conn = self.writer.connect()
-                    self._checkpointer = asyncio.create_task(self._checkpoint_forever())
-                tx = WriteTx(InlineConn(self._writer_conn))
-                try:
-                    with self._writer_conn.begin():
-                        yield tx
-                        await tx.run_before_commit()
-                    await tx.run_after_commit()
-                    # In-line statements leave no round trip for a next write to overlap with.
-                    for send in tx.sends:
-                        send()
-                finally:
-                    tx.close()
+        if self._batches is not None:
+            async with self._batches.write() as tx:
+                yield tx
             return
         key: WriteKey | None = None
         if chat_id is not None:
@@ -304,6 +228,9 @@ class Database:
                 tx.close()
         await self._turns.run(turn, tx.sends)
 
+    def _start_checkpoints(self) -> None:
+        self._checkpointer = asyncio.get_running_loop().create_task(self._checkpoint_forever())
+
     async def _checkpoint_forever(self) -> None:
         assert self.writer is not None
         # Its own connections, in worker threads: PASSIVE never blocks the writer.
@@ -328,8 +255,8 @@ class Database:
             self._checkpointer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._checkpointer
-        if self._writer_conn is not None:
-            self._writer_conn.close()
+        if self._batches is not None:
+            self._batches.close()
         if self.writer is not None:
             self.writer.dispose()
         if self.reader is not None:
