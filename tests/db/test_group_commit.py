@@ -189,3 +189,28 @@ async def test_a_write_failing_late_rolls_back_only_itself(sqlite_db: Database, 
     )
     assert isinstance(results[1], Boom)
     assert _committed_types(sqlite_db) == ["before", "after"]
+
+
+async def test_a_stopped_flush_leaves_no_caller_waiting(sqlite_db: Database) -> None:
+    """The server stopping mid-publication: the writes are committed, and their callers
+    get an error rather than waiting forever (a client's retry finds its message)."""
+
+    async def write(type_: str, hang: bool) -> None:
+        async with sqlite_db.write(chat_id=1) as tx:
+            await _insert(tx, type_)
+
+            async def publish() -> None:
+                if hang:
+                    await asyncio.Event().wait()
+
+            tx.after_commit(publish)
+
+    writes = [asyncio.create_task(write("a", True)), asyncio.create_task(write("b", False))]
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert sqlite_db._batches is not None
+    (flush,) = sqlite_db._batches._flushes
+    flush.cancel()
+    results = await asyncio.wait_for(asyncio.gather(*writes, return_exceptions=True), 5)
+    assert all(isinstance(r, RuntimeError) for r in results), results
+    assert _committed_types(sqlite_db) == ["a", "b"]

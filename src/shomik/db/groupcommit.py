@@ -64,10 +64,6 @@ class GroupCommit:
         self._batch: _Batch | None = None
         self._flushes: set[asyncio.Task[None]] = set()  # held: the loop keeps weak ones only
 
-    @property
-    def connection(self) -> Connection | None:
-        return self._conn
-
     @asynccontextmanager
     async def write(self) -> AsyncIterator[WriteTx]:
         async with self._lock:
@@ -108,7 +104,11 @@ class GroupCommit:
         # pysqlite begins a transaction only before an INSERT, UPDATE or DELETE; a
         # SAVEPOINT outside one would begin one of its own, which its RELEASE would commit.
         if not dbapi.in_transaction:
-            self._run(dbapi, "BEGIN")
+            try:
+                self._run(dbapi, "BEGIN")
+            except BaseException:
+                batch.transaction.rollback()
+                raise
         self._batch = batch
         flush = asyncio.get_running_loop().create_task(self._flush(batch))
         self._flushes.add(flush)
@@ -157,22 +157,38 @@ class GroupCommit:
         async with self._lock:  # a write in progress (one that awaits) finishes first
             if not batch.ended:
                 self._end(batch, commit=True)
-            for tx, done in batch.writes:
-                outcome = batch.failed
-                if outcome is None:
-                    try:
-                        await tx.run_after_commit()
-                        for send in tx.sends:
-                            send()
-                    except Exception as exc:
-                        outcome = exc
-                tx.close()
-                if done.done():  # its caller was cancelled; the write stands
-                    continue
-                if outcome is None:
-                    done.set_result(None)
-                else:
-                    done.set_exception(outcome)
+            try:
+                for tx, done in batch.writes:
+                    self._finish(tx, done, await self._publish(batch, tx))
+            finally:
+                # Only if this task was cancelled mid-way (the server stopping): a caller
+                # must not wait forever. Its write is committed; a retry finds it.
+                for tx, done in batch.writes:
+                    tx.close()
+                    if not done.done():
+                        done.set_exception(RuntimeError("stopped before its publication"))
+
+    @staticmethod
+    async def _publish(batch: _Batch, tx: WriteTx) -> BaseException | None:
+        if batch.failed is not None:
+            return batch.failed
+        try:
+            await tx.run_after_commit()
+            for send in tx.sends:
+                send()
+        except Exception as exc:
+            return exc
+        return None
+
+    @staticmethod
+    def _finish(tx: WriteTx, done: asyncio.Future[None], outcome: BaseException | None) -> None:
+        tx.close()
+        if done.done():  # its caller was cancelled; the write stands
+            return
+        if outcome is None:
+            done.set_result(None)
+        else:
+            done.set_exception(outcome)
 
     def close(self) -> None:
         if self._conn is not None:
