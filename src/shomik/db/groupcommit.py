@@ -17,7 +17,9 @@ nothing, while the others keep theirs. A write that succeeded waits for the flus
 COMMITs and then runs each write's after-commit steps (publication) and frames in the order
 the writes ran, which is their event ids' order. Only then does the write's caller go on:
 nothing is acknowledged before its COMMIT (docs/architecture.md). A COMMIT that fails fails
-every write of the batch, none of which was acknowledged.
+every write of the batch, none of which was acknowledged. A flush stopped mid-way (the server
+stopping) fails the callers still waiting: their writes are committed, and a client's retry
+finds its message by its clientId.
 """
 
 from __future__ import annotations
