@@ -27,16 +27,8 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, default
 
-from benchmarks.run_support import PASSWORD
+from benchmarks.run_support import PASSWORD, SERVER_ENV
 from shomik.db import fast
-
-ENV = {
-    "SHOMIK_ARGON2_TIME_COST": "1",
-    "SHOMIK_ARGON2_MEMORY_KIB": "1024",
-    "SHOMIK_ARGON2_PARALLELISM": "1",
-    "SHOMIK_RATE_LIMITS_ENABLED": "false",
-    "SHOMIK_LOG_LEVEL": "warning",
-}
 
 _spent: collections.Counter[str] = collections.Counter()
 _calls: collections.Counter[str] = collections.Counter()
@@ -68,7 +60,7 @@ def _instrument() -> None:
 
 
 async def measure(sends: int, members: int, fts: bool) -> None:
-    os.environ.update(ENV)
+    os.environ.update(SERVER_ENV)  # as the benchmark's server runs: cheap argon2, no limits
     # Imported here: the settings read the environment set just above.
     from shomik.app import build_services
     from shomik.auth import service as auth

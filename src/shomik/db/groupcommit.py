@@ -73,7 +73,6 @@ class GroupCommit:
             if conn is None:
                 conn = self._conn = self._connect()
                 self._on_first()
-            dbapi: Any = conn.connection.dbapi_connection
             batch = self._batch
             # The batch's first write needs no savepoint: if it fails, the transaction
             # holds nothing else and is rolled back whole. So a write alone (a quiet
@@ -81,19 +80,19 @@ class GroupCommit:
             # for the savepoint's sub-journal.
             savepoint = batch is not None
             if batch is None:
-                batch = self._open(conn, dbapi)
+                batch = self._open(conn)
             else:
-                self._run(dbapi, "SAVEPOINT w")
+                self._run(batch.dbapi, "SAVEPOINT w")
             tx = WriteTx(InlineConn(conn))
             try:
                 yield tx
                 await tx.run_before_commit()
                 if savepoint:
-                    self._run(dbapi, "RELEASE w")
+                    self._run(batch.dbapi, "RELEASE w")
             except BaseException:
                 tx.close()
                 if savepoint:
-                    self._undo(dbapi, batch)
+                    self._undo(batch)
                 else:
                     self._end(batch, commit=False)
                 raise
@@ -101,7 +100,8 @@ class GroupCommit:
             batch.writes.append((tx, done))
         await done
 
-    def _open(self, conn: Connection, dbapi: Any) -> _Batch:
+    def _open(self, conn: Connection) -> _Batch:
+        dbapi: Any = conn.connection.dbapi_connection
         batch = _Batch(conn.begin(), dbapi)
         # pysqlite begins a transaction only before an INSERT, UPDATE or DELETE; a
         # SAVEPOINT outside one would begin one of its own, which its RELEASE would commit.
@@ -124,13 +124,13 @@ class GroupCommit:
         except sqlite3.Error as exc:
             raise _driver_error(sql, exc) from exc
 
-    def _undo(self, dbapi: Any, batch: _Batch) -> None:
+    def _undo(self, batch: _Batch) -> None:
         """A write failed: undo its statements only. If SQLite already rolled the whole
         transaction back (some errors do: a full disk, an I/O error), the batch's earlier
         writes are gone with it: they fail too."""
         try:
-            dbapi.execute("ROLLBACK TO w")
-            dbapi.execute("RELEASE w")
+            batch.dbapi.execute("ROLLBACK TO w")
+            batch.dbapi.execute("RELEASE w")
         except sqlite3.Error as exc:
             log.warning("a write's savepoint could not be rolled back: %s", exc)
             batch.failed = _driver_error("ROLLBACK TO w", exc)
