@@ -11,7 +11,11 @@ work), and the group's owner sends `--sends` messages over one WebSocket, one at
 from /proc/<pid>/stat, all threads) over the sends, divided by their number: CPU time, not
 wall time, which a busy machine changes less (still by ±15 % between repeats on 2 busy
 cores: repeat, and interleave the runs to compare). It includes the send's fan-out to the
-group's sockets, which costs the same on both engines.
+group's sockets, which costs the same on both engines. On PostgreSQL the database's own CPU
+per send is printed beside it: its backends serving the run's database (connected by the end
+of the warm-up) and its WAL writer, checkpointer and background writer, which the server's
+CPU does not include and which, on a machine of two cores, compete with the server and the
+load generator of benchmarks.run for them.
 
 `postgres+redis` is PostgreSQL with `SHOMIK_REDIS_URL` set: one process, but on the cluster's
 path (advisory locks, every event through Redis and back); its Redis's CPU is counted too.
@@ -117,10 +121,26 @@ async def drain(ws: Any) -> None:
         pass
 
 
+async def database_pids() -> list[int]:
+    """PostgreSQL's processes that work for this run: the backends of its database (named
+    bench_run_cpu_..., see main) and the shared writers."""
+    import asyncpg
+
+    conn = await asyncpg.connect(PG_ADMIN)
+    try:
+        rows = await conn.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname LIKE 'bench\\_run\\_cpu\\_%' OR"
+            " backend_type IN ('walwriter', 'checkpointer', 'background writer')"
+        )
+    finally:
+        await conn.close()
+    return [int(row["pid"]) for row in rows]
+
+
 async def measure(
     url: str, pids: list[int], args: argparse.Namespace, profile: Path | None
-) -> float:
-    """Seconds of server CPU per send."""
+) -> tuple[float, float | None]:
+    """Seconds of server CPU per send, and of PostgreSQL's (None on SQLite)."""
     tokens, chat_id = await set_up(url, args.members)
     ws_url = url.replace("http://", "ws://") + "/ws"
     others = [await connected(ws_url, t) for t in tokens[1:]]
@@ -140,9 +160,10 @@ async def measure_sends(
     pids: list[int],
     args: argparse.Namespace,
     profile: Path | None,
-) -> float:
+) -> tuple[float, float | None]:
     async with await connected(ws_url, token) as ws:
         await send_all(ws, chat_id, 0, args.warmup)  # caches, pools, prepared statements
+        db_pids = await database_pids() if args.engine.startswith("postgres") else []
         spy = None
         if profile is not None:
             argv = [PY_SPY, "record", "--nonblocking", "-r", "500", "--format", "raw"]
@@ -153,8 +174,10 @@ async def measure_sends(
             )  # fmt: skip
             await asyncio.sleep(1.0)  # py-spy attaches
         (user0, sys0), t0 = cpu_times(*pids), time.monotonic()
+        db0 = sum(cpu_times(*db_pids))
         await send_all(ws, chat_id, args.warmup, args.sends)
         (user1, sys1), wall = cpu_times(*pids), time.monotonic() - t0
+        db_spent = sum(cpu_times(*db_pids)) - db0
         user, system = user1 - user0, sys1 - sys0
         spent = user + system
         if spy is not None:
@@ -163,7 +186,8 @@ async def measure_sends(
     log(
         f"{args.sends} sends in {wall:.1f} s wall; server CPU {user:.2f} s user, {system:.2f} s sys"
     )
-    return spent / int(args.sends)
+    per_send = int(args.sends)
+    return spent / per_send, (db_spent / per_send if db_pids else None)
 
 
 def per_statement(runs: int = 4000) -> None:
@@ -244,13 +268,15 @@ def main(argv: list[str] | None = None) -> None:
             profile = args.profile if engine.startswith("postgres") else None
             database, _, redis = engine.partition("+")
             workdir = Path(tmp) / f"cpu-{database}-{redis or 'alone'}-{run}"
+            args.engine = engine
             with shomik_servers(workdir, database, 1, args.server, redis == "redis") as (
                 servers,
                 pids,
             ):
-                per_send = asyncio.run(measure(servers[0].url, pids, args, profile))
+                per_send, db = asyncio.run(measure(servers[0].url, pids, args, profile))
             results[engine] = per_send  # a repeated engine: its last run
-            print(f"{engine}: {per_send * 1e6:.0f} us server CPU per send ({args.sends} sends)")
+            extra = "" if db is None else f"; PostgreSQL's own CPU {db * 1e6:.0f} us per send"
+            print(f"{engine}: {per_send * 1e6:.0f} us server CPU per send{extra} ({args.sends} sends)")
     if "sqlite" in results and "postgres" in results:
         print(f"postgres / sqlite: {results['postgres'] / results['sqlite']:.2f}x")
     if args.profile is not None and args.profile.exists():

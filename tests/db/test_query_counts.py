@@ -4,8 +4,6 @@ services, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
-import asyncio
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -13,39 +11,23 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from shomik.app import build_services
-from shomik.auth import service as auth
-from shomik.auth.schemas import RegisterRequest
-from shomik.auth.sessions import Device
 from shomik.chats import service as chats
 from shomik.chats.schemas import GroupChatCreate
-from shomik.db.migrate import upgrade
 from shomik.messages import pins
 from shomik.messages import service as messages
 from shomik.messages.schemas import MessageSend
 from shomik.services import Services
-from shomik.settings import Settings
-from tests.harness import FAST_ENV, PASSWORD
+from tests.inprocess import ENGINE_PARAMS, engine_services, new_user
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=ENGINE_PARAMS)
 async def services(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[Services]:
-    for key, value in FAST_ENV.items():
-        monkeypatch.setenv(key, value)
-    url = ""
-    if request.param == "postgres":
-        url = request.getfixturevalue("pg_database")
     # No link previews: their background fetches would query the database while a page is
     # being counted (they are counted where they run: tests/previews).
-    settings = Settings(
-        data_dir=tmp_path, database_url=url, secret_key="k" * 32, link_previews=False
-    )
-    await asyncio.to_thread(upgrade, settings)
-    built = build_services(settings)
-    yield built
-    await built.db.dispose()
+    async with engine_services(request, tmp_path, monkeypatch, link_previews=False) as built:
+        yield built
 
 
 class QueryCounter:
@@ -60,11 +42,7 @@ class QueryCounter:
 
 
 async def _user(services: Services) -> int:
-    name = f"q{uuid.uuid4().hex[:10]}"
-    token = await auth.register(
-        services, RegisterRequest(username=name, password=PASSWORD), Device("test", "127.0.0.1")
-    )
-    return token.user.id
+    return await new_user(services)
 
 
 async def _fill(services: Services, me: int, others: list[int], chats_n: int) -> list[int]:

@@ -63,21 +63,27 @@ NEXT_SEQ = (
 _NEXT_SEQ_HOT = fast.Hot(NEXT_SEQ)
 INSERT = sa.insert(messages).returning(messages.c.id)
 # The columns a send writes (messages/service.py insert_message), in one compiled statement.
-_SENT_COLUMNS = (
+SENT_COLUMNS = (
     "chat_id", "seq", "sender_id", "type", "content", "reply_to_id", "client_id", "meta",
     "created_at", "forwarded_from", "mentions", "expires_at",
 )  # fmt: skip
-_INSERT_HOT = fast.Hot(INSERT, _SENT_COLUMNS)
+_INSERT_HOT = fast.Hot(INSERT, SENT_COLUMNS)
 
 
-def _sent_in_one() -> sa.Select[Any]:
+def sent_in_one(
+    gate: sa.CTE | None = None, guard: sa.ColumnElement[bool] | None = None
+) -> sa.Select[Any]:
     """The chat's next seq, the message's row and its members' rows (`after_message`) in
     one statement, with data-modifying CTEs: PostgreSQL only, where each statement of a
     send is a round trip. Its expiry (secret chats' timer) is reckoned in SQL as
-    `insert_message` does in Python: from the send, none for system messages."""
-    bumped = NEXT_SEQ.cte("bumped")
+    `insert_message` does in Python: from the send, none for system messages.
+
+    With `gate` (a CTE) and `guard` (a condition on it), nothing is written unless the guard
+    holds, and every row starts with the gate's columns: one row with the rest null when
+    nothing was written, none when the gate has no row (messages/send_gate.py)."""
+    bumped = (NEXT_SEQ if guard is None else NEXT_SEQ.where(guard)).cte("bumped")
     values: dict[str, sa.ColumnElement[Any]] = {
-        name: sa.bindparam(name, type_=messages.c[name].type) for name in _SENT_COLUMNS
+        name: sa.bindparam(name, type_=messages.c[name].type) for name in SENT_COLUMNS
     }
     timer = sa.func.make_interval(0, 0, 0, 0, 0, 0, bumped.c.self_destruct_seconds)
     expires = sa.case(
@@ -92,22 +98,25 @@ def _sent_in_one() -> sa.Select[Any]:
     values["expires_at"] = expires
     inserted = (
         sa.insert(messages)
-        .from_select(list(_SENT_COLUMNS), sa.select(*(values[n] for n in _SENT_COLUMNS)))
+        .from_select(list(SENT_COLUMNS), sa.select(*(values[n] for n in SENT_COLUMNS)))
         .returning(messages.c.id, messages.c.expires_at)
         .cte("inserted")
     )
     after = chats_repo.after_message_statement(sa.select(bumped.c.last_seq).scalar_subquery())
+    if guard is not None:  # no seq taken: the members' rows stay as they are
+        after = after.where(sa.exists().where(bumped.c.last_seq.is_not(None)))
     back = after.cte("back")
-    return sa.select(
-        inserted.c.id,
-        bumped.c.last_seq,
-        bumped.c.secret,
-        inserted.c.expires_at,
-        back.c.user_id,
-    ).select_from(inserted.join(bumped, sa.true()).outerjoin(back, sa.true()))
+    stored = (inserted.c.id, bumped.c.last_seq, bumped.c.secret, inserted.c.expires_at)
+    if gate is None:
+        joined = inserted.join(bumped, sa.true()).outerjoin(back, sa.true())
+        return sa.select(*stored, back.c.user_id).select_from(joined)
+    joined = (
+        gate.outerjoin(inserted, sa.true()).outerjoin(bumped, sa.true()).outerjoin(back, sa.true())
+    )
+    return sa.select(*gate.c, *stored, back.c.user_id).select_from(joined)
 
 
-_SENT_IN_ONE = fast.Hot(_sent_in_one())
+_SENT_IN_ONE = fast.Hot(sent_in_one())
 
 
 @dataclass(frozen=True)
@@ -131,14 +140,24 @@ def in_one_trip(conn: Conn) -> bool:
 async def store_in_one(conn: Conn, row: dict[str, Any], unarchive: bool) -> Stored:
     """`next_seq`, `insert` and chats' `after_message` in one round trip. `row` as for
     `insert`, without `seq` and `expires_at`, which this takes and reckons."""
-    params = {**row, "chat": row["chat_id"], "sender": row["sender_id"]}
-    params |= {"unarchive": unarchive, "now": utcnow()}
-    rows = await fast.fetch(conn, _SENT_IN_ONE, params)
+    rows = await fast.fetch(conn, _SENT_IN_ONE, store_params(row, unarchive))
     if not rows:
         raise sa.exc.NoResultFound("No chat to count the message in")
+    return stored_of(rows, row["sender_id"])
+
+
+def stored_of(rows: Sequence[Sequence[Any]], sender_id: int | None) -> Stored:
+    """`Stored` from the rows of `sent_in_one` (without a gate's columns before them)."""
     message_id, seq, secret, expires_at = rows[0][:4]
-    back = [r[4] for r in rows if r[4] is not None and r[4] != row["sender_id"]]
+    back = [r[4] for r in rows if r[4] is not None and r[4] != sender_id]
     return Stored(int(message_id), int(seq), bool(secret), expires_at, back)
+
+
+def store_params(row: dict[str, Any], unarchive: bool) -> dict[str, Any]:
+    """The parameters of `sent_in_one` for a message's row (as for `insert`, without `seq`
+    and `expires_at`)."""
+    params = {**row, "chat": row["chat_id"], "sender": row["sender_id"]}
+    return params | {"unarchive": unarchive, "now": utcnow()}
 
 
 MARK_READ = (
@@ -172,7 +191,7 @@ async def next_seq(conn: Conn, chat_id: int) -> Counted:
 
 async def insert(conn: Conn, row: dict[str, Any]) -> int:
     """A new message's row; its id."""
-    if set(row) != set(_SENT_COLUMNS):
+    if set(row) != set(SENT_COLUMNS):
         return int((await conn.execute(INSERT, row)).scalar_one())
     (message_id,) = await fast.fetch_one(conn, _INSERT_HOT, row)
     return int(message_id)

@@ -53,35 +53,31 @@ async def insert_message(
     attachment_ids: list[str] | None = None,
     forwarded_from: ForwardedFrom | None = None,
     withheld: Withheld | None = None,
+    stored_already: tuple[dict[str, Any], repo.Stored] | None = None,
 ) -> Message:
     """Store a message, advance the chat's sequence and emit `message:new`. Also used for
     system messages (sender None). The hot path of the server: the stored message is built
     from what is known here rather than read back (a new message has no reactions and no
     reader yet, as read positions never pass the chat's last seq). A `withheld` message
-    (privacy/withhold.py) reaches its author alone."""
-    created_at = utcnow()
-    forwarded = forwarded_from.model_dump(mode="json", by_alias=True) if forwarded_from else None
-    row = {
-        "chat_id": chat_id,
-        "sender_id": sender_id,
-        "type": type_,
-        "content": content,
-        "reply_to_id": reply_to,
-        "client_id": client_id,
-        "meta": meta,
-        "created_at": created_at,
-        "forwarded_from": forwarded,
-        "mentions": None,
-    }
+    (privacy/withhold.py) reaches its author alone. `stored_already`: the row (`new_row`)
+    and what storing it learnt, when the send gate's statement stored it (`send`)."""
     # Sending means having read everything up to one's own message; a withheld message
     # brings nothing back from anyone's archive.
     unarchive = withheld is None
-    # Mentions are resolved before the row is stored, and only where there can be any.
-    if repo.in_one_trip(tx.conn) and (type_ == "system" or "@" not in content):
-        stored = await repo.store_in_one(tx.conn, row, unarchive)
-        mentioned: list[int] = []
+    mentioned: list[int] = []
+    if stored_already is not None:  # stored so only without an "@": no mentions
+        row, stored = stored_already
     else:
-        stored, mentioned = await _store(tx, row, unarchive)
+        forwarded = None
+        if forwarded_from is not None:
+            forwarded = forwarded_from.model_dump(mode="json", by_alias=True)
+        row = new_row(chat_id, sender_id, type_, content, reply_to, client_id, meta, forwarded)
+        # Mentions are resolved before the row is stored, and only where there can be any.
+        if repo.in_one_trip(tx.conn) and (type_ == "system" or "@" not in content):
+            stored = await repo.store_in_one(tx.conn, row, unarchive)
+        else:
+            stored, mentioned = await _store(tx, row, unarchive)
+    created_at = row["created_at"]
     seq, secret, expires_at = stored.seq, stored.secret, stored.expires_at
     if type_ != "system":
         send_checks.check_content(content, secret)  # refused: the transaction rolls back
@@ -127,6 +123,31 @@ async def insert_message(
     if withheld is None:
         push.after_message(tx, services, message)
     return message
+
+
+def new_row(
+    chat_id: int,
+    sender_id: int | None,
+    type_: str,
+    content: str,
+    reply_to: int | None,
+    client_id: str | None,
+    meta: dict[str, Any] | None,
+    forwarded: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """A new message's row as `repo.store_in_one` takes it, sent now."""
+    return {
+        "chat_id": chat_id,
+        "sender_id": sender_id,
+        "type": type_,
+        "content": content,
+        "reply_to_id": reply_to,
+        "client_id": client_id,
+        "meta": meta,
+        "created_at": utcnow(),
+        "forwarded_from": forwarded,
+        "mentions": None,
+    }
 
 
 async def _store(
@@ -206,7 +227,7 @@ async def send(
     clientId returns the stored original and emits nothing. `session`: a socket's, checked
     here (SessionEnded) instead of by the gateway."""
     async with services.db.write(chat_id=data.chat_id) as tx:
-        gate = await send_gate.read(tx.conn, data.chat_id, user_id, data.client_id, session)
+        gate, stored = await _gate(tx, user_id, data, session)
         peer = gate.peer
         if gate.earlier_id is not None:
             existing = await repo.get(tx.conn, gate.earlier_id)
@@ -251,9 +272,34 @@ async def send(
             client_id=data.client_id,
             attachment_ids=data.attachment_ids,
             withheld=withhold.from_peer(peer, user_id),
+            stored_already=stored,
         )
         services.typing.stopped_by_send(data.chat_id, user_id)
         return message, True
+
+
+async def _gate(
+    tx: WriteTx, user_id: int, data: MessageSend, session: str | None
+) -> tuple[send_gate.SendGate, tuple[dict[str, Any], repo.Stored] | None]:
+    """The send gate (send_gate.py); on PostgreSQL, a plain text is stored by the gate's
+    own statement when the gate lets it through as it is, and the checks below that could
+    still refuse it (the rate limit, the content) roll its transaction back."""
+    if not (repo.in_one_trip(tx.conn) and _plain_text(data)):
+        return await send_gate.read(tx.conn, data.chat_id, user_id, data.client_id, session), None
+    row = new_row(data.chat_id, user_id, "text", data.content, None, data.client_id, None, None)
+    gate, stored = await send_gate.read_and_store(tx.conn, user_id, session, row)
+    return gate, None if stored is None else (row, stored)
+
+
+def _plain_text(data: MessageSend) -> bool:
+    """Text alone, with no reply, attachment, or mention to resolve first."""
+    return (
+        data.type in (None, "text")
+        and not data.attachment_ids
+        and data.reply_to is None
+        and bool(data.content.strip())
+        and "@" not in data.content
+    )
 
 
 async def _message_for_member(tx: WriteTx, user_id: int, message_id: int) -> Any:
