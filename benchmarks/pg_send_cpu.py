@@ -276,7 +276,8 @@ def main(argv: list[str] | None = None) -> None:
                 per_send, db = asyncio.run(measure(servers[0].url, pids, args, profile))
             results[engine] = per_send  # a repeated engine: its last run
             extra = "" if db is None else f"; PostgreSQL's own CPU {db * 1e6:.0f} us per send"
-            print(f"{engine}: {per_send * 1e6:.0f} us server CPU per send{extra} ({args.sends} sends)")
+            figure = f"{per_send * 1e6:.0f} us server CPU per send{extra}"
+            print(f"{engine}: {figure} ({args.sends} sends)")
     if "sqlite" in results and "postgres" in results:
         print(f"postgres / sqlite: {results['postgres'] / results['sqlite']:.2f}x")
     if args.profile is not None and args.profile.exists():
