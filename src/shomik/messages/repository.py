@@ -63,11 +63,11 @@ NEXT_SEQ = (
 _NEXT_SEQ_HOT = fast.Hot(NEXT_SEQ)
 INSERT = sa.insert(messages).returning(messages.c.id)
 # The columns a send writes (messages/service.py insert_message), in one compiled statement.
-SENT_COLUMNS = (
+_SENT_COLUMNS = (
     "chat_id", "seq", "sender_id", "type", "content", "reply_to_id", "client_id", "meta",
     "created_at", "forwarded_from", "mentions", "expires_at",
 )  # fmt: skip
-_INSERT_HOT = fast.Hot(INSERT, SENT_COLUMNS)
+_INSERT_HOT = fast.Hot(INSERT, _SENT_COLUMNS)
 
 
 def sent_in_one(
@@ -83,7 +83,7 @@ def sent_in_one(
     nothing was written, none when the gate has no row (messages/send_gate.py)."""
     bumped = (NEXT_SEQ if guard is None else NEXT_SEQ.where(guard)).cte("bumped")
     values: dict[str, sa.ColumnElement[Any]] = {
-        name: sa.bindparam(name, type_=messages.c[name].type) for name in SENT_COLUMNS
+        name: sa.bindparam(name, type_=messages.c[name].type) for name in _SENT_COLUMNS
     }
     timer = sa.func.make_interval(0, 0, 0, 0, 0, 0, bumped.c.self_destruct_seconds)
     expires = sa.case(
@@ -98,7 +98,7 @@ def sent_in_one(
     values["expires_at"] = expires
     inserted = (
         sa.insert(messages)
-        .from_select(list(SENT_COLUMNS), sa.select(*(values[n] for n in SENT_COLUMNS)))
+        .from_select(list(_SENT_COLUMNS), sa.select(*(values[n] for n in _SENT_COLUMNS)))
         .returning(messages.c.id, messages.c.expires_at)
         .cte("inserted")
     )
@@ -191,7 +191,7 @@ async def next_seq(conn: Conn, chat_id: int) -> Counted:
 
 async def insert(conn: Conn, row: dict[str, Any]) -> int:
     """A new message's row; its id."""
-    if set(row) != set(SENT_COLUMNS):
+    if set(row) != set(_SENT_COLUMNS):
         return int((await conn.execute(INSERT, row)).scalar_one())
     (message_id,) = await fast.fetch_one(conn, _INSERT_HOT, row)
     return int(message_id)

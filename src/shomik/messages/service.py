@@ -37,6 +37,9 @@ from shomik.uploads import repository as uploads_repo
 from shomik.users import repository as users_repo
 
 MAX_DISTINCT_REACTIONS = 20
+# A message the send gate's own statement stored (`send`): when it was sent, and what
+# storing it learnt.
+StoredAt = tuple[datetime, repo.Stored]
 
 
 async def insert_message(
@@ -53,20 +56,20 @@ async def insert_message(
     attachment_ids: list[str] | None = None,
     forwarded_from: ForwardedFrom | None = None,
     withheld: Withheld | None = None,
-    stored_already: tuple[dict[str, Any], repo.Stored] | None = None,
+    stored_already: StoredAt | None = None,
 ) -> Message:
     """Store a message, advance the chat's sequence and emit `message:new`. Also used for
     system messages (sender None). The hot path of the server: the stored message is built
     from what is known here rather than read back (a new message has no reactions and no
     reader yet, as read positions never pass the chat's last seq). A `withheld` message
-    (privacy/withhold.py) reaches its author alone. `stored_already`: the row (`new_row`)
-    and what storing it learnt, when the send gate's statement stored it (`send`)."""
+    (privacy/withhold.py) reaches its author alone. `stored_already`: the row is stored
+    already, by the send gate's statement (`send`)."""
     # Sending means having read everything up to one's own message; a withheld message
     # brings nothing back from anyone's archive.
     unarchive = withheld is None
     mentioned: list[int] = []
     if stored_already is not None:  # stored so only without an "@": no mentions
-        row, stored = stored_already
+        created_at, stored = stored_already
     else:
         forwarded = None
         if forwarded_from is not None:
@@ -77,7 +80,7 @@ async def insert_message(
             stored = await repo.store_in_one(tx.conn, row, unarchive)
         else:
             stored, mentioned = await _store(tx, row, unarchive)
-    created_at = row["created_at"]
+        created_at = row["created_at"]
     seq, secret, expires_at = stored.seq, stored.secret, stored.expires_at
     if type_ != "system":
         send_checks.check_content(content, secret)  # refused: the transaction rolls back
@@ -280,7 +283,7 @@ async def send(
 
 async def _gate(
     tx: WriteTx, user_id: int, data: MessageSend, session: str | None
-) -> tuple[send_gate.SendGate, tuple[dict[str, Any], repo.Stored] | None]:
+) -> tuple[send_gate.SendGate, StoredAt | None]:
     """The send gate (send_gate.py); on PostgreSQL, a plain text is stored by the gate's
     own statement when the gate lets it through as it is, and the checks below that could
     still refuse it (the rate limit, the content) roll its transaction back."""
@@ -288,7 +291,7 @@ async def _gate(
         return await send_gate.read(tx.conn, data.chat_id, user_id, data.client_id, session), None
     row = new_row(data.chat_id, user_id, "text", data.content, None, data.client_id, None, None)
     gate, stored = await send_gate.read_and_store(tx.conn, user_id, session, row)
-    return gate, None if stored is None else (row, stored)
+    return gate, None if stored is None else (row["created_at"], stored)
 
 
 def _plain_text(data: MessageSend) -> bool:
