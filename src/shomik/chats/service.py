@@ -35,13 +35,17 @@ ADMINS = ("owner", "admin")
 async def list_chats(
     services: Services, user_id: int, limit: int = 50, cursor: str | None = None
 ) -> ChatList:
-    """A page of the user's chat list, in list order, after `cursor` (chats/cursors.py)."""
-    async with services.db.read() as conn:
+    """A page of the user's chat list, in list order, after `cursor` (chats/cursors.py).
+    In one snapshot: totals read apart from the page could count a change the page does
+    not show, and the client's counts would add it twice when its event arrives."""
+    async with services.db.snapshot() as conn:
         return await listing.page(conn, user_id, limit, cursor)
 
 
 async def get_chat(services: Services, user_id: int, chat_id: int) -> Chat:
-    async with services.db.read() as conn:
+    """One chat as the list has it: in one snapshot too (its unread count and last seq
+    agree)."""
+    async with services.db.snapshot() as conn:
         await repo.require_member(conn, chat_id, user_id)
         return await listing.one(conn, user_id, chat_id)
 

@@ -104,6 +104,8 @@ _GATE_KEY = 0x73686F6D696B
 _ORDER_KEY = _GATE_KEY + 1
 _NAMESPACES = {"chat": 0x73686F6D, "user": 0x73686F6E}
 _ALONE = f"SELECT pg_advisory_xact_lock({_GATE_KEY})"
+# Read only: REPEATABLE READ takes one snapshot at the first statement and keeps it.
+_SNAPSHOT_BEGIN = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
 
 
 def _beside_others(space: str, id_: int) -> str:
@@ -132,10 +134,9 @@ class Database:
         self.reader: Engine | None = None
         self._batches: GroupCommit | None = None
         self._checkpointer: asyncio.Task[None] | None = None
-        # Reads on PostgreSQL run in autocommit, on a lane: at READ COMMITTED every statement
-        # takes its own snapshot anyway, so a transaction around reads guarantees nothing
-        # more, and costs two round trips (BEGIN, ROLLBACK) on each. SQLite's read
-        # transaction does hold one snapshot for all its statements: kept there.
+        # Reads run in autocommit (on PostgreSQL on a lane): every statement is its own
+        # snapshot, on both engines. A read whose statements must agree with each other
+        # (a page and its totals) takes `snapshot()`.
         self._postgres = engine.dialect.name == "postgresql"
         self._lanes = lanes.Lanes(engine, LANES)
         if settings is not None and settings.is_sqlite:
@@ -156,6 +157,24 @@ class Database:
             return
         async with self.engine.connect() as conn:
             yield conn
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[Conn]:
+        """A read whose statements all see the database as of one moment: a page of the
+        chat list and the totals beside it, or counts that add up to one another. Costs a
+        BEGIN and a COMMIT more than `read()`."""
+        if self._postgres:
+            async with self._lanes.transaction(begin=_SNAPSHOT_BEGIN) as lane:
+                yield lane
+            return
+        async with self.engine.connect() as conn:
+            # pysqlite begins no transaction for a SELECT: an explicit BEGIN holds the WAL
+            # snapshot of the first read until the end.
+            await conn.exec_driver_sql("BEGIN")
+            try:
+                yield conn
+            finally:
+                await conn.exec_driver_sql("ROLLBACK")
 
     @asynccontextmanager
     async def quick_read(self) -> AsyncIterator[Conn]:

@@ -104,13 +104,16 @@ class Lanes:
             await self._discard(conn)
 
     @contextlib.asynccontextmanager
-    async def transaction(self, first: str | None = None) -> AsyncIterator[AsyncConnection]:
+    async def transaction(
+        self, first: str | None = None, begin: str = "BEGIN"
+    ) -> AsyncIterator[AsyncConnection]:
         """A lane with a transaction of its own: BEGIN on entry, COMMIT after the body
         unless the body sent it itself (`run(conn, "COMMIT")`, to act between the commit
         and the lane's return); ROLLBACK if the body raises. `first`: a statement without
-        parameters sent with the BEGIN, in the same round trip."""
+        parameters sent with the BEGIN, in the same round trip; `begin`: the BEGIN itself,
+        with its isolation level."""
         async with self.take() as conn:
-            await run(conn, "BEGIN" if first is None else f"BEGIN; {first}")
+            await run(conn, begin if first is None else f"{begin}; {first}")
             yield conn
             if driver_of(conn).is_in_transaction():
                 await run(conn, "COMMIT")
