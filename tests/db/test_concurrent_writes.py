@@ -8,10 +8,13 @@ from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shomik.db.engine import Database, WriteTx
+from shomik.db.eventids import insert_sql
 from shomik.db.gate import WriteGate, WriteKey
 from shomik.db.tables import events, server_state
+from shomik.schemas import utcnow
 
 # Generous: only reached when the behaviour under test is broken (a waiter never let in).
 NEVER = 10.0
@@ -213,3 +216,58 @@ async def test_sends_after_the_ordered_section_still_go_in_commit_order(pg: Data
     await _eighty_writes(pg, published)
     assert sent == committed == sorted(sent)
     assert len(sent) == 80
+
+
+async def _log_with_id(tx: WriteTx, tag: str, taken: list[int]) -> None:
+    """An event-log row the way realtime/events.py `emit` adds one on PostgreSQL: its id
+    taken in the section, the insert sent with the COMMIT."""
+
+    async def insert() -> None:
+        assert tx.ids is not None and isinstance(tx.conn, AsyncConnection)
+        (seq,) = await tx.ids.take(tx.conn, 1)
+        tx.first_id = seq
+        row = {"type": tag, "chat_id": None, "user_id": None, "data": "{}", "created_at": utcnow()}
+        tx.with_commit.append(insert_sql([seq], [row]))
+        taken.append(seq)
+
+    tx.before_commit(insert)
+
+
+@pytest.mark.postgres
+async def test_a_slow_commit_lets_later_ones_commit_but_goes_out_first(pg: Database) -> None:
+    """Chat 1's commit takes 0.4 s (a sleep sent with it); chat 2's write, whose id comes
+    after, commits meanwhile instead of waiting for it. Until chat 1's is out, a reader is
+    told a head below it; then both go out, in the order of their ids."""
+    taken: list[int] = []
+    published: list[str] = []
+
+    async def write(chat: int, tag: str, sleep: float) -> None:
+        async with pg.write(chat_id=chat) as tx:
+            if sleep:
+                tx.with_commit.append(f"SELECT pg_sleep({sleep})")
+            await _log_with_id(tx, tag, taken)
+
+            async def publish() -> None:
+                published.append(tag)
+
+            tx.after_commit(publish)
+
+    slow = asyncio.create_task(write(1, "slow", 0.4))
+    while not taken:
+        await asyncio.sleep(0.001)
+    fast = asyncio.create_task(write(2, "fast", 0))
+
+    async def committed() -> int:
+        async with pg.read() as conn:
+            return int((await conn.execute(sa.select(sa.func.max(events.c.id)))).scalar() or 0)
+
+    deadline = asyncio.get_running_loop().time() + NEVER
+    while len(taken) < 2 or await committed() < taken[1]:
+        assert asyncio.get_running_loop().time() < deadline, "the later write never committed"
+        await asyncio.sleep(0.005)
+    assert not slow.done() and not fast.done()  # committed, waiting for its turn
+    assert published == []
+    assert pg.settled(await committed()) == taken[0] - 1
+    await asyncio.wait_for(asyncio.gather(slow, fast), NEVER)
+    assert published == ["slow", "fast"]
+    assert pg.settled(await committed()) == taken[1]

@@ -57,9 +57,9 @@ class Bus:
     async def durable(
         self, seq: int, user_id: int | None, chat_id: int | None, text: str
     ) -> Callable[[], None] | None:
-        """Called after the commit, in the event-order section: in the order of the ids.
-        The audience is read now; what sends the frames is returned, to run in the write's
-        turn (db/turns.py). None: nothing left to send (the Redis bus publishes here)."""
+        """Called after the commit, in the order of the ids (the write's turn, db/turns.py).
+        The audience is read now; what sends the frames is returned, to run right after.
+        None: nothing left to send (the Redis bus publishes here)."""
         hub, members = self.hub, await audience(self.hub, user_id, chat_id)
         return lambda: hub.send_durable(members, seq, text)
 

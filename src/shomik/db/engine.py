@@ -2,10 +2,11 @@
 way to write.
 
 Every write goes through `Database.write()`. Event ids (the `seq` clients resume from) are
-committed in the order they are published: a client that saw seq 11 can never later miss
-seq 10. On PostgreSQL, writes to different chats run at the same time and only their event
-inserts and commits take turns (db/gate.py); on SQLite writers take turns whole, and those
-of one turn of the event loop share a COMMIT (db/groupcommit.py).
+published in their order: a client that saw seq 11 can never later miss seq 10. On
+PostgreSQL, writes to different chats run at the same time (db/gate.py); one process's
+commits run side by side and publish in id order (db/turns.py), a cluster's event inserts
+and commits take turns; on SQLite writers take turns whole, and those of one turn of the
+event loop share a COMMIT (db/groupcommit.py).
 
 On SQLite the write transaction runs on one dedicated connection, synchronously on the
 event loop's thread. SQLite has a single writer anyway, its statements take microseconds,
@@ -197,9 +198,9 @@ class Database:
 
         `chat_id`: everything this write changes belongs to that chat (and its members'
         rows in it); `user_id`: it changes only that user's own row. On PostgreSQL it then
-        runs beside writes with other keys, and only the event-log insert, the commit and the
-        publication take turns; a write without a key runs alone (db/gate.py). SQLite has one
-        writer anyway: its writes take turns whole."""
+        runs beside writes with other keys, and only the publication takes turns (in a
+        cluster the event-log insert and the commit too); a write without a key runs alone
+        (db/gate.py). SQLite has one writer anyway: its writes take turns whole."""
         if self._batches is not None:
             async with self._batches.write() as tx:
                 yield tx
@@ -219,18 +220,17 @@ class Database:
 
     @asynccontextmanager
     async def _postgres_write(self, key: WriteKey | None) -> AsyncIterator[WriteTx]:
-        """The event-order section: in this process an asyncio lock, across a cluster an
-        advisory lock taken with the event ids (db/eventids.py) and released by the commit,
-        so ids commit in the order they were taken. Publication (after the commit, still
-        under this process's lock: the audience read, or the Redis publish) then leaves this
-        process in id order, and the frames to this process's sockets follow in the same
-        order after the lock (db/turns.py); the bus mends the rare case of two processes'
-        publications crossing (cluster/redis_bus.py)."""
-        first = None
+        """One process: the commits run side by side, and what they publish goes out in
+        the order of their event ids (db/turns.py). In this process an asyncio lock hands
+        out the ids and the turns in one order; nothing waits on another write's round
+        trip but the block of ids fetched every hundred events."""
         if self.clustered:
-            first = _ALONE if key is None else _beside_others(*key)
-        async with self._lanes.transaction(first) as conn:
+            async with self._cluster_write(key) as tx:
+                yield tx
+            return
+        async with self._lanes.transaction() as conn:
             tx = WriteTx(conn, self._event_ids)
+            handed_over = False
             try:
                 yield tx
                 if not tx.ordered:  # no event: nothing to send either
@@ -238,14 +238,51 @@ class Database:
                     await tx.run_after_commit()
                     return
                 async with self._write_lock:
-                    # A cluster's event insert takes the order lock with its ids.
+                    await tx.run_before_commit()  # the ids (db/eventids.py)
+                    turn = self._turns.take(tx.first_id)
+                try:
+                    await lanes.run(conn, "; ".join([*tx.with_commit, "COMMIT"]))
+                except BaseException:
+                    self._turns.pass_over(turn)
+                    raise
+                # Committed: published in its turn, by a task of its own if this one is
+                # cancelled meanwhile (`publish` ends the write then).
+                handed_over = True
+                await self._turns.run(turn, tx.publish)
+            finally:
+                if not handed_over:
+                    tx.close()
+
+    @asynccontextmanager
+    async def _cluster_write(self, key: WriteKey | None) -> AsyncIterator[WriteTx]:
+        """The event-order section of a cluster: an advisory lock taken with the event ids
+        (db/eventids.py) and released by the commit, so ids commit in the order they were
+        taken across processes. Publication (the Redis publish, after the commit, still
+        under this process's lock) then leaves this process in id order, and the frames to
+        this process's sockets follow in the same order after the lock; the bus mends the
+        rare case of two processes' publications crossing (cluster/redis_bus.py)."""
+        first = _ALONE if key is None else _beside_others(*key)
+        async with self._lanes.transaction(first) as conn:
+            tx = WriteTx(conn, self._event_ids)
+            try:
+                yield tx
+                if not tx.ordered:
+                    await lanes.run(conn, "COMMIT")
+                    await tx.run_after_commit()
+                    return
+                async with self._write_lock:
                     await tx.run_before_commit()
                     await lanes.run(conn, "; ".join([*tx.with_commit, "COMMIT"]))
                     await tx.run_after_commit()
                     turn = self._turns.take()
             finally:
                 tx.close()
-        await self._turns.run(turn, tx.sends)
+        await self._turns.run(turn, tx.send_frames)
+
+    def settled(self, head: int) -> int:
+        """The log's `head` as a reader may be told it: below every event id still on its
+        way to the sockets (db/turns.py). A `ready` seq past one would skip it."""
+        return self._turns.settled(head)
 
     def _start_checkpoints(self) -> None:
         self._checkpointer = asyncio.get_running_loop().create_task(self._checkpoint_forever())

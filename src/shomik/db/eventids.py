@@ -1,13 +1,10 @@
 """Event-log ids for one process on PostgreSQL, known before the insert: the insert then
 goes to PostgreSQL with the COMMIT, in one round trip.
 
-The event-order section (db/engine.py) used to hold two round trips per write: the event
-insert (its id taken from the sequence by PostgreSQL) and the COMMIT. Every write of the
-process queues for that section, so its length bounds the process's writes per second, and
-each round trip in it also waits for the event loop to come back to it (longer the busier
-the loop is). Here the process takes ids from the `events` sequence 100 at a time, in
-the section, and hands them out in ascending order: a write's ids are known before its
-insert, so the insert needs no RETURNING and is sent in one string with the COMMIT.
+The process takes ids from the `events` sequence 100 at a time and hands them out in
+ascending order, each write's with its turn (db/turns.py): a write's ids are known before
+its insert, so the insert needs no RETURNING and is sent in one string with the COMMIT,
+and that round trip runs beside other writes' (their publication keeps the ids' order).
 
 Ids stay the sequence's: another writer (a second process by mistake, a tool) gets ids
 after this process's block, never the same ones. A process that stops leaves the rest of
@@ -42,7 +39,8 @@ _TAKE_IN_ORDER = (
 
 
 class EventIds:
-    """Used in the event-order section only: ids handed out follow commit order."""
+    """Used under the process's id lock only (db/engine.py): ids are handed out in the
+    order of the turns they are taken with, which is the order they are published in."""
 
     def __init__(self) -> None:
         self._ids: deque[int] = deque()

@@ -1,25 +1,37 @@
-"""Sending committed events to this process's sockets in commit order, after the event-order
-section instead of inside it (PostgreSQL).
+"""Publishing committed events in the order of their ids while their commits run side by
+side (PostgreSQL, one process), and the position below which nothing is still on its way.
 
-The event-order section (db/engine.py) holds the event insert and the commit, two round
-trips to PostgreSQL, and used to hold the fan-out to the sockets as well: about 1.5-2 ms of
-CPU for a message to a group of 50, during which the next write could not even send its
-insert. Measured at 200 msgs/s: 0.5 ms insert + 1.0 ms commit + 1.8 ms fan-out per write
-in the section, so writes queued for it from about 250 msgs/s while the core was still
-20 % idle. Now a write takes a turn in the section (so turns follow commit order), leaves
-it, yields once so the next write can send its statements, and sends its frames when its
-turn comes: the next write's round trips overlap this one's fan-out.
+The event-order section (db/engine.py) used to hold each write's event insert and COMMIT,
+one round trip, and every write of the process queued for it: the round trip's length
+bounded the process's writes per second. Under load it grew with PostgreSQL's own wait for
+a core (0.4 ms at 300 msgs/s, 1.6 ms at 650 on 2 shared cores, where the section was held
+97 % of the time: docs/benchmarks.md "Twelfth session"). Now a write takes its event ids and
+a turn together (turns follow id order), commits beside the others, and publishes (the
+audience read, the frames to the sockets) when every earlier turn has published, as
+Synapse's stream ids let a writer persist out of order and readers see only up to the
+lowest one still in flight.
 
-Who receives what is still decided in the section (the audience is read there, as before),
-so a membership change committed after this write cannot change this write's audience.
+A reader must then never be told a position past an id that is taken but not published:
+`ready`'s seq is capped at `settled(head)` (the lowest such id minus one), or a client
+resuming from it would skip the event when it arrives. Writes to one chat still run one at
+a time (db/gate.py), so a chat's events also commit in their order.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+
+log = logging.getLogger(__name__)
 
 Send = Callable[[], None]
+Publish = Callable[[], Awaitable[None]]
+
+
+async def _nothing() -> None:
+    return None
 
 
 class Turns:
@@ -27,16 +39,30 @@ class Turns:
         self._issued = 0
         self._serving = 0
         self._waiting: dict[int, asyncio.Future[None]] = {}
+        # The first event id of each turn not served yet, in turn order (None: a turn with
+        # no id of this process's, a cluster's). Taken in id order, so the first one given
+        # is the lowest in flight.
+        self._firsts: deque[int | None] = deque()
+        self._orphans: set[asyncio.Task[None]] = set()
 
-    def take(self) -> int:
-        """A turn, taken in the event-order section: turns follow commit order."""
+    def take(self, first_id: int | None = None) -> int:
+        """A turn, taken with the write's event ids (in the same order)."""
         turn = self._issued
         self._issued += 1
+        self._firsts.append(first_id)
         return turn
 
-    async def run(self, turn: int, sends: Sequence[Send]) -> None:
-        """Run `sends` when every earlier turn has run. A turn is never skipped: a writer
-        cancelled while it waits leaves a task to run its sends in its turn."""
+    def settled(self, head: int) -> int:
+        """`head` (the log's newest id) capped below the lowest id still in flight: every
+        event at or below the result is published, or never will be."""
+        for first in self._firsts:
+            if first is not None:
+                return min(head, first - 1)
+        return head
+
+    async def run(self, turn: int, publish: Publish) -> None:
+        """Run `publish` when every earlier turn has run. A turn is never skipped: a writer
+        cancelled while it waits leaves a task to publish in its turn."""
         try:
             await asyncio.sleep(0)  # the next writer sends its statements first
             while self._serving != turn:
@@ -44,13 +70,29 @@ class Turns:
                 self._waiting[turn] = waiter
                 await waiter
         except asyncio.CancelledError:
-            asyncio.get_running_loop().create_task(self.run(turn, sends))
+            self._orphan(self.run(turn, publish))
             raise
         try:
-            for send in sends:
-                send()
+            await publish()
         finally:
             self._serving += 1
+            self._firsts.popleft()
             following = self._waiting.pop(self._serving, None)
             if following is not None and not following.done():
                 following.set_result(None)
+
+    def pass_over(self, turn: int) -> None:
+        """The write of this turn failed before its commit was confirmed: nothing to
+        publish, but later turns still wait for it to pass, in order."""
+        self._orphan(self.run(turn, _nothing))
+
+    def _orphan(self, work: Awaitable[None]) -> None:
+        async def guarded() -> None:
+            try:
+                await work
+            except Exception:
+                log.exception("publishing a committed write failed")
+
+        task = asyncio.get_running_loop().create_task(guarded())
+        self._orphans.add(task)
+        task.add_done_callback(self._orphans.discard)

@@ -41,10 +41,11 @@ class InlineConn:
 
 
 class WriteTx:
-    """One write transaction. `before_commit` callbacks (the event log's inserts) run in
-    the event-order section right before the commit; `after_commit` ones (publication)
-    after it, still in order; `sends` (frames to this process's sockets, added by the
-    publication) in commit order too, after the section on PostgreSQL (db/turns.py)."""
+    """One write transaction. `before_commit` callbacks (the event log's inserts, their
+    ids) run in the event-order section right before the commit; `after_commit` ones
+    (publication) after it, in the order of the ids; `sends` (frames to this process's
+    sockets, added by the publication) in that order too, in the write's turn on
+    PostgreSQL (db/turns.py)."""
 
     def __init__(self, conn: Conn, ids: EventIds | OrderedIds | None = None) -> None:
         self.conn = conn
@@ -57,6 +58,8 @@ class WriteTx:
         # lock), and statements sent with the COMMIT in its round trip (db/eventids.py).
         self.ids = ids
         self.with_commit: list[str] = []
+        # The first of those ids: where the write's turn stands (db/turns.py).
+        self.first_id: int | None = None
 
     def before_commit(self, callback: BeforeCommit) -> None:
         self._before.append(callback)
@@ -71,6 +74,20 @@ class WriteTx:
     async def run_after_commit(self) -> None:
         for callback in self._after:
             await callback()
+
+    async def publish(self) -> None:
+        """After the commit, in the write's turn (db/turns.py): the `after_commit`
+        callbacks (which read the audience and add the frames), then the frames; the
+        write is over then."""
+        try:
+            await self.run_after_commit()
+            await self.send_frames()
+        finally:
+            self.close()
+
+    async def send_frames(self) -> None:
+        for send in self.sends:
+            send()
 
     def close(self) -> None:
         """Drop the callbacks once the write is over. They hold the transaction (`emit`'s

@@ -85,6 +85,7 @@ async def _insert(tx: WriteTx) -> None:
         seqs = await tx.ids.take(tx.conn, len(pending))
         for p, seq in zip(pending, seqs, strict=True):
             p.seq = seq
+        tx.first_id = seqs[0]
         tx.with_commit.append(insert_sql(seqs, rows))
         return
     if len(rows) == 1:

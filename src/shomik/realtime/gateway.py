@@ -197,6 +197,8 @@ async def _welcome(conn: Connection, services: Services, user: Any, frame: AuthF
     """`ready`, then the replay if the client resumes."""
     async with services.db.quick_read() as db:
         now = await position(db)
+    # Not past an event still on its way to the sockets (db/turns.py): it would be skipped.
+    now = Position(services.db.settled(now.head), now.epoch)
     me = to_me(user)
     me.status = "online"  # this new connection is active: announced just after
     ready = ReadyFrame(
