@@ -47,6 +47,17 @@ async def engine_services(
         await built.db.dispose()
 
 
+@pytest.fixture(params=ENGINE_PARAMS)
+async def quiet_services(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Services]:
+    """Services on each engine without link previews: their background fetches would query
+    the database while a test counts or interleaves statements (previews are tested where
+    they run: tests/previews). Import it into a test module to use it."""
+    async with engine_services(request, tmp_path, monkeypatch, link_previews=False) as built:
+        yield built
+
+
 async def new_user(services: Services) -> int:
     """A registered user's id."""
     name = f"q{uuid.uuid4().hex[:10]}"

@@ -4,8 +4,6 @@ services, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,17 +15,12 @@ from shomik.messages import pins
 from shomik.messages import service as messages
 from shomik.messages.schemas import MessageSend
 from shomik.services import Services
-from tests.inprocess import ENGINE_PARAMS, engine_services, new_user
+from tests.inprocess import new_user, quiet_services  # noqa: F401 (a fixture)
 
 
-@pytest.fixture(params=ENGINE_PARAMS)
-async def services(
-    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[Services]:
-    # No link previews: their background fetches would query the database while a page is
-    # being counted (they are counted where they run: tests/previews).
-    async with engine_services(request, tmp_path, monkeypatch, link_previews=False) as built:
-        yield built
+@pytest.fixture
+def services(quiet_services: Services) -> Services:  # noqa: F811 (the imported fixture)
+    return quiet_services
 
 
 class QueryCounter:
