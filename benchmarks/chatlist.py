@@ -59,7 +59,8 @@ START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 USER_COLS = "id, username, username_lower, display_name, password_hash, status, params, "
 USER_COLS += "token_version, created_at"
-CHAT_COLS = "id, type, name, created_at, last_seq, member_count"
+CHAT_COLS = "id, type, name, created_at, last_seq, member_count, "
+CHAT_COLS += "read_top_user, read_top_seq, read_next_seq"
 MEMBER_COLS = "chat_id, user_id, role, joined_at, joined_event, last_read_seq"
 MESSAGE_COLS = "id, chat_id, seq, sender_id, type, content, created_at"
 PIN_COLS = "chat_id, message_id, pinned_by, pinned_at"
@@ -78,7 +79,7 @@ def rows(chats: int, size: int, per_chat: int, seed: int = 3) -> dict[str, list[
         (i, f"user{i}", f"user{i}", f"Person {i}", "x", "offline", "{}", 0, START)
         for i in range(1, PEOPLE + 1)
     ]
-    chat_rows = [(c, "group", f"Group {c}", START, per_chat, size) for c in range(1, chats + 1)]
+    chat_rows: list[tuple[Any, ...]] = []
     messages: list[tuple[Any, ...]] = []
     pins: list[tuple[Any, ...]] = []
     members: list[tuple[Any, ...]] = []
@@ -91,10 +92,18 @@ def rows(chats: int, size: int, per_chat: int, seed: int = 3) -> dict[str, list[
             messages.append((len(messages) + 1, c, seq, sender, "text", f"message {seq}", created))
         if c % 10 == 0:
             pins.append((c, len(messages), people[-1], START))
+        read: list[tuple[int, int]] = []
         for k, user in enumerate(people):
             role = "owner" if k == 1 else "member"
             unread = rng.randint(0, 5) if user == ME else rng.randint(0, per_chat)
             members.append((c, user, role, START, 0, max(0, per_chat - unread)))
+            read.append((-members[-1][5], user))
+        # The chat's two furthest readers, as chats/readers.py keeps them.
+        (top_seq, top_user), *rest = sorted(read)
+        next_seq = -rest[0][0] if rest else 0
+        chat_rows.append(
+            (c, "group", f"Group {c}", START, per_chat, size, top_user, -top_seq, next_seq)
+        )
     return {
         "users": users,
         "chats": chat_rows,

@@ -19,7 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from shomik.chats import cursors
+from shomik.chats import cursors, readers
 from shomik.chats import repository as repo
 from shomik.chats.schemas import Chat, ChatList
 from shomik.chats.settings import settings_of
@@ -114,7 +114,7 @@ def _rows_of(keys: Any) -> sa.Select[Any]:
         sa.select(
             chats,
             _m,
-            sa.func.coalesce(repo.others_read(_USER), 0).label("others_read_seq"),
+            readers.others_read(_USER).label("others_read_seq"),
             keys.c.last_id,
             keys.c.activity,
         )

@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from shomik.chats import readers
 from shomik.chats.schemas import ChatInfo, Member
 from shomik.db import fast
 from shomik.db.engine import Conn
@@ -166,33 +167,6 @@ async def peers_of(conn: Conn, viewer_id: int, chat_ids: Sequence[int]) -> dict[
     return {row.chat_id: to_public(row, row.id in hidden) for row in rows}
 
 
-def others_read(user_id: int | sa.BindParameter[int]) -> sa.ScalarSelect[Any]:
-    """The furthest any member other than `user_id` has read in `chats.id`'s chat: a walk
-    down the (chat_id, last_read_seq) index that stops at the first other member, so it
-    costs the same in a group of 3 as in one of 1,000."""
-    o = chat_members.alias("other")
-    return (
-        sa.select(o.c.last_read_seq)
-        .where(o.c.chat_id == chats.c.id, o.c.user_id != user_id)
-        .order_by(o.c.last_read_seq.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-
-
-async def top_readers(conn: Conn, chat_id: int) -> list[tuple[int, int]]:
-    """The two furthest (user id, read seq): the furthest of the others, for any member,
-    is the first of these that is not them."""
-    m = chat_members
-    query = (
-        sa.select(m.c.user_id, m.c.last_read_seq)
-        .where(m.c.chat_id == chat_id)
-        .order_by(m.c.last_read_seq.desc())
-        .limit(2)
-    )
-    return [(row.user_id, row.last_read_seq) for row in (await conn.execute(query)).all()]
-
-
 async def info(conn: Conn, chat_id: int) -> ChatInfo:
     """What every member sees alike (`chat:updated`, groups only): no peer."""
     row = await get(conn, chat_id)
@@ -269,14 +243,16 @@ async def delete_member(conn: Conn, chat_id: int, user_id: int) -> None:
 
 
 async def _count_members(conn: Conn, chat_id: int) -> None:
-    """`chats.member_count` follows the rows: these two functions are the only writes of
-    `chat_members` rows (a user is never deleted; a chat takes its rows with it). Counted
-    again rather than incremented (at most 1,000 keys, at a membership change, which is
-    rare), so that a count left behind (a rolling upgrade from a release that did not keep
-    it) is right again at the chat's next change."""
+    """`chats.member_count` and the two furthest read positions (chats/readers.py) follow
+    the rows: these two functions are the only writes of `chat_members` rows (a user is
+    never deleted; a chat takes its rows with it). Counted again rather than incremented
+    (at most 1,000 keys, at a membership change, which is rare), so that a count left
+    behind (a rolling upgrade from a release that did not keep it) is right again at the
+    chat's next change."""
     m = chat_members
     count = sa.select(sa.func.count()).where(m.c.chat_id == chat_id).scalar_subquery()
-    await conn.execute(sa.update(chats).where(chats.c.id == chat_id).values(member_count=count))
+    values = {"member_count": count, **readers.recount_values(sa.literal(chat_id))}
+    await conn.execute(sa.update(chats).where(chats.c.id == chat_id).values(values))
 
 
 async def set_role(conn: Conn, chat_id: int, user_id: int, role: str) -> None:
@@ -300,18 +276,6 @@ async def hand_over(conn: Conn, chat_id: int) -> int | None:
     if heir is not None:
         await set_role(conn, chat_id, heir, "owner")
     return int(heir) if heir is not None else None
-
-
-async def read_through_next(conn: Conn, chat_id: int, user_id: int) -> None:
-    """Move the member's read position onto the chat's next message (their own, about to be
-    stored)."""
-    next_seq = sa.select(chats.c.last_seq + 1).where(chats.c.id == chat_id).scalar_subquery()
-    m = chat_members
-    await conn.execute(
-        sa.update(m)
-        .where(m.c.chat_id == chat_id, m.c.user_id == user_id)
-        .values(last_read_seq=next_seq)
-    )
 
 
 async def update_member(conn: Conn, chat_id: int, user_id: int, **values: Any) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
-from shomik.chats import cursors, invites, listing
+from shomik.chats import cursors, invites, listing, readers
 from shomik.chats import repository as repo
 from shomik.chats.events import CHAT_MEMBERS, CHAT_NEW, CHAT_UPDATED
 from shomik.chats.invite_schemas import ChatWithInvites
@@ -111,10 +111,10 @@ async def announce_new(tx: WriteTx, services: Services, chat_id: int, user_ids: 
             await emit(tx, services.hub, CHAT_NEW, chat, Audience(user_id=uid))
         return
     own = {m.user.id: m for m in await repo.members_of(tx.conn, chat_id, user_ids, None)}
-    top = await repo.top_readers(tx.conn, chat_id)
+    row = await repo.get(tx.conn, chat_id)
     for uid in user_ids:
         member = own[uid]
-        others = next((seq for reader, seq in top if reader != uid), 0)
+        others = readers.others_of(row, uid)
         chat = base.model_copy(
             update={
                 "role": member.role,
@@ -239,7 +239,7 @@ async def system_message(
     `readBy` says so too). Writes are serialized, so the next seq is certainly its own.
     What a blocked user does in the private chat of the one who blocked them (a pin, a
     call no one answered) is withheld from the blocker like their messages."""
-    await repo.read_through_next(tx.conn, chat_id, actor_id)
+    await readers.read_through_next(tx.conn, chat_id, actor_id)
     await insert_message(
         tx,
         services,

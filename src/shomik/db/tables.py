@@ -75,6 +75,12 @@ chats = sa.Table(
     # A secret chat's self-destruct timer: messages sent while it is set expire this many
     # seconds after they were sent (`messages.expires_at`). Null: off.
     sa.Column("self_destruct_seconds", sa.Integer, nullable=True),
+    # The two furthest read positions of the members: who is furthest, how far, and how far
+    # the furthest of the others is; what `Chat.othersReadSeq` is reckoned from, kept by
+    # chats/readers.py (no foreign key: a cache, written by every send).
+    sa.Column("read_top_user", BigId, nullable=True),
+    sa.Column("read_top_seq", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("read_next_seq", sa.BigInteger, nullable=False, server_default="0"),
     sqlite_autoincrement=True,
 )
 
@@ -100,9 +106,8 @@ chat_members = sa.Table(
     # list (nor announced to them) until its first message, or until they open it too.
     sa.Column("listed", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Index(None, "user_id"),
-    # The furthest read position of a chat's other members (`Chat.othersReadSeq`) is a walk
-    # down this index, whatever the group's size.
-    sa.Index(None, "chat_id", "last_read_seq"),
+    # No index on `last_read_seq`: every send moves its sender's, and an indexed column
+    # would make each of those updates a new entry in every index (chats/readers.py).
 )
 
 messages = sa.Table(

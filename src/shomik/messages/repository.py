@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from shomik.chats import readers
 from shomik.chats import repository as chats_repo
 from shomik.db import fast
 from shomik.db.engine import Conn, Database, InlineConn
@@ -55,7 +56,14 @@ _BY_CLIENT_ID = sa.select(messages).where(
 NEXT_SEQ = (
     sa.update(chats)
     .where(chats.c.id == sa.bindparam("chat"))
-    .values(last_seq=chats.c.last_seq + 1)
+    # The sender has read their own message (`after_message` moves their row too); a
+    # system message's sender is NULL, and its actor's position is moved before it.
+    .values(
+        last_seq=chats.c.last_seq + 1,
+        **readers.raised(
+            sa.bindparam("sender", type_=chats.c.read_top_user.type), chats.c.last_seq + 1
+        ),
+    )
     # `secret` and the self-destruct timer ride along: the send path learns them without
     # a query of its own.
     .returning(chats.c.last_seq, chats.c.secret, chats.c.self_destruct_seconds)
@@ -160,16 +168,6 @@ def store_params(row: dict[str, Any], unarchive: bool) -> dict[str, Any]:
     return params | {"unarchive": unarchive, "now": utcnow()}
 
 
-MARK_READ = (
-    sa.update(chat_members)
-    .where(
-        chat_members.c.chat_id == sa.bindparam("chat"),
-        chat_members.c.user_id == sa.bindparam("user"),
-    )
-    .values(last_read_seq=sa.bindparam("seq"))
-)
-
-
 _CHAT_OF = sa.select(messages.c.chat_id).where(messages.c.id == sa.bindparam("id"))
 
 
@@ -182,9 +180,9 @@ class Counted:
     self_destruct_seconds: int | None
 
 
-async def next_seq(conn: Conn, chat_id: int) -> Counted:
+async def next_seq(conn: Conn, chat_id: int, sender_id: int | None) -> Counted:
     last_seq, secret, self_destruct_seconds = await fast.fetch_one(
-        conn, _NEXT_SEQ_HOT, {"chat": chat_id}
+        conn, _NEXT_SEQ_HOT, {"chat": chat_id, "sender": sender_id}
     )
     return Counted(last_seq, bool(secret), self_destruct_seconds)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import emoji
 
-from shomik.chats import listing
+from shomik.chats import listing, readers
 from shomik.chats import repository as chats_repo
 from shomik.chats import settings as chat_settings
 from shomik.chats.events import CHAT_NEW
@@ -159,7 +159,7 @@ async def _store(
     """`repo.store_in_one` statement by statement (SQLite), with the mentions the text
     makes; a secret chat's content is ciphertext: nothing in it to find mentions in."""
     chat_id, sender_id = row["chat_id"], row["sender_id"]
-    counted = await repo.next_seq(tx.conn, chat_id)
+    counted = await repo.next_seq(tx.conn, chat_id, sender_id)
     content = row["content"]
     read_content = row["type"] != "system" and not counted.secret
     mentioned = await mentions.resolve(tx.conn, chat_id, content, sender_id) if read_content else []
@@ -323,8 +323,7 @@ async def mark_read(services: Services, user_id: int, chat_id: int, message_id: 
             await chat_settings.clear_marked_unread(tx, services, chat_id, user_id)
         if row.seq <= member.last_read_seq:
             return ReadAck(chat_id=chat_id, seq=member.last_read_seq)
-        params = {"chat": chat_id, "user": user_id, "seq": row.seq}
-        await tx.conn.execute(repo.MARK_READ, params)
+        await readers.mark(tx.conn, chat_id, user_id, row.seq)
         event = ReadUpdated(chat_id=chat_id, user_id=user_id, message_id=row.id, seq=row.seq)
         await emit(tx, services.hub, READ_UPDATED, event, Audience(chat_id=chat_id))
         return ReadAck(chat_id=chat_id, seq=row.seq)
