@@ -44,7 +44,10 @@ async def search(
     q = _check_query(q)
     tokens = search_repo.words(q)
     first_everywhere = chat_id is None and before is None
-    async with services.db.read() as conn:
+    # A transaction (PostgreSQL: not an autocommit read), for the `SET LOCAL` that makes
+    # the search plan with the actual words (search.py `find`); outside one it is ignored,
+    # and the generic plan took 0.9 s for a common word in 100,000 messages.
+    async with services.db.snapshot() as conn:
         if chat_id is not None:
             await chats_repo.require_member(conn, chat_id, user_id)
         rows: list[Any] = []
