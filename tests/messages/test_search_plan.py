@@ -25,11 +25,13 @@ def services(quiet_services: Services) -> Services:  # noqa: F811 (the imported 
     return quiet_services
 
 
+# The plan cache is PostgreSQL's: SQLite has nothing here to test.
+@pytest.mark.parametrize(
+    "quiet_services", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
 async def test_the_search_runs_where_its_custom_plan_holds(
     services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if services.db.engine.dialect.name != "postgresql":
-        pytest.skip("the plan cache is PostgreSQL's")
     me, other = await new_user(services), await new_user(services)
     group = GroupChatCreate(type="group", name="g", participant_ids=[other])
     chat = await chats.create_group(services, me, group)

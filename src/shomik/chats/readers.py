@@ -12,7 +12,7 @@ ride along in the same statement.
 
 Read positions only ever grow (`mark_read` refuses to go back; a send or a system message
 moves its sender's onto it), so the pair is kept up by `raised` at each move. A membership
-change reckons it again from the rows (`RECOUNT`, beside the member count), which also
+change reckons it again from the rows (`recount_values`, beside the member count), which also
 rights a pair left behind by a release that did not keep it (a rolling upgrade).
 """
 
