@@ -47,7 +47,7 @@ from shomik.errors import (
     database_down,
     invalid_message,
 )
-from shomik.messages import expiry
+from shomik.messages import expiry, search_index
 from shomik.messages.router import router as messages_router
 from shomik.messages.search_router import router as search_router
 from shomik.metrics.registry import Metrics
@@ -208,6 +208,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pruner = asyncio.create_task(_housekeeping(services))
         watchers = [
             asyncio.create_task(expiry.sweep_forever(services)),
+            asyncio.create_task(search_index.index_forever(services)),
             asyncio.create_task(high_water.run()),
             asyncio.create_task(session_watch.watch(services)),
             asyncio.create_task(deactivations.watch(services)),

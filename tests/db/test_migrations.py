@@ -157,3 +157,51 @@ async def test_0009_fills_each_chats_two_furthest_readers(tmp_path: Path) -> Non
     db.close()
     assert rows == [(1, 2, 7, 5), (2, 2, 4, 4), (3, None, 0, 0)]
     assert "ix_chat_members_chat_id_last_read_seq" not in indexes
+
+
+async def test_0010_starts_the_index_position_at_the_newest_message(tmp_path: Path) -> None:
+    """Messages that exist before 0010 were indexed by its triggers: the position starts at
+    the newest, and later ones wait for the indexer. Down again, what was waiting is indexed
+    and the insert trigger is back."""
+    import sqlite3
+
+    from alembic import command
+
+    from shomik.db.migrate import alembic_config
+
+    settings = Settings(data_dir=tmp_path)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    config = alembic_config(settings)
+    await asyncio.to_thread(command.upgrade, config, "0009")
+    db = sqlite3.connect(tmp_path / "shomik.db", isolation_level=None)
+    now = "2026-11-27 00:00:00"
+    db.execute(
+        "INSERT INTO users (id, username, username_lower, display_name, password_hash, params,"
+        " created_at) VALUES (1, 'u1', 'u1', 'U', 'x', '{}', ?)",
+        (now,),
+    )
+    db.execute("INSERT INTO chats (id, type, created_at) VALUES (1, 'group', ?)", (now,))
+
+    def post(seq: int, text: str) -> None:
+        db.execute(
+            "INSERT INTO messages (chat_id, seq, sender_id, type, content, created_at)"
+            " VALUES (1, ?, 1, 'text', ?, ?)",
+            (seq, text, now),
+        )
+
+    def indexed(word: str) -> list[int]:
+        match = "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? ORDER BY 1"
+        return [r[0] for r in db.execute(match, (word,)).fetchall()]
+
+    post(1, "before upgrade")
+    post(2, "before too")
+    await asyncio.to_thread(command.upgrade, config, "0010")
+    through = "SELECT value FROM server_state WHERE key = 'fts_indexed_through'"
+    assert db.execute(through).fetchall() == [("2",)]
+    post(3, "after upgrade")
+    assert indexed("before") == [1, 2] and indexed("after") == []
+    await asyncio.to_thread(command.downgrade, config, "0009")
+    assert indexed("after") == [3] and db.execute(through).fetchall() == []
+    post(4, "after downgrade")
+    assert indexed("after") == [3, 4]
+    db.close()

@@ -11,6 +11,7 @@ from shomik.db.engine import Conn
 from shomik.errors import Invalid
 from shomik.messages import repository as repo
 from shomik.messages import search as search_repo
+from shomik.messages import search_index
 from shomik.messages.schemas import Message
 from shomik.messages.search_schemas import MAX_QUERY, SearchPage, SearchResult
 from shomik.messages.snippet import snippet
@@ -44,6 +45,8 @@ async def search(
     q = _check_query(q)
     tokens = search_repo.words(q)
     first_everywhere = chat_id is None and before is None
+    # SQLite indexes after the commit: what is committed but not indexed yet, first.
+    await search_index.index_pending(services)
     # A transaction (PostgreSQL: not an autocommit read), for the `SET LOCAL` that makes
     # the search plan with the actual words (search.py `find`); outside one it is ignored,
     # and the generic plan took 0.9 s for a common word in 100,000 messages.
