@@ -28,6 +28,7 @@ SHOMIK = str(Path(sys.executable).parent / "shomik")
 PASSWORD = "a long enough passphrase"
 SECRET = "test-secret-key-of-at-least-32-bytes!"
 _names = itertools.count()
+_compressing = itertools.cycle([True, False])
 
 # Cheap hashing keeps hundreds of registrations fast; the production cost is the default.
 FAST_ENV = {
@@ -297,8 +298,11 @@ class User:
         since: int | None = None,
         headers: dict[str, str] | None = None,
         epoch: str | None = None,
+        compress: bool | None = None,
     ) -> Ws:
-        ws = await open_ws(self.server, self.token, since=since, headers=headers, epoch=epoch)
+        ws = await open_ws(
+            self.server, self.token, since=since, headers=headers, epoch=epoch, compress=compress
+        )
         self.sockets.append(ws)
         return ws
 
@@ -334,8 +338,18 @@ async def open_ws(
     headers: dict[str, str] | None = None,
     expect_ready: bool = True,
     epoch: str | None = None,
+    compress: bool | None = None,
 ) -> Ws:
-    conn = await connect(server.ws_url, additional_headers=headers or {}, max_size=2**22)
+    """`compress`: offer permessage-deflate, as browsers do; by default every other socket
+    does not, so both ways a frame is written (realtime/frames.py) are used throughout."""
+    if compress is None:
+        compress = next(_compressing)
+    conn = await connect(
+        server.ws_url,
+        additional_headers=headers or {},
+        max_size=2**22,
+        compression="deflate" if compress else None,
+    )
     ws = Ws(conn)
     auth: dict[str, Any] = {"type": "auth", "token": token}
     if since is not None:

@@ -108,7 +108,7 @@ async def test_a_real_server_drops_idle_deflaters_and_its_clients_read_on(
 ) -> None:
     alice, bob = await register(server), await register(server)
     chat = await alice.private_chat(bob)
-    a, b = await alice.ws(), await bob.ws()
+    a, b = await alice.ws(compress=True), await bob.ws(compress=True)
     assert b.conn.response is not None
     header = b.conn.response.headers.get("Sec-WebSocket-Extensions") or ""
     assert "permessage-deflate" in header and "client_no_context_takeover" in header

@@ -13,12 +13,14 @@ import enum
 import itertools
 import logging
 from collections import deque
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from starlette.websockets import WebSocket
 
 from shomik.metrics.registry import Metrics
+from shomik.realtime.frames import text_frame
+from shomik.realtime.wsdeflate import FRAME_WRITER
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +62,7 @@ class Connection:
         "_inflight",
         "_max",
         "_queue",
+        "_raw",
         "_room",
         "_through",
         "_writer",
@@ -97,6 +100,10 @@ class Connection:
         self._room: asyncio.Event | None = None
         self._closing: asyncio.Task[None] | None = None  # the close frame on its way
         self.close_code: int | None = None
+        # Writes a frame built once for many sockets straight to this one's transport; None
+        # where the socket compresses (its frames are its own) or the server offers none.
+        writer = getattr(ws, "scope", {}).get("extensions", {}).get(FRAME_WRITER)
+        self._raw: Callable[[bytes], bool] | None = writer() if writer is not None else None
         # The tab said it is hidden (`presence:set` away); presence is the best of a
         # user's connections (presence/service.py).
         self.away = False
@@ -134,7 +141,8 @@ class Connection:
             await self._room.wait()
         self._put(text)
 
-    def send_durable(self, seq: int, text: str) -> None:
+    def send_durable(self, seq: int, text: str, frame: bytes | None = None) -> None:
+        """`frame`: the text's frame, built once by the fan-out for all its sockets."""
         if self.state is ConnState.REPLAYING:
             self._held.append((seq, text))
             if len(self._held) > self._max:
@@ -143,17 +151,17 @@ class Connection:
             # Not at or below `ready`'s seq: those came with the replay, or precede the
             # client's starting point (an event committed before the head was read can still
             # be on its way from the bus).
-            self._put(text)
+            self._put(text, frame)
 
-    def send_ephemeral(self, text: str) -> None:
+    def send_ephemeral(self, text: str, frame: bytes | None = None) -> None:
         # Shed first: past half the bound, typing and presence are dropped, not queued.
         if self.state is ConnState.READY:
             if len(self._queue) < self._max // 2:
-                self._deliver(text)
+                self._deliver(text, frame)
             else:
                 self.metrics.shed()
 
-    def _put(self, text: str) -> None:
+    def _put(self, text: str, frame: bytes | None = None) -> None:
         if self.state is ConnState.CLOSED:
             return
         if len(self._queue) >= self._max:
@@ -161,9 +169,9 @@ class Connection:
             # slow the fan-out; it comes back through resume and misses nothing.
             self.close(CLOSE_SLOW_CONSUMER, "send queue full")
             return
-        self._deliver(text)
+        self._deliver(text, frame)
 
-    def _deliver(self, text: str) -> None:
+    def _deliver(self, text: str, frame: bytes | None = None) -> None:
         """Send at once when nothing is waiting before this frame, else queue it.
 
         Sending "at once" starts the send coroutine right here, as Python 3.12's eager tasks
@@ -173,9 +181,16 @@ class Connection:
         task is started: it takes the half-done send over and everything after it queues
         behind it, so the caller never waits and frames keep their order. The writer ends
         when the queue is empty; while it runs, every frame goes through it.
+
+        Before all that, a socket that compresses nothing takes the frame's bytes as they
+        are (`frame`, or built here): the same bytes the send would write, without the
+        send's layers, while its transport takes writes at once.
         """
         if self._writer is not None:
             self._queue.append(text)
+            return
+        raw = self._raw
+        if raw is not None and raw(text_frame(text) if frame is None else frame):
             return
         send = self.ws.send_text(text)
         try:

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from shomik.cluster.bus import Bus
 from shomik.metrics.registry import Metrics
 from shomik.realtime.connection import Connection
+from shomik.realtime.frames import text_frame
 
 MemberLoader = Callable[[int], Awaitable[frozenset[int]]]
 
@@ -98,14 +99,16 @@ class Hub:
         return [conn for conns in self._by_user.values() for conn in conns]
 
     def send_durable(self, user_ids: Iterable[int], seq: int, text: str) -> None:
+        frame = text_frame(text)  # once for all its sockets (realtime/frames.py)
         for user_id in user_ids:
             for conn in tuple(self._by_user.get(user_id, ())):
-                conn.send_durable(seq, text)
+                conn.send_durable(seq, text, frame)
 
     def send_ephemeral(self, user_ids: Iterable[int], text: str) -> None:
+        frame = text_frame(text)
         for user_id in user_ids:
             for conn in tuple(self._by_user.get(user_id, ())):
-                conn.send_ephemeral(text)
+                conn.send_ephemeral(text, frame)
 
     def disconnect_user(self, user_id: int, code: int, reason: str) -> None:
         for conn in tuple(self._by_user.get(user_id, ())):

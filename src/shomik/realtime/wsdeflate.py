@@ -38,6 +38,7 @@ from websockets.extensions.permessage_deflate import (
     ServerPerMessageDeflateFactory,
 )
 from websockets.frames import Frame, Opcode
+from websockets.protocol import State
 
 # A socket that has sent nothing for this long loses its deflater (the next message starts
 # a fresh one): settings.ws_compression_idle_seconds, through configure().
@@ -178,10 +179,42 @@ def _ensure_sweeping() -> None:
         loop.call_later(SWEEP_SECONDS, _sweep_and_again, loop)
 
 
+# The ASGI scope extension under which a socket without compression offers `write_frame`
+# (a weak reference to it: the protocol holds the scope, which must not hold it back).
+FRAME_WRITER = "shomik.frame_writer"
+
+
 class LeanDeflateProtocol(WebSocketsSansIOProtocol):
-    """uvicorn's websockets-sansio protocol with LeanDeflate instead of its own factory."""
+    """uvicorn's websockets-sansio protocol with LeanDeflate instead of its own factory,
+    and, on a socket that compresses nothing, a way to write a frame built once for all the
+    sockets an event goes to (`write_frame`)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.config.ws_per_message_deflate:
             self.conn.available_extensions = [cast(Any, LeanDeflateFactory())]
+
+    def handle_connect(self, event: Any) -> None:
+        super().handle_connect(event)
+        # Extensions are negotiated by now: a compressed socket encodes each frame itself.
+        if self.conn.extensions or not hasattr(self, "scope"):
+            return
+        extensions = cast(dict[str, Any], self.scope["extensions"])
+        extensions[FRAME_WRITER] = weakref.WeakMethod(self.write_frame)
+
+    def write_frame(self, frame: bytes) -> bool:
+        """Write a finished, unmasked text frame (`realtime.frames.text_frame`), as the ASGI
+        `websocket.send` of its text would, minus building the frame again for every
+        socket. False where the usual way must take it: the transport is paused (that
+        way waits for it), the socket is not open, or it is closing."""
+        if (
+            not self.handshake_complete
+            or self.close_sent
+            or self.disconnected
+            or not self.writable.is_set()
+            or self.conn.state is not State.OPEN
+            or self.transport.is_closing()
+        ):
+            return False
+        self.transport.write(frame)
+        return True
