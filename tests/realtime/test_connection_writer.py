@@ -7,14 +7,7 @@ import asyncio
 from typing import Any
 
 from shomik.realtime.connection import CLOSE_SLOW_CONSUMER, Connection, ConnState
-
-
-class _Metrics:
-    def shed(self) -> None:
-        pass
-
-    def slow_consumer(self) -> None:
-        pass
+from tests.realtime.fakes import Metrics
 
 
 class _Socket:
@@ -36,7 +29,7 @@ class _Socket:
 
 def _open(queue_size: int) -> tuple[Connection, _Socket]:
     socket = _Socket()
-    metrics: Any = _Metrics()
+    metrics: Any = Metrics()
     conn = Connection(socket, 1, "session", queue_size, metrics)  # type: ignore[arg-type]
     conn.start()
     conn.finish_replay(0)

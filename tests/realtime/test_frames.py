@@ -15,6 +15,7 @@ from websockets.streams import StreamReader
 from shomik.realtime.connection import Connection
 from shomik.realtime.frames import text_frame
 from shomik.realtime.wsdeflate import FRAME_WRITER
+from tests.realtime.fakes import Metrics
 
 
 def _parse(data: bytes) -> Frame:
@@ -36,14 +37,6 @@ def test_the_frame_is_one_final_unmasked_text_frame_of_the_text(size: int) -> No
     frame = _parse(text_frame(text))
     assert frame.opcode is Opcode.TEXT and frame.fin
     assert bytes(frame.data).decode() == text
-
-
-class _Metrics:
-    def shed(self) -> None:
-        pass
-
-    def slow_consumer(self) -> None:
-        pass
 
 
 class _Socket:
@@ -76,7 +69,7 @@ def _open(framed: bool = True) -> tuple[Connection, _Socket]:
     socket = _Socket()
     if not framed:
         socket.scope = {"extensions": {}}
-    metrics: Any = _Metrics()
+    metrics: Any = Metrics()
     conn = Connection(socket, 1, "session", 16, metrics)  # type: ignore[arg-type]
     conn.start()
     conn.finish_replay(0)
