@@ -108,6 +108,11 @@ class Connection:
         # user's connections (presence/service.py).
         self.away = False
 
+    @property
+    def takes_frames(self) -> bool:
+        """Whether this socket writes a fan-out's ready-made frame (it compresses nothing)."""
+        return self._raw is not None
+
     def _move(self, to: ConnState) -> None:
         if to not in _NEXT[self.state]:
             raise RuntimeError(f"illegal connection transition {self.state} -> {to}")

@@ -8,7 +8,7 @@ transaction's after-commit step, so a removed member stops receiving at once.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 
 from shomik.cluster.bus import Bus
 from shomik.metrics.registry import Metrics
@@ -99,16 +99,25 @@ class Hub:
         return [conn for conns in self._by_user.values() for conn in conns]
 
     def send_durable(self, user_ids: Iterable[int], seq: int, text: str) -> None:
-        frame = text_frame(text)  # once for all its sockets (realtime/frames.py)
-        for user_id in user_ids:
-            for conn in tuple(self._by_user.get(user_id, ())):
-                conn.send_durable(seq, text, frame)
+        # The frame is built once for all its sockets (realtime/frames.py), and only when a
+        # socket that takes it is found: compressing sockets (browsers) frame each event
+        # themselves, so a fan-out to them alone never pays for it.
+        frame: bytes | None = None
+        for conn in self._sockets_of(user_ids):
+            if frame is None and conn.takes_frames:
+                frame = text_frame(text)
+            conn.send_durable(seq, text, frame)
 
     def send_ephemeral(self, user_ids: Iterable[int], text: str) -> None:
-        frame = text_frame(text)
+        frame: bytes | None = None
+        for conn in self._sockets_of(user_ids):
+            if frame is None and conn.takes_frames:
+                frame = text_frame(text)
+            conn.send_ephemeral(text, frame)
+
+    def _sockets_of(self, user_ids: Iterable[int]) -> Iterator[Connection]:
         for user_id in user_ids:
-            for conn in tuple(self._by_user.get(user_id, ())):
-                conn.send_ephemeral(text, frame)
+            yield from tuple(self._by_user.get(user_id, ()))
 
     def disconnect_user(self, user_id: int, code: int, reason: str) -> None:
         for conn in tuple(self._by_user.get(user_id, ())):
