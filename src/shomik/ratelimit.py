@@ -7,11 +7,13 @@ from __future__ import annotations
 import logging
 import math
 import time
+from typing import Any
 
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 
+from shomik.cluster import clients
 from shomik.errors import RateLimited
 from shomik.settings import Settings
 
@@ -56,13 +58,16 @@ def _storage(settings: Settings) -> Storage:
     if settings.redis_url and not settings.is_sqlite:
         # limits' async Redis storage, on the redis-py asyncio client (not coredis).
         url = "async+" + settings.redis_url
+        # A pool that waits for a connection (cluster/clients.py): a burst past the pool's
+        # size must be counted, not failed open. A Redis that stops answering lets requests
+        # through after a second (hit() fails open) rather than holding every request.
+        # (limits documents `connection_pool` but types its options as scalars.)
+        pooled: dict[str, Any] = {
+            "connection_pool": clients.pool(
+                settings.redis_url, wait=1, socket_timeout=1, socket_connect_timeout=1
+            )
+        }
         return RedisStorage(
-            url,
-            implementation="redispy",
-            key_prefix=f"{settings.redis_prefix}:limits",
-            # A Redis that stops answering lets requests through after a second (hit()
-            # fails open) rather than holding every request.
-            socket_timeout=1,
-            socket_connect_timeout=1,
+            url, implementation="redispy", key_prefix=f"{settings.redis_prefix}:limits", **pooled
         )
     return MemoryStorage()

@@ -6,12 +6,14 @@ redis-server, which `make install` installs."""
 from __future__ import annotations
 
 import itertools
+import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.cluster.harness import Cluster
+from tests.cluster.proxies import RedisServer
 from tests.conftest import _pg_run
 from tests.harness import User, free_port
 
@@ -99,3 +101,15 @@ async def cluster_users(cluster: Cluster) -> AsyncIterator[Callable[[int], Await
     yield make
     for user in made:
         await user.aclose()
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A redis-server of the test's own (tests/cluster/proxies.py), shut down at the end
+    even if the test left it stopped (SIGSTOP)."""
+    server = RedisServer(tmp_path / "redis")
+    server.start()
+    yield server
+    if server.proc is not None:
+        server.proc.send_signal(signal.SIGCONT)  # in case a test stopped it
+    server.stop()

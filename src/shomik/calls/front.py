@@ -93,6 +93,10 @@ def connection_closed(services: Services, conn: Connection) -> None:
     if not services.settings.clustered:
         service.connection_closed(services, name)
         return
+    if not conn.in_call:
+        # Never a participant's: the leader is not asked (two Redis calls per socket, and
+        # thousands of them when a process's sockets close at once).
+        return
     services.calls.spawn(_tell_leader(services, "call.closed", {"conn": _conn_out(name)}))
 
 

@@ -9,15 +9,18 @@ from shomik.realtime.commands import Command, Context
 
 
 async def start(ctx: Context, data: CallStart) -> CallReply:
+    ctx.conn.in_call = True
     conn = ref(ctx.services, ctx.conn)
     return await front.start(ctx.services, ctx.user_id, conn, data.chat_id, data.media)
 
 
 async def accept(ctx: Context, data: CallRef) -> CallReply:
+    ctx.conn.in_call = True
     return await front.admit(ctx.services, ctx.user_id, ref(ctx.services, ctx.conn), data.call_id)
 
 
 async def join(ctx: Context, data: CallRef) -> CallReply:
+    ctx.conn.in_call = True
     return await front.admit(ctx.services, ctx.user_id, ref(ctx.services, ctx.conn), data.call_id)
 
 

@@ -36,6 +36,7 @@ import redis.asyncio as redis
 from prometheus_client import Histogram
 from redis.exceptions import RedisError
 
+from shomik.cluster import clients
 from shomik.cluster.bus import Bus, deliver_durable
 from shomik.cluster.publisher import PUBLISH_TIMEOUT, Publisher
 from shomik.db.engine import Database
@@ -79,7 +80,9 @@ class RedisBus(Bus):
         self._replies: dict[str, asyncio.Future[dict[str, Any]]] = {}
         # shomik_redis_publish_lag_seconds (metrics/registry.py), set by the app.
         self.publish_lag: Histogram | None = None
-        self._redis: redis.Redis = redis.from_url(url, socket_timeout=PUBLISH_TIMEOUT)
+        self._redis: redis.Redis = clients.client(
+            url, wait=REQUEST_TIMEOUT / 2, socket_timeout=PUBLISH_TIMEOUT
+        )
         self._publisher = Publisher(url, self._observe_lag)
         self._outbox: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue(maxsize=100_000)
         self._tasks: list[asyncio.Task[None]] = []

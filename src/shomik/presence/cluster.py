@@ -17,6 +17,7 @@ from typing import cast
 import redis.asyncio as redis
 from redis.exceptions import RedisError
 
+from shomik.cluster import clients
 from shomik.users.schemas import Status
 
 log = logging.getLogger(__name__)
@@ -41,8 +42,8 @@ class ClusterPresence:
         self.process_id = process_id
         # Bounded: a presence decision reads Redis inside the cluster's write lock, so a Redis
         # that stops answering (a network cut, not a refusal) must not hold every write.
-        self._redis: redis.Redis = redis.from_url(
-            url, decode_responses=True, socket_timeout=2, socket_connect_timeout=2
+        self._redis: redis.Redis = clients.client(
+            url, wait=2, decode_responses=True, socket_timeout=2, socket_connect_timeout=2
         )
         self._prefix = prefix
         self._exist = self._redis.register_script(_EXIST_EACH)

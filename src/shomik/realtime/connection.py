@@ -69,6 +69,7 @@ class Connection:
         "away",
         "cid",
         "close_code",
+        "in_call",
         "metrics",
         "session_id",
         "state",
@@ -88,6 +89,9 @@ class Connection:
         # call's signals are sent to one socket, cluster/calls.py).
         self.cid = next(_ids)
         self.state = ConnState.AUTHENTICATING
+        # Set once the socket starts, accepts or joins a call: only then can its closing
+        # matter to a call (calls/front.py).
+        self.in_call = False
         self._max = queue_size
         # Frames waiting for the writer task, which runs only while there are some.
         self._queue: deque[str] = deque()
