@@ -221,6 +221,7 @@ class LoadGen:
             "drained": drained,
             "drainSeconds": round(drain_seconds, 2),
             "errors": meter.errors,
+            "errorSamples": list(meter.error_samples),
             "disconnected": self.disconnected(),
         }
         result["ok"] = bool(
@@ -240,6 +241,9 @@ class LoadGen:
             f"(waiting {r['serverWaitShare']:.2f})  loadgen cpu {r['loadgenCpuShare']:.2f} "
             f"(waiting {r['loadgenWaitShare']:.2f})  {'ok' if r['ok'] else 'FAIL'}"
         )
+        for sample in meter.error_samples:
+            log(f"  error frame: {sample}")
+        meter.error_samples.clear()
         # Let the server settle (a failed step may have left a backlog) before the next one.
         await asyncio.sleep(args.pause)
         return result

@@ -39,6 +39,7 @@ from redis.exceptions import RedisError
 from shomik.cluster import clients
 from shomik.cluster.bus import Bus, deliver_durable
 from shomik.cluster.publisher import PUBLISH_TIMEOUT, Publisher
+from shomik.cluster.subscriber import Subscription, subscribe
 from shomik.db.engine import Database
 from shomik.errors import Busy, ShomikError
 from shomik.realtime import events
@@ -59,6 +60,7 @@ _RENEW = (
 )
 IDLE_CHECK_SECONDS = 1.0
 RECONNECT_MAX_SECONDS = 5.0
+SUBSCRIBE_TIMEOUT = 5.0
 CATCH_UP_MAX = 10_000
 # An event whose seq skips one waits this long for the one before it, published by another
 # process a moment later than its own, before the log is asked for it. With several processes
@@ -66,6 +68,7 @@ CATCH_UP_MAX = 10_000
 # for each was most of the cluster's cost (docs/benchmarks.md).
 HOLE_WAIT_SECONDS = 0.05
 HELD_MAX = 1000
+IN_FLIGHT_MAX = 10_000
 
 
 class RedisBus(Bus):
@@ -83,7 +86,10 @@ class RedisBus(Bus):
         self._redis: redis.Redis = clients.client(
             url, wait=REQUEST_TIMEOUT / 2, socket_timeout=PUBLISH_TIMEOUT
         )
-        self._publisher = Publisher(url, self._observe_lag)
+        self._publisher = Publisher(url)
+        # This process's publications on their way, seq: when committed (perf_counter); the
+        # lag is observed when one comes back on the subscription.
+        self._in_flight: dict[int, float] = {}
         self._outbox: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue(maxsize=100_000)
         self._tasks: list[asyncio.Task[None]] = []
         self._running: set[asyncio.Task[None]] = set()
@@ -123,14 +129,13 @@ class RedisBus(Bus):
     ) -> Callable[[], None] | None:
         # Published here, in the event-order section: every process, this one included,
         # delivers it when Redis hands it back, in Redis's order.
-        committed = time.perf_counter()  # called right after the commit
-        message = {"k": "d", "s": seq, "u": user_id, "c": chat_id, "t": text}
-        await self._publish_now(message, committed)
+        if self.publish_lag is not None and self.connected:
+            in_flight = self._in_flight
+            if len(in_flight) >= IN_FLIGHT_MAX:  # lost publications: the oldest goes
+                del in_flight[next(iter(in_flight))]
+            in_flight[seq] = time.perf_counter()  # called right after the commit
+        await self._publish_now({"k": "d", "s": seq, "u": user_id, "c": chat_id, "t": text})
         return None
-
-    def _observe_lag(self, seconds: float) -> None:
-        if self.publish_lag is not None:
-            self.publish_lag.observe(seconds)
 
     async def invalidate_members(self, chat_id: int) -> None:
         self.hub.members.invalidate(chat_id)  # this process's next read must not use it
@@ -151,14 +156,16 @@ class RedisBus(Bus):
         self.hub.disconnect_user(user_id, code, reason)
         self._later({"k": "x", "u": user_id, "code": code, "r": reason})
 
-    async def _publish_now(self, message: dict[str, Any], since: float | None = None) -> None:
+    async def _publish_now(self, message: dict[str, Any]) -> None:
         """Awaited in the event-order section: this process's events enter the channel in
         the order of their ids."""
         if not self.connected:
             return  # the others catch up from the log when Redis is back
         try:
-            await self._publisher.publish(self._channel, orjson.dumps(message), since)
-        except (RedisError, OSError, TimeoutError):
+            await self._publisher.publish(self._channel, orjson.dumps(message))
+        except Exception:
+            # Whatever the client library raised, the write it follows has committed and
+            # must still be acknowledged: the others catch up from the log.
             log.warning("publish to Redis failed; subscribers will catch up from the log")
 
     def _inbox(self, process_id: str) -> str:
@@ -251,7 +258,7 @@ class RedisBus(Bus):
             channel, body = await self._outbox.get()
             try:
                 await self._publisher.publish(channel, body)
-            except (RedisError, OSError, TimeoutError):
+            except Exception:  # this task must outlive any failure of one publish
                 log.warning("publish to Redis failed; dropped an ephemeral message")
 
     # --- subscribing ------------------------------------------------------------------
@@ -259,10 +266,11 @@ class RedisBus(Bus):
     async def _subscribe_forever(self, subscribed: asyncio.Event) -> None:
         delay = 0.1
         while True:
-            client: redis.Redis = redis.from_url(self._url)
-            pubsub = client.pubsub(ignore_subscribe_messages=True)
+            subscription: Subscription | None = None
             try:
-                await pubsub.subscribe(self._channel, self._own)
+                subscription = await subscribe(
+                    self._url, [self._channel, self._own], SUBSCRIBE_TIMEOUT
+                )
                 self.connected = True
                 subscribed.set()
                 delay = 0.1
@@ -270,7 +278,7 @@ class RedisBus(Bus):
                 await self._release_held()
                 for hook in self.on_reconnect:
                     await hook()
-                await self._read(pubsub)
+                await self._read(subscription)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -278,25 +286,24 @@ class RedisBus(Bus):
                     log.warning("lost Redis; reconnecting", exc_info=True)
                 self.connected = False
             finally:
-                with contextlib.suppress(Exception):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
-                    await client.aclose()
+                if subscription is not None:
+                    subscription.close()
             await asyncio.sleep(delay)
             delay = min(delay * 2, RECONNECT_MAX_SECONDS)
 
-    async def _read(self, pubsub: Any) -> None:
+    async def _read(self, subscription: Subscription) -> None:
         behind_since_last_check = False
         loop = asyncio.get_running_loop()
         while True:
             timeout = IDLE_CHECK_SECONDS
             if self._held:
                 timeout = max(0.0, self._hole_deadline - loop.time())
-            message = await pubsub.get_message(timeout=timeout)
-            if message is not None:
-                await self._apply(orjson.loads(message["data"]))
+            batch = await subscription.next_batch(timeout)
+            for data in batch:
+                await self._apply(orjson.loads(data))
             if self._held and loop.time() >= self._hole_deadline:
                 await self._fill_hole()
-            if message is not None or self._held:
+            if batch or self._held:
                 continue
             # Quiet: is the log ahead of us (a publish that timed out)? Twice in a row, so
             # an event committed a moment ago and on its way is not fetched for nothing.
@@ -313,6 +320,10 @@ class RedisBus(Bus):
         hub = self.hub
         if kind == "d":
             seq = int(message["s"])
+            if self._in_flight:
+                committed = self._in_flight.pop(seq, None)
+                if committed is not None and self.publish_lag is not None:
+                    self.publish_lag.observe(time.perf_counter() - committed)
             if seq <= self.delivered_through:
                 return  # delivered by a catch-up already
             if seq > self.delivered_through + 1:

@@ -121,11 +121,12 @@ class Metrics:
 
     def broker_publish_lag(self) -> Histogram:
         """For the Redis bus (several processes, cluster/redis_bus.py): registered when it
-        starts, it observes per published event the time from the commit to Redis accepting
-        it. One process has no such metric, rather than a lag of zero nothing measured."""
+        starts, it observes per event this process published the time from the commit until
+        the event came back on its own subscription: through Redis to every process. One
+        process has no such metric, rather than a lag of zero nothing measured."""
         return Histogram(
             "shomik_redis_publish_lag_seconds",
-            "From an event's commit until Redis accepted its publication.",
+            "From an event's commit until Redis handed its publication back to this process.",
             buckets=SEND_BUCKETS,
             registry=self.registry,
         )
