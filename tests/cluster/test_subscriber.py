@@ -16,6 +16,7 @@ import uvloop
 from redis.exceptions import AuthenticationError, ConnectionError
 
 from shomik.cluster import subscriber as subscriber_module
+from shomik.cluster.publisher import Publisher
 from shomik.cluster.subscriber import Subscription, subscribe
 from tests.cluster.proxies import RedisServer
 
@@ -73,11 +74,21 @@ async def _a_password_in_the_url_is_used(redis_server: RedisServer) -> None:
         await subscribe(redis_server.url.replace("//", "//:wrong@"), ["bus"], 5)
     url = redis_server.url.replace("//", "//:s3cret@")
     subscription = await subscribe(url, ["bus"], 5)
-    publisher = redis.from_url(url)
+    publisher = Publisher(url)  # the bus's other connection (cluster/resp.py) too
     await publisher.publish("bus", b"hello")
     assert (await take(subscription, 1))[0] == [b"hello"]
+
+    # A user that may publish but not set CLIENT REPLY: publishing works, and the replies
+    # it then gets are dropped as they come.
+    await admin.execute_command("ACL", "SETUSER", "pub", "on", ">pw", "~*", "&*", "+publish")  # type: ignore[no-untyped-call]
+    limited = Publisher(redis_server.url.replace("//", "//pub:pw@"))
+    for i in range(100):
+        await limited.publish("bus", b"%d" % i)
+    assert (await take(subscription, 100))[0] == [b"%d" % i for i in range(100)]
+    assert limited._conn is not None and not limited._conn._replies
     subscription.close()
-    await publisher.aclose()
+    await publisher.close()
+    await limited.close()
     await admin.aclose()
 
 
