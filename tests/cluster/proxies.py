@@ -75,9 +75,10 @@ class RedisServer:
     """A redis-server of the test's own, as the machine's runs (nothing kept on disk), so
     that a test can stop, kill and restart it without touching anything else's Redis."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, extra: list[str] | None = None) -> None:
         self.dir = workdir
         self.port = free_port()
+        self.extra = extra or []  # more of redis-server's options (TLS)
         self.log_path = workdir / "redis.log"
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -94,7 +95,7 @@ class RedisServer:
         self.dir.mkdir(parents=True, exist_ok=True)
         argv = [str(REDIS_SERVER), "--bind", "127.0.0.1", "--port", str(self.port)]
         argv += ["--save", "", "--appendonly", "no", "--dir", str(self.dir)]
-        argv += ["--logfile", str(self.log_path), "--daemonize", "no"]
+        argv += ["--logfile", str(self.log_path), "--daemonize", "no", *self.extra]
         self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
         wait_until("redis-server", self.ping, self.proc, self.log_path)
 
