@@ -13,7 +13,6 @@ neither connection needs a database number (pub/sub ignores it), so `/n` changes
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import ssl
 from collections import deque
@@ -197,6 +196,4 @@ def _tls(options: Mapping[str, Any]) -> ssl.SSLContext:
         context.verify_mode = ssl.CERT_NONE
     elif options.get("ssl_check_hostname") is False:
         context.check_hostname = False
-    with contextlib.suppress(AttributeError):
-        context.minimum_version = ssl.TLSVersion.TLSv1_2
-    return context
+    return context  # TLS 1.2 at least: the default context's floor
