@@ -39,6 +39,7 @@ from benchmarks.meter import (
     percentile,
     proc_cpu_seconds,
     proc_rss_kib,
+    proc_runtime_seconds,
     proc_wait_seconds,
 )
 from benchmarks.ratesearch import SearchPlan, search
@@ -178,6 +179,7 @@ class LoadGen:
         deliveries_before = meter.deliveries
         cpu_before = proc_cpu_seconds(*pid) if pid else math.nan
         wait_before = proc_wait_seconds(*pid) if pid else math.nan
+        run_before = proc_runtime_seconds(*pid) if pid else math.nan
         own_wait_before = proc_wait_seconds(os.getpid())
         own_before = time.process_time()
         wall_before = time.perf_counter()
@@ -185,6 +187,7 @@ class LoadGen:
         wall = time.perf_counter() - wall_before
         cpu = (proc_cpu_seconds(*pid) - cpu_before) if pid else math.nan
         wait = (proc_wait_seconds(*pid) - wait_before) if pid else math.nan
+        runtime = (proc_runtime_seconds(*pid) - run_before) if pid else math.nan
         own = time.process_time() - own_before
         own_wait = proc_wait_seconds(os.getpid()) - own_wait_before
         received_in_window = meter.deliveries - deliveries_before
@@ -212,6 +215,9 @@ class LoadGen:
             "serverCpuSeconds": round(cpu, 3),
             "serverCpuShare": round(cpu / wall, 3),
             "serverCpuUsPerDelivery": round(cpu / received_in_window * 1e6, 2)
+            if received_in_window
+            else math.nan,
+            "serverRuntimeUsPerDelivery": round(runtime / received_in_window * 1e6, 2)
             if received_in_window
             else math.nan,
             "serverWaitShare": round(wait / wall, 3),

@@ -139,10 +139,14 @@ def table(results: dict[str, Any]) -> str:
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     fixed = [n for n in names if _get(servers[n], "load", "steps")]
     if results.get("config", {}).get("rate"):
-        lines.append("\nper fixed rate, server CPU per delivery (us):")
+        lines.append("\nper fixed rate, server CPU per delivery (us; from the scheduler's clock):")
         for n in fixed:
             steps = _get(servers[n], "load", "steps") or []
-            cpu = ", ".join(f"{s['rate']:.0f}/s: {s['serverCpuUsPerDelivery']}" for s in steps)
+            cpu = ", ".join(
+                f"{s['rate']:.0f}/s: {s['serverCpuUsPerDelivery']} "
+                f"({s.get('serverRuntimeUsPerDelivery', '-')})"
+                for s in steps
+            )
             lines.append(f"  {n}: {cpu}")
     else:
         for name in fixed:

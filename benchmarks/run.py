@@ -7,6 +7,8 @@
     python -m benchmarks.run --database sqlite,postgres      # the same run on both engines
     python -m benchmarks.run --database postgres --processes 2 --servers shomik --rate 200,400
                                             # one process against two on Redis, same rates
+    python -m benchmarks.run --database postgres --processes 2 --cluster-of-one --rate 200
+                                            # and one process on Redis: the cluster's own cost
 
 What it does:
 
@@ -210,11 +212,16 @@ class Prepared:
 
 
 def _prepare(
-    stack: contextlib.ExitStack, tmp: Path, engine: str, count: int, args: argparse.Namespace
+    stack: contextlib.ExitStack,
+    tmp: Path,
+    engine: str,
+    count: int,
+    args: argparse.Namespace,
+    redis: bool = False,
 ) -> Prepared:
     name = "shomik" if engine == "sqlite" else f"shomik-{engine}"
-    name += f"-x{count}" if count > 1 else ""
-    servers, pids = stack.enter_context(shomik_servers(tmp / name, engine, count, args))
+    name += f"-x{count}" if count > 1 else "-redis" if redis else ""
+    servers, pids = stack.enter_context(shomik_servers(tmp / name, engine, count, args, redis))
     log(f"{name} on :{servers[0].port}: registering {args.clients + 2} users")
     t0 = time.monotonic()
     made = asyncio.run(setup_real(servers[0].url, args.clients, args.group_size))
@@ -276,6 +283,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "own, clients spread over them; CPU is summed over them and Redis",
     )
     p.add_argument(
+        "--cluster-of-one",
+        action="store_true",
+        help="also run one shomik process on PostgreSQL and a Redis of the run's own: what "
+        "the cluster's machinery costs apart from splitting the load",
+    )
+    p.add_argument(
         "--rounds",
         type=int,
         default=1,
@@ -310,13 +323,15 @@ def main(argv: list[str] | None = None) -> None:
     setup: dict[str, Any] | None = None
     with tempfile.TemporaryDirectory(prefix="shomik-bench-") as tmp_name:
         tmp = Path(tmp_name)
-        runs = [(engine, 1) for engine in engines]
+        runs = [(engine, 1, False) for engine in engines]
+        if args.cluster_of_one:
+            runs.append(("postgres", 1, True))
         if args.processes > 1:
-            runs.append(("postgres", args.processes))
+            runs.append(("postgres", args.processes, True))
         if args.rounds == 1:
-            for engine, count in runs:
+            for engine, count, redis in runs:
                 with contextlib.ExitStack() as stack:
-                    prepared = _prepare(stack, tmp, engine, count, args)
+                    prepared = _prepare(stack, tmp, engine, count, args, redis)
                     setup = setup or prepared.made
                     if "shomik" in wanted:
                         results["servers"][prepared.name] = measure(args, *prepared.target)
@@ -324,7 +339,7 @@ def main(argv: list[str] | None = None) -> None:
             # Every configuration up at once, measured in turn, round after round: what
             # the machine does meanwhile lands on all of them alike (docs/benchmarks.md).
             with contextlib.ExitStack() as stack:
-                all_prepared = [_prepare(stack, tmp, e, n, args) for e, n in runs]
+                all_prepared = [_prepare(stack, tmp, e, n, args, r) for e, n, r in runs]
                 setup = all_prepared[0].made
                 for round_ in range(args.rounds):
                     for prepared in all_prepared:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from benchmarks.report import rounds_table
+from benchmarks.report import _ratios, rounds_table
 
 
 def _load(**cpu: float) -> dict[str, Any]:
@@ -29,3 +29,10 @@ def test_rounds_give_medians_and_per_round_ratios() -> None:
     assert "  shomik-postgres-x2 100/s: 36.0 / 60.0 / 26.4; median 36.0" in lines
     # 1.20, 1.50, 1.32 round by round: the median is 1.32, not 36 / 30 of the medians.
     assert "  shomik-postgres-x2/shomik-postgres 100/s: 1.20 / 1.50 / 1.32; median 1.32" in lines
+
+
+def test_the_cluster_of_one_and_of_two_are_divided_by_one_process() -> None:
+    pairs = _ratios(["shomik", "shomik-postgres", "shomik-postgres-redis", "shomik-postgres-x2"])
+    assert ("shomik-postgres-redis", "shomik-postgres") in pairs
+    assert ("shomik-postgres-x2", "shomik-postgres") in pairs
+    assert ("shomik-postgres", "shomik") in pairs
