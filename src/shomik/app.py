@@ -197,6 +197,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         else:
             services.hub.bus = bus
             bus.publish_lag = services.metrics.broker_publish_lag()
+            bus.from_log = services.metrics.broker_events_from_log()
             calls_front.serve(services)  # before start: requests may come at once
             await bus.start()
             cluster = ClusterPresence(settings.redis_url, settings.redis_prefix, bus.process_id)

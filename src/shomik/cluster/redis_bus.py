@@ -33,15 +33,15 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 import redis.asyncio as redis
-from prometheus_client import Histogram
+from prometheus_client import Counter, Histogram
 from redis.exceptions import RedisError
 
-from shomik.cluster import clients
+from shomik.cluster import clients, rpc
 from shomik.cluster.bus import Bus, deliver_durable
 from shomik.cluster.publisher import PUBLISH_TIMEOUT, Publisher
 from shomik.cluster.subscriber import Subscription, subscribe
 from shomik.db.engine import Database
-from shomik.errors import Busy, ShomikError
+from shomik.errors import Busy
 from shomik.realtime import events
 from shomik.realtime.connection import CLOSE_SLOW_CONSUMER
 
@@ -83,6 +83,8 @@ class RedisBus(Bus):
         self._replies: dict[str, asyncio.Future[dict[str, Any]]] = {}
         # shomik_redis_publish_lag_seconds (metrics/registry.py), set by the app.
         self.publish_lag: Histogram | None = None
+        # shomik_redis_events_from_log (metrics/registry.py), by why the channel fell short.
+        self.from_log: Counter | None = None
         self._redis: redis.Redis = clients.client(
             url, wait=REQUEST_TIMEOUT / 2, socket_timeout=PUBLISH_TIMEOUT
         )
@@ -213,36 +215,10 @@ class RedisBus(Bus):
             raise Busy("Calls are unavailable for a moment: try again.", retry_after=2) from exc
         finally:
             self._replies.pop(request_id, None)
-        if "error" in answer:
-            error = answer["error"]
-            raised = ShomikError(error["message"], code=error["code"], **error["extra"])
-            raised.status = error["status"]
-            raise raised
-        return answer["data"]
+        return rpc.result(answer)
 
     async def _answer(self, message: dict[str, Any]) -> None:
-        answer: dict[str, Any]
-        try:
-            answer = {"data": await self.handlers[message["op"]](message["a"])}
-        except ShomikError as exc:
-            answer = {
-                "error": {
-                    "status": exc.status,
-                    "code": exc.code,
-                    "message": exc.message,
-                    "extra": exc.extra,
-                }
-            }
-        except Exception:
-            log.exception("request %s failed", message["op"])
-            answer = {
-                "error": {
-                    "status": 500,
-                    "code": "internal",
-                    "message": "Internal error.",
-                    "extra": {},
-                }
-            }
+        answer = await rpc.answer(self.handlers[message["op"]], message["op"], message["a"])
         reply = {"k": "rep", "id": message["id"], **answer}
         self._later(reply, self._inbox(message["from"]))
 
@@ -274,7 +250,7 @@ class RedisBus(Bus):
                 self.connected = True
                 subscribed.set()
                 delay = 0.1
-                await self._catch_up()  # whatever was committed while we were away
+                await self._catch_up(reason="reconnect")  # what committed while we were away
                 await self._release_held()
                 for hook in self.on_reconnect:
                     await hook()
@@ -310,7 +286,7 @@ class RedisBus(Bus):
             async with self._db.read() as conn:
                 behind = await events.head(conn) > self.delivered_through
             if behind and behind_since_last_check:
-                await self._catch_up()
+                await self._catch_up(reason="quiet")
                 await self._release_held()
                 behind = False
             behind_since_last_check = behind
@@ -386,16 +362,20 @@ class RedisBus(Bus):
         """The hole did not fill in time. Ids commit in order, so everything below the first
         held seq was settled when it committed: what the log has there goes out first."""
         first = min(self._held)
-        await self._catch_up(before=first)
+        await self._catch_up(before=first, reason="hole")
         self.delivered_through = max(self.delivered_through, first - 1)
         await self._release_held()
 
-    async def _catch_up(self, before: int | None = None) -> None:
-        """Deliver from the log what was committed after what we delivered."""
+    async def _catch_up(self, before: int | None = None, reason: str = "reconnect") -> None:
+        """Deliver from the log what was committed after what we delivered. `reason`: why
+        (counted when anything was missing): `reconnect` (Redis was away), `hole` (an id
+        never came on the channel), `quiet` (the log is ahead and the channel silent)."""
         async with self._db.read() as conn:
             rows = await events.after(conn, self.delivered_through, CATCH_UP_MAX + 1, before)
         if not rows:
             return
+        if self.from_log is not None:
+            self.from_log.labels(reason).inc(len(rows))
         self.hub.members.clear()  # invalidations may have been missed too
         if len(rows) > CATCH_UP_MAX:
             for socket in self.hub.all_connections():

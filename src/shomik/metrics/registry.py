@@ -131,5 +131,18 @@ class Metrics:
             registry=self.registry,
         )
 
+    def broker_events_from_log(self) -> Counter:
+        """For the Redis bus too: events this process delivered from the event log because
+        the channel did not bring them, by why. Zero in a healthy cluster but for Redis
+        restarts; a steady rise means publications are lost (docs/deployment.md §6)."""
+        return Counter(
+            "shomik_redis_events_from_log",
+            "Events delivered from the event log instead of the Redis channel, by reason:"
+            " reconnect (Redis was away), hole (an id never came), quiet (the channel fell"
+            " silent with the log ahead).",
+            ["reason"],
+            registry=self.registry,
+        )
+
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
