@@ -170,3 +170,24 @@ async def test_a_lost_connection_whose_error_was_caught_is_not_kept(
         with pytest.raises(sa.exc.OperationalError):
             await fast.fetch(conn, _GET, {"k": "lane"})
     assert await _pid(db) != pid
+
+
+async def test_a_use_cancelled_while_its_lane_goes_back_keeps_the_count(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await db._lanes.close()
+    monkeypatch.setattr(db._lanes, "_size", 1)
+    inside = asyncio.Event()
+
+    async def fail_and_hang() -> None:
+        async with db.quick_read():
+            inside.set()
+            await asyncio.sleep(3600)
+
+    task = asyncio.create_task(fail_and_hang())
+    await inside.wait()
+    task.cancel()  # the lane is discarded: rolled back and given back to the pool
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert db._lanes._open == 0
+    assert await _pid(db) > 0  # the one lane can be opened again

@@ -191,16 +191,20 @@ class Lanes:
                 break
 
     async def _discard(self, conn: AsyncConnection) -> None:
-        lost = await _give_back(conn)
-        self._closed()
+        try:
+            lost = await _give_back(conn)
+        finally:  # even if cancelled meanwhile: the count must not keep a lane gone
+            self._closed()
         if lost:
             await self.close()  # the others are likely gone with it (a database restart)
 
     async def close(self) -> None:
         idle, self._idle = self._idle, []
-        for conn in idle:
-            await _give_back(conn)
-        self._closed(len(idle))
+        try:
+            for conn in idle:
+                await _give_back(conn)
+        finally:
+            self._closed(len(idle))
 
 
 async def _give_back(conn: AsyncConnection) -> bool:
