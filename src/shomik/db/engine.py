@@ -49,8 +49,6 @@ log = logging.getLogger(__name__)
 
 # How often the background thread folds the WAL back into the database file.
 CHECKPOINT_EVERY_SECONDS = 1.0
-# PostgreSQL connections per process at most (size max_connections for it, docs/deployment.md).
-POOL_SIZE = 20
 
 
 def _sqlite_pragmas(synchronous: str, checkpoint: bool) -> Callable[[Any, Any], None]:
@@ -81,7 +79,7 @@ def make_engine(settings: Settings) -> AsyncEngine:
     # statement instead; SQLAlchemy then drops every pooled connection made before the
     # failure, and that one request is answered 503 `unavailable` (errors.database_down),
     # which clients retry.
-    return create_async_engine(url, pool_size=POOL_SIZE, max_overflow=0)
+    return create_async_engine(url, pool_size=10, max_overflow=10)
 
 
 def _make_inline_writer(settings: Settings) -> Engine:
@@ -120,13 +118,9 @@ def _beside_others(space: str, id_: int) -> str:
     )
 
 
-# PostgreSQL connections kept checked out for quick reads and writes (db/lanes.py): all of
-# the pool's, the lanes waiting for each other beyond. With 6 kept of 10 plus 10 overflow
-# (until 2026-11-28), load past six at once took connections from the pool and gave them
-# back, and past ten opened and closed a PostgreSQL connection per use: the CPU per send
-# rose with the queue (docs/benchmarks.md). Keeping them all needs the lanes to queue their
-# own takers: a pool's waiter would never see a connection kept among the lanes.
-LANES = POOL_SIZE
+# PostgreSQL connections kept checked out for quick reads and writes (db/lanes.py): of the
+# pool's 10, the rest stay for reads, migrations and bursts.
+LANES = 6
 
 
 class Database:

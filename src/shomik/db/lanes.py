@@ -18,9 +18,7 @@ the idle list: after a database restart every lane would fail once otherwise.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-from collections import deque
 from collections.abc import AsyncIterator
 from typing import Any, NoReturn
 
@@ -76,23 +74,17 @@ def driver_of(conn: AsyncConnection) -> Any:
 
 
 class Lanes:
-    """At most `size` autocommit connections, idle or in use, taken and given back without
-    the pool; the engine's pool is sized for them (db/engine.py). A connection opened for a
-    burst stays for the next one. When all are in use, a taker waits for the next one given
-    back, in turn (a lane goes straight to the first waiter), for up to `timeout` seconds."""
+    """At most `size` idle autocommit connections, taken and given back without the pool."""
 
-    def __init__(self, engine: AsyncEngine, size: int, timeout: float = 30.0) -> None:
+    def __init__(self, engine: AsyncEngine, size: int) -> None:
         self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._size = size
-        self._timeout = timeout
         self._idle: list[AsyncConnection] = []
-        self._open = 0  # taken from the pool and not given back: idle or in use
-        # None: a lane was closed, so the first waiter may open one.
-        self._waiters: deque[asyncio.Future[AsyncConnection | None]] = deque()
 
     @contextlib.asynccontextmanager
     async def take(self) -> AsyncIterator[AsyncConnection]:
-        """A connection in autocommit for one use."""
+        """A connection in autocommit for one use; more than `size` at once are taken from
+        the pool as usual."""
         conn = await self._idle_or_new()
         try:
             yield conn
@@ -106,10 +98,10 @@ class Lanes:
             # A statement through SQLAlchemy began its bookkeeping transaction (nothing on
             # the server in autocommit): end it, so that the next use starts clean.
             await conn.rollback()
-        if driver_of(conn).is_in_transaction():
-            await self._discard(conn)
+        if len(self._idle) < self._size and not driver_of(conn).is_in_transaction():
+            self._idle.append(conn)
         else:
-            self._release(conn)
+            await self._discard(conn)
 
     @contextlib.asynccontextmanager
     async def transaction(
@@ -127,84 +119,23 @@ class Lanes:
                 await run(conn, "COMMIT")
 
     async def _idle_or_new(self) -> AsyncConnection:
-        while True:
-            while self._idle:
-                conn = self._idle.pop()
-                if not driver_of(conn).is_closed():
-                    return conn
-                # Its socket closed while it waited (a database restart).
-                await self._discard(conn)
-            if self._open < self._size:
-                self._open += 1
-                try:
-                    return await self._engine.connect()
-                except BaseException:
-                    self._closed()
-                    raise
-            handed = await self._wait()
-            if handed is not None:
-                return handed
-
-    async def _wait(self) -> AsyncConnection | None:
-        waiter: asyncio.Future[AsyncConnection | None] = asyncio.get_running_loop().create_future()
-        self._waiters.append(waiter)
-        try:
-            async with asyncio.timeout(self._timeout):
-                return await waiter
-        except BaseException as exc:
-            if waiter.done() and not waiter.cancelled():
-                # Handed over just as this taker gave up (cancelled, or out of time): the
-                # lane, or the right to open one, goes to the next.
-                handed = waiter.result()
-                if handed is None:
-                    self._wake(None)
-                else:
-                    self._release(handed)
-            if isinstance(exc, TimeoutError):
-                raise sa.exc.TimeoutError(
-                    f"all {self._size} database connections stayed busy for {self._timeout} s"
-                ) from None
-            raise
-        finally:
-            waiter.cancel()
-            if waiter in self._waiters:
-                self._waiters.remove(waiter)
-
-    def _release(self, conn: AsyncConnection) -> None:
-        """A lane back: to the first waiter, else idle."""
-        if not self._wake(conn):
-            self._idle.append(conn)
-
-    def _wake(self, conn: AsyncConnection | None) -> bool:
-        while self._waiters:
-            waiter = self._waiters.popleft()
-            if not waiter.done():
-                waiter.set_result(conn)
-                return True
-        return False
-
-    def _closed(self, count: int = 1) -> None:
-        """`count` lanes went back to the pool: as many waiters may open new ones."""
-        self._open -= count
-        for _ in range(count):
-            if not self._wake(None):
-                break
+        while self._idle:
+            conn = self._idle.pop()
+            if not driver_of(conn).is_closed():
+                return conn
+            # Its socket closed while it waited (a database restart).
+            await self._discard(conn)
+        return await self._engine.connect()
 
     async def _discard(self, conn: AsyncConnection) -> None:
-        try:
-            lost = await _give_back(conn)
-        finally:  # even if cancelled meanwhile: the count must not keep a lane gone
-            self._closed()
+        lost = await _give_back(conn)
         if lost:
             await self.close()  # the others are likely gone with it (a database restart)
 
     async def close(self) -> None:
         idle, self._idle = self._idle, []
-        try:
-            for conn in idle:
-                await _give_back(conn)
-        finally:
-            self._closed(len(idle))
+        for conn in idle:
+            await _give_back(conn)
 
 
 async def _give_back(conn: AsyncConnection) -> bool:
