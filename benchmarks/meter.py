@@ -35,26 +35,25 @@ def proc_cpu_seconds(*pids: int) -> float:
     return ticks / CLK_TCK
 
 
-def proc_runtime_seconds(*pids: int) -> float:
-    """Time on a CPU of every thread of the processes, from the scheduler's own clock
-    (schedstat): exact, where utime + stime are counted in 10 ms ticks."""
+def _schedstat_seconds(field: int, pids: tuple[int, ...]) -> float:
     total = 0
     for pid in pids:
         for task in Path(f"/proc/{pid}/task").iterdir():
             with contextlib.suppress(OSError, ValueError, IndexError):
-                total += int((task / "schedstat").read_text().split()[0])
+                total += int((task / "schedstat").read_text().split()[field])
     return total / 1e9
+
+
+def proc_runtime_seconds(*pids: int) -> float:
+    """Time on a CPU of every thread of the processes, from the scheduler's own clock
+    (schedstat): exact, where utime + stime are counted in 10 ms ticks."""
+    return _schedstat_seconds(0, pids)
 
 
 def proc_wait_seconds(*pids: int) -> float:
     """Time the processes' threads spent runnable but waiting for a CPU (schedstat): how
     much other processes on the same core held them back."""
-    total = 0
-    for pid in pids:
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            with contextlib.suppress(OSError, ValueError, IndexError):
-                total += int((task / "schedstat").read_text().split()[1])
-    return total / 1e9
+    return _schedstat_seconds(1, pids)
 
 
 def proc_rss_kib(*pids: int) -> int:
