@@ -139,7 +139,7 @@ def table(results: dict[str, Any]) -> str:
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     fixed = [n for n in names if _get(servers[n], "load", "steps")]
     if results.get("config", {}).get("rate"):
-        lines.append("\nper fixed rate, server CPU per delivery (us; from the scheduler's clock):")
+        lines.append("\nper fixed rate, server CPU per delivery, us (schedstat's):")
         for n in fixed:
             steps = _get(servers[n], "load", "steps") or []
             cpu = ", ".join(

@@ -21,8 +21,8 @@ class Recorder:
         async def deliver(_hub: Any, seq: int, *_rest: Any) -> None:
             self.delivered.append(seq)
 
-        async def catch_up(before: int | None = None, reason: str = "") -> None:
-            assert reason == ("hole" if before is not None else reason)
+        async def catch_up(before: int | None = None, *, reason: str) -> None:
+            assert before is None or reason == "hole"
             self.catch_ups.append(before)
             for seq in sorted(self.log):
                 if seq > bus.delivered_through and (before is None or seq < before):

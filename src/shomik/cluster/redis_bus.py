@@ -366,7 +366,7 @@ class RedisBus(Bus):
         self.delivered_through = max(self.delivered_through, first - 1)
         await self._release_held()
 
-    async def _catch_up(self, before: int | None = None, reason: str = "reconnect") -> None:
+    async def _catch_up(self, before: int | None = None, *, reason: str) -> None:
         """Deliver from the log what was committed after what we delivered. `reason`: why
         (counted when anything was missing): `reconnect` (Redis was away), `hole` (an id
         never came on the channel), `quiet` (the log is ahead and the channel silent)."""

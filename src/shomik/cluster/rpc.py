@@ -19,12 +19,11 @@ async def answer(handler: Handler, op: str, payload: dict[str, Any]) -> dict[str
     try:
         return {"data": await handler(payload)}
     except ShomikError as exc:
-        error = {"status": exc.status, "code": exc.code, "message": exc.message}
-        return {"error": {**error, "extra": exc.extra}}
+        status, code, message, extra = exc.status, exc.code, exc.message, exc.extra
     except Exception:
         log.exception("request %s failed", op)
-        internal = {"status": 500, "code": "internal", "message": "Internal error."}
-        return {"error": {**internal, "extra": {}}}
+        status, code, message, extra = 500, "internal", "Internal error.", {}
+    return {"error": {"status": status, "code": code, "message": message, "extra": extra}}
 
 
 def result(reply: dict[str, Any]) -> Any:
