@@ -205,3 +205,60 @@ async def test_0010_starts_the_index_position_at_the_newest_message(tmp_path: Pa
     post(4, "after downgrade")
     assert indexed("after") == [3, 4]
     db.close()
+
+
+@pytest.mark.postgres
+async def test_0011_keeps_the_pending_list_small(pg_database: str, tmp_path: Path) -> None:
+    """GIN's pending list of 4 MB made one insert in tens of thousands merge it all (0011's
+    docstring). After 0011 the list is at most 64 kB: what was pending is merged by the
+    migration, inserts past the limit merge it again, and search finds old and new
+    messages alike; down again, the default is back."""
+    import asyncpg
+    from alembic import command
+
+    from shomik.db.migrate import alembic_config
+    from tests.conftest import _pg_run
+
+    name = f"{pg_database.rsplit('/', 1)[1]}_gin"
+    _pg_run(f"DROP DATABASE IF EXISTS {name}")
+    _pg_run(f"CREATE DATABASE {name}")
+    url = f"{pg_database.rsplit('/', 1)[0]}/{name}"
+    config = alembic_config(Settings(data_dir=tmp_path, database_url=url))
+    db = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        await asyncio.to_thread(command.upgrade, config, "0010")
+        await db.execute("CREATE EXTENSION IF NOT EXISTS pgstattuple")
+        await db.execute(
+            "INSERT INTO users (id, username, username_lower, display_name, password_hash,"
+            " params, created_at) VALUES (1, 'u1', 'u1', 'U', 'x', '{}', now())"
+        )
+        await db.execute("INSERT INTO chats (id, type, created_at) VALUES (1, 'group', now())")
+        post = (
+            "INSERT INTO messages (chat_id, seq, sender_id, type, content, created_at)"
+            " VALUES (1, $1, 1, 'text', $2, now())"
+        )
+
+        async def send(first: int, count: int, word: str) -> None:
+            texts = [(seq, f"{word} {seq} w{seq % 997} v{seq % 991}") for seq in range(count)]
+            await db.executemany(post, [(first + seq, text) for seq, text in texts])
+
+        pending = "SELECT pending_pages FROM pgstatginindex('ix_messages_content_fts')"
+        options = "SELECT reloptions FROM pg_class WHERE relname = 'ix_messages_content_fts'"
+        await send(1, 3000, "before")
+        assert await db.fetchval(pending) > 8  # the default list: 3,000 rows' words wait
+        await asyncio.to_thread(command.upgrade, config, "0011")
+        assert await db.fetchval(options) == ["gin_pending_list_limit=64"]
+        assert await db.fetchval(pending) == 0
+        await send(3001, 3000, "after")
+        assert await db.fetchval(pending) <= 8  # 64 kB: 8 pages of 8 kB (it was > 8 before)
+        found = (
+            "SELECT count(*) FROM messages"
+            " WHERE to_tsvector('simple', content) @@ to_tsquery('simple', $1)"
+        )
+        assert await db.fetchval(found, "before") == 3000
+        assert await db.fetchval(found, "after") == 3000
+        await asyncio.to_thread(command.downgrade, config, "0010")
+        assert await db.fetchval(options) is None
+    finally:
+        await db.close()
+        _pg_run(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
