@@ -40,6 +40,8 @@ from websockets.extensions.permessage_deflate import (
 from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 
+from shomik.realtime.corked import CorkedTransport
+
 # A socket that has sent nothing for this long loses its deflater (the next message starts
 # a fresh one): settings.ws_compression_idle_seconds, through configure().
 IDLE_SECONDS = 15.0
@@ -193,6 +195,11 @@ class LeanDeflateProtocol(WebSocketsSansIOProtocol):
         super().__init__(*args, **kwargs)
         if self.config.ws_per_message_deflate:
             self.conn.available_extensions = [cast(Any, LeanDeflateFactory())]
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # A turn's writes to this socket leave in one (realtime/corked.py).
+        corked = CorkedTransport(cast(asyncio.Transport, transport))
+        super().connection_made(cast(asyncio.Transport, corked))
 
     def handle_connect(self, event: Any) -> None:
         super().handle_connect(event)
