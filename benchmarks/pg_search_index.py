@@ -5,8 +5,8 @@
 
 GIN keeps new words in a pending list and merges it into the index when it passes
 `gin_pending_list_limit`, inside the insert that finds it full: with the default 4 MB that
-insert takes tens of milliseconds, and a send's insert runs inside the event order every
-later send waits for. For each variant, in turn, `--rounds` times: a database of its own,
+insert takes tens of milliseconds, and the later sends to its chat wait behind it (db.write's
+per-chat turn). For each variant, in turn, `--rounds` times: a database of its own,
 migrated to `0010` (the default list) or to the head (0011's 64 kB list), one user and one
 group, then `--inserts` rows inserted one at a time on one connection, worded as
 benchmarks.run's load generator words its messages (`t<ns>` and a short line). Printed per
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import tempfile
 import time
 from pathlib import Path
@@ -27,21 +26,16 @@ import asyncpg
 from alembic import command
 
 from benchmarks.loadgen import PAD
+from benchmarks.meter import proc_cpu_seconds
 from benchmarks.servers import _database
 from shomik.db.migrate import alembic_config
 from shomik.settings import Settings
 
-TICKS = os.sysconf("SC_CLK_TCK")
 VARIANTS = {"4 MB list (0010)": "0010", "64 kB list (0011)": "head"}
 _INSERT = (
     "INSERT INTO messages (chat_id, seq, sender_id, type, content, created_at)"
     " VALUES (1, $1, 1, 'text', $2, now())"
 )
-
-
-def _backend_cpu(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
 
 
 async def _insert(url: str, inserts: int) -> str:
@@ -54,12 +48,12 @@ async def _insert(url: str, inserts: int) -> str:
         await conn.execute("INSERT INTO chats (id, type, created_at) VALUES (1, 'group', now())")
         pid = await conn.fetchval("SELECT pg_backend_pid()")
         latencies = []
-        cpu = _backend_cpu(pid)
+        cpu = proc_cpu_seconds(pid)
         for seq in range(1, inserts + 1):
             started = time.perf_counter()
             await conn.execute(_INSERT, seq, f"t{time.perf_counter_ns()} {PAD}")
             latencies.append(time.perf_counter() - started)
-        cpu = _backend_cpu(pid) - cpu
+        cpu = proc_cpu_seconds(pid) - cpu
     finally:
         await conn.close()
     latencies.sort()
