@@ -37,7 +37,7 @@ from shomik.chats import repository as chats_repo
 from shomik.chats.service import system_message
 from shomik.db.engine import WriteTx
 from shomik.errors import Conflict, Forbidden, Invalid, NotFound, ShomikError
-from shomik.messages.service import reveal_private
+from shomik.messages.store import reveal_private
 from shomik.privacy import repository as privacy_repo
 from shomik.push import service as push
 from shomik.realtime.events import emit_ephemeral

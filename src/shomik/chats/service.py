@@ -20,7 +20,7 @@ from shomik.chats.schemas import (
 )
 from shomik.db.engine import WriteTx
 from shomik.errors import Forbidden, Invalid
-from shomik.messages.service import insert_message
+from shomik.messages.store import insert_message
 from shomik.privacy import withhold
 from shomik.realtime import events
 from shomik.realtime.events import Audience, emit

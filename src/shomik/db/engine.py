@@ -37,6 +37,7 @@ from shomik.db import lanes
 from shomik.db.eventids import EventIds, OrderedIds
 from shomik.db.gate import WriteGate, WriteKey
 from shomik.db.groupcommit import GroupCommit
+from shomik.db.sendbatch import SendBatches
 from shomik.db.turns import Turns
 
 # Re-exported: repositories take them from here.
@@ -140,6 +141,12 @@ class Database:
         # (a page and its totals) takes `snapshot()`.
         self._postgres = engine.dialect.name == "postgresql"
         self._lanes = lanes.Lanes(engine, LANES)
+        # PostgreSQL in one process: plain-text sends share transactions (db/sendbatch.py).
+        self.send_batches: SendBatches | None = None
+        if self._postgres and isinstance(self._event_ids, EventIds):
+            self.send_batches = SendBatches(
+                self._lanes, self._gate, self._write_lock, self._event_ids, self._turns
+            )
         if settings is not None and settings.is_sqlite:
             self.writer = _make_inline_writer(settings)
             self.reader = _make_inline_reader(settings)

@@ -34,7 +34,7 @@ class WriteGate:
             async with self._alone():
                 yield
         else:
-            async with self._beside_others(), self._one_at_a_time(key):
+            async with self.shared(), self.key(key):
                 yield
 
     @asynccontextmanager
@@ -54,7 +54,8 @@ class WriteGate:
                 self._changed.notify_all()
 
     @asynccontextmanager
-    async def _beside_others(self) -> AsyncIterator[None]:
+    async def shared(self) -> AsyncIterator[None]:
+        """Beside other keyed writes: waits only for a write that runs alone."""
         async with self._changed:
             await self._changed.wait_for(
                 lambda: not self._exclusive and self._exclusive_waiting == 0
@@ -69,7 +70,9 @@ class WriteGate:
                     self._changed.notify_all()
 
     @asynccontextmanager
-    async def _one_at_a_time(self, key: WriteKey) -> AsyncIterator[None]:
+    async def key(self, key: WriteKey) -> AsyncIterator[None]:
+        """After earlier writes with this key; inside `shared()`. A batch of sends
+        (db/sendbatch.py) takes several, always in sorted order."""
         lock = self._keys.setdefault(key, asyncio.Lock())
         self._holders[key] = self._holders.get(key, 0) + 1
         try:

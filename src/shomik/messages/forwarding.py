@@ -15,7 +15,7 @@ from shomik.errors import Conflict, Invalid, NotFound
 from shomik.messages import changes_repository as store
 from shomik.messages import repository as repo
 from shomik.messages.schemas import ForwardedFrom, Message, MessageForward
-from shomik.messages.service import check_can_send, insert_message
+from shomik.messages.store import check_can_send, insert_message
 from shomik.privacy import repository as privacy_repo
 from shomik.privacy import withhold
 from shomik.services import Services

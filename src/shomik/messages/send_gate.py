@@ -29,6 +29,7 @@ from shomik.db.schema_base import Timestamp
 from shomik.db.tables import chat_members, chats, messages, user_blocks
 from shomik.errors import NotFound, SessionEnded
 from shomik.messages import repository as repo
+from shomik.messages.schemas import MessageSend
 from shomik.privacy.repository import PrivatePeer
 from shomik.schemas import utcnow
 
@@ -83,20 +84,30 @@ _GATE_HOT = fast.Hot(_GATE)
 _GATE_WIDTH = len(_GATE.selected_columns)
 
 
-def _gated() -> sa.Select[Any]:
+def _gated(batched: bool = False) -> sa.Select[Any]:
     gate = _GATE.cte("gate")
-    through = sa.exists().where(
+    conditions = [
         gate.c.session_alive,
         gate.c.earlier_id.is_(None),
         sa.or_(
             gate.c.peer_id.is_(None),
             sa.and_(gate.c.peer_listed, ~gate.c.blocked_by_me, ~gate.c.blocks_me),
         ),
-    )
-    return repo.sent_in_one(gate, through)
+    ]
+    if batched:
+        # A secret chat's content is checked after the store (it must be ciphertext), and
+        # in a batch nothing can refuse a send that wrote: those go the usual way.
+        conditions.append(~sa.exists().where(chats.c.id == _CHAT, chats.c.secret))
+    gated = repo.sent_in_one(gate, sa.exists().where(*conditions))
+    if batched:  # which send of the batch a row is for (db/sendbatch.py): the last column
+        entry = sa.cast(sa.bindparam("entry", type_=sa.Integer), sa.Integer)
+        gated = gated.add_columns(entry.label("entry"))
+    return gated
 
 
 _GATED_HOT = fast.Hot(_gated())
+# The same in a batch of sends (db/sendbatch.py).
+BATCHED = fast.Hot(_gated(batched=True))
 
 
 @dataclass(frozen=True)
@@ -114,7 +125,7 @@ async def read(
     A `session` that ended raises SessionEnded, whatever the chat."""
     params = {"me": user_id, "chat": chat_id, "client": client_id}
     rows = await fast.fetch(conn, _GATE_HOT, {**params, "session": session, "now": utcnow()})
-    return await _gate_of(conn, rows, user_id, session)
+    return await gate_of(conn, rows, user_id, session)
 
 
 async def read_and_store(
@@ -122,16 +133,41 @@ async def read_and_store(
 ) -> tuple[SendGate, repo.Stored | None]:
     """PostgreSQL: `read`, and the message's `row` stored in the same statement if the gate
     lets it through as it is (a plain text: see above); None when nothing was written."""
-    params = repo.store_params(row, unarchive=True)  # not withheld: nobody blocks anybody
-    params |= {"me": user_id, "client": row["client_id"], "session": session}
-    rows = await fast.fetch(conn, _GATED_HOT, params)
-    gate = await _gate_of(conn, rows, user_id, session)
-    if rows[0][_GATE_WIDTH] is None:
+    rows = await fast.fetch(conn, _GATED_HOT, store_params(user_id, session, row))
+    gate = await gate_of(conn, rows, user_id, session)
+    if not wrote(rows):
         return gate, None
-    return gate, repo.stored_of([r[_GATE_WIDTH:] for r in rows], user_id)
+    return gate, stored_of(rows, user_id)
 
 
-async def _gate_of(
+def store_params(user_id: int, session: str | None, row: dict[str, Any]) -> dict[str, Any]:
+    """The parameters of the gated store of a plain text's `row`."""
+    params = repo.store_params(row, unarchive=True)  # not withheld: nobody blocks anybody
+    return params | {"me": user_id, "client": row["client_id"], "session": session}
+
+
+def wrote(rows: Sequence[Sequence[Any]]) -> bool:
+    """Whether the gated store stored its message."""
+    return bool(rows) and rows[0][_GATE_WIDTH] is not None
+
+
+def stored_of(rows: Sequence[Sequence[Any]], user_id: int) -> repo.Stored:
+    return repo.stored_of([r[_GATE_WIDTH:] for r in rows], user_id)
+
+
+def plain_text(data: MessageSend) -> bool:
+    """Text alone, with no reply, attachment, or mention to resolve first: what the gate's
+    own statement may store."""
+    return (
+        data.type in (None, "text")
+        and not data.attachment_ids
+        and data.reply_to is None
+        and bool(data.content.strip())
+        and "@" not in data.content
+    )
+
+
+async def gate_of(
     conn: Conn, rows: Sequence[Sequence[Any]], user_id: int, session: str | None
 ) -> SendGate:
     if not rows:

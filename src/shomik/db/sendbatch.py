@@ -1,0 +1,262 @@
+"""PostgreSQL's plain-text sends of one turn of the event loop share a transaction (group
+commit), as SQLite's writes do (db/groupcommit.py).
+
+Each send on PostgreSQL was a transaction of its own: three round trips (BEGIN, the send
+gate's statement, the event insert with the COMMIT) and a COMMIT that flushes the WAL to
+disk. At 1,000 sends/s PostgreSQL's own processes took 0.45 of a core, a fifth of it in the
+commits' flushes, and every send's frames went to the sockets in a turn of their own
+(docs/benchmarks.md, "Eighteenth session"). Now the sends that arrive in one turn form a
+batch: one BEGIN, all their gate statements in one round trip (asyncpg's `fetchmany`, a
+pipeline of Bind/Execute with one Sync), one COMMIT with all their events, and their
+publication in one turn, so that a socket gets one write for all of it (realtime/corked.py).
+
+Only the send gate's one-statement store takes part (messages/send_batched.py): a statement
+that writes only when the send goes through as it is, after which a send runs no statement
+that can refuse it. A statement that does not write leaves its send free to go on alone, in
+a transaction of its own. Without savepoints (a round trip each) nothing undoes one send of
+a batch, so anything that fails a send that wrote (a statement refused, a bug, its caller
+cancelled before it could emit) fails the whole batch: rolled back, every send of it
+refused with the error and none acknowledged, as a lost connection does today. Users cannot
+cause that: what could refuse a plain text after its store (the rate limit, the length, a
+secret chat's ciphertext) is checked before the batch or keeps the statement from writing.
+
+Order: a batch takes the write gate's shared side and its chats' keys (sorted, so two batches
+never wait for each other in a circle) before its statements run, and holds them until its
+events are published, as a single write does (db/gate.py); its event ids are taken in one
+block under the process's id lock and published in one turn (db/turns.py), in the order the
+sends joined. Statements that a send runs after its store (the rare first message of a
+private chat, members brought back from the archive) run on the batch's connection one at a
+time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.base import Executable
+
+from shomik.db import lanes
+from shomik.db.eventids import EventIds
+from shomik.db.gate import WriteGate
+from shomik.db.turns import Turns
+from shomik.db.tx import WriteTx
+from shomik.errors import Busy
+
+if TYPE_CHECKING:  # db/fast.py imports db/engine.py, which imports this
+    from shomik.db.fast import Hot
+
+log = logging.getLogger(__name__)
+
+# At most this many sends in one batch: PostgreSQL's statement pipeline and the latency of
+# the batch's first send stay bounded.
+MAX_BATCH = 64
+
+
+class BatchFailed(Busy):
+    """Another send of the batch failed after it wrote: this one was rolled back with it,
+    unacknowledged, and may be sent again (its clientId makes the retry safe)."""
+
+    def __init__(self) -> None:
+        super().__init__("Your message was not saved: send it again.", retry_after=1)
+
+
+class _Shared:
+    """The batch's connection as a send's statements see it after the store: one at a time,
+    since several sends' code runs at once and asyncpg runs one operation per connection."""
+
+    def __init__(self, conn: AsyncConnection, lock: asyncio.Lock) -> None:
+        self._conn = conn
+        self._lock = lock
+
+    async def execute(self, statement: Executable, parameters: Any = None) -> Any:
+        async with self._lock:
+            return await self._conn.execute(statement, parameters)
+
+
+class _Entry:
+    __slots__ = ("ended", "params", "published", "rows", "tx", "writes", "wrote")
+
+    def __init__(self, params: Mapping[str, Any], writes: Callable[[list[Any]], bool]) -> None:
+        loop = asyncio.get_running_loop()
+        self.params = params
+        self.writes = writes
+        self.rows: asyncio.Future[list[Any]] = loop.create_future()
+        # The send's code after its store is over: None (done) or how it failed.
+        self.ended: asyncio.Future[BaseException | None] = loop.create_future()
+        self.published: asyncio.Future[None] = loop.create_future()
+        self.wrote = False
+        self.tx: WriteTx | None = None
+
+
+class _Batch:
+    def __init__(self, hot: Hot, after: asyncio.Future[None] | None) -> None:
+        self.hot = hot
+        self.entries: list[tuple[int, _Entry]] = []  # (chat id, entry) in joining order
+        self.open = True
+        self.after = after  # the batch before this one: done when it is over
+        self.over: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+
+class SendBatches:
+    def __init__(
+        self,
+        pool: lanes.Lanes,
+        gate: WriteGate,
+        write_lock: asyncio.Lock,
+        event_ids: EventIds,
+        turns: Turns,
+    ) -> None:
+        self._lanes = pool
+        self._gate = gate
+        self._write_lock = write_lock
+        self._event_ids = event_ids
+        self._turns = turns
+        self._open: _Batch | None = None
+        self._last: asyncio.Future[None] | None = None  # the newest batch's `over`
+        self._runners: set[asyncio.Task[None]] = set()  # held: the loop keeps weak ones only
+        # Batches run and sends that joined them, since the start (tests, benchmarks).
+        self.batches = 0
+        self.sends = 0
+
+    @contextlib.asynccontextmanager
+    async def store(
+        self, chat_id: int, hot: Hot, params: Mapping[str, Any], wrote: Callable[[list[Any]], bool]
+    ) -> AsyncIterator[tuple[list[Any], WriteTx]]:
+        """Run `hot` (whose last column is `entry`, given here) in the turn's batch; yields
+        its rows and the write to go on in. `wrote(rows)`: whether the statement wrote. The
+        caller's code runs as in `Database.write`; the block returns when the send is
+        committed and published (or leaves at once if it wrote nothing)."""
+        batch = self._open
+        if batch is None or not batch.open or batch.hot is not hot:
+            batch = self._start(hot)
+        entry = _Entry({**params, "entry": len(batch.entries)}, wrote)
+        self.sends += 1
+        batch.entries.append((chat_id, entry))
+        if len(batch.entries) >= MAX_BATCH:
+            batch.open = False
+        try:
+            rows = await asyncio.shield(entry.rows)
+        except BaseException as exc:
+            if not entry.rows.done():  # cancelled while the statement runs
+                entry.ended.set_result(exc)
+            raise
+        assert entry.tx is not None
+        try:
+            yield rows, entry.tx
+        except BaseException as exc:
+            entry.ended.set_result(exc)
+            raise
+        entry.ended.set_result(None)
+        if entry.wrote:
+            await asyncio.shield(entry.published)
+
+    def _start(self, hot: Hot) -> _Batch:
+        self.batches += 1
+        batch = self._open = _Batch(hot, self._last)
+        self._last = batch.over
+        runner = asyncio.get_running_loop().create_task(self._run(batch))
+        self._runners.add(runner)
+        runner.add_done_callback(self._runners.discard)
+        return batch
+
+    async def _run(self, batch: _Batch) -> None:
+        try:
+            await self._run_after(batch)
+        finally:
+            batch.over.set_result(None)
+            if self._last is batch.over:
+                self._last = None
+
+    async def _run_after(self, batch: _Batch) -> None:
+        # Sends join until the batch before this one is over: the busier the server, the
+        # more each batch holds (one turn's sends at least), and batches never wait for
+        # each other's chats.
+        await asyncio.sleep(0)
+        if batch.after is not None:
+            await batch.after
+        batch.open = False
+        if self._open is batch:
+            self._open = None
+        entries = [e for _, e in batch.entries]
+        try:
+            async with contextlib.AsyncExitStack() as held:
+                await held.enter_async_context(self._gate.shared())
+                for chat_id in sorted({c for c, _ in batch.entries}):
+                    await held.enter_async_context(self._gate.key(("chat", chat_id)))
+                conn = await held.enter_async_context(self._lanes.transaction())
+                await self._write(batch, conn)
+        except BaseException as exc:
+            for entry in entries:
+                _fail(entry, exc)
+            if not isinstance(exc, Exception):
+                raise
+            if not isinstance(exc, BatchFailed):
+                log.warning("a batch of %d sends failed: %r", len(entries), exc)
+
+    async def _write(self, batch: _Batch, conn: AsyncConnection) -> None:
+        entries = [e for _, e in batch.entries]
+        hot = batch.hot
+        args = [hot.args(e.params) for e in entries]
+        try:
+            records = await lanes.driver_of(conn).fetchmany(hot.sql, args)
+        except lanes.KNOWN as exc:
+            await lanes.failed(conn, hot.sql, exc)
+        split: list[list[Any]] = [[] for _ in entries]
+        for record in records:
+            split[record[-1]].append(record)
+        shared = _Shared(conn, asyncio.Lock())
+        for entry, rows in zip(entries, split, strict=True):
+            entry.tx = WriteTx(shared, self._event_ids)
+            entry.wrote = entry.writes(rows)
+            if not entry.rows.done():
+                entry.rows.set_result(rows)
+        failure: BaseException | None = None
+        for entry in entries:
+            ended = await asyncio.shield(entry.ended)
+            if ended is not None and entry.wrote and failure is None:
+                failure = ended
+        if failure is not None:
+            raise BatchFailed() from failure
+        writes = [e for e in entries if e.wrote]
+        if writes:  # otherwise the lane's COMMIT ends an empty transaction
+            await self._commit(conn, writes)
+
+    async def _commit(self, conn: AsyncConnection, writes: Sequence[_Entry]) -> None:
+        txs = [e.tx for e in writes if e.tx is not None]
+        async with self._write_lock:
+            for tx in txs:
+                tx.conn = conn  # the ids' round trip, if any, on the batch's own connection
+                await tx.run_before_commit()
+            turn = self._turns.take(next((t.first_id for t in txs if t.first_id), None))
+        try:
+            await lanes.run(conn, "; ".join([*(s for tx in txs for s in tx.with_commit), "COMMIT"]))
+        except BaseException:
+            self._turns.pass_over(turn)
+            raise
+
+        async def publish() -> None:
+            for entry in writes:
+                assert entry.tx is not None
+                try:
+                    await entry.tx.publish()
+                except Exception as exc:  # committed all the same: this send's caller hears
+                    _fail(entry, exc)
+                    continue
+                if not entry.published.done():
+                    entry.published.set_result(None)
+
+        await self._turns.run(turn, publish)
+
+
+def _fail(entry: _Entry, exc: BaseException) -> None:
+    if entry.tx is not None:
+        entry.tx.close()
+    for future in (entry.rows, entry.published):
+        if not future.done():
+            future.set_exception(exc if isinstance(exc, Exception) else BatchFailed())
+            future.exception()  # retrieved: a send that left needs neither

@@ -1,0 +1,153 @@
+"""PostgreSQL's plain-text sends of one turn share a transaction (db/sendbatch.py): they
+commit together, in the order they joined, their events in that order; a send the gate does
+not let through goes on alone; and a send that fails after its store fails its whole batch,
+so that nothing of it is stored and nobody's send is acknowledged."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from shomik.chats import service as chats
+from shomik.chats.schemas import GroupChatCreate
+from shomik.db.sendbatch import BatchFailed, SendBatches
+from shomik.db.tables import events, messages
+from shomik.errors import Busy, NotFound
+from shomik.messages import service as sending
+from shomik.messages.schemas import MessageSend
+from shomik.services import Services
+from tests.inprocess import engine_services, new_user
+
+pytestmark = pytest.mark.postgres
+
+
+class Boom(Exception):
+    pass
+
+
+@pytest.fixture(params=["postgres"])
+async def services(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Services]:
+    async with engine_services(request, tmp_path, monkeypatch, link_previews=False) as built:
+        yield built
+
+
+def _batches(services: Services) -> SendBatches:
+    assert services.db.send_batches is not None
+    return services.db.send_batches
+
+
+async def _group(services: Services) -> tuple[int, int]:
+    owner, other = await new_user(services), await new_user(services)
+    data = GroupChatCreate(type="group", name="g", participant_ids=[other])
+    return (await chats.create_group(services, owner, data)).id, owner
+
+
+async def _stored(services: Services, chat_id: int) -> list[tuple[int, str]]:
+    async with services.db.read() as conn:
+        rows = await conn.execute(
+            sa.select(messages.c.seq, messages.c.content)
+            .where(messages.c.chat_id == chat_id, messages.c.type == "text")
+            .order_by(messages.c.seq)
+        )
+        return [(int(r[0]), str(r[1])) for r in rows]
+
+
+async def _new_message_events(services: Services) -> list[tuple[int, int]]:
+    """(event id, chat) of every `message:new` in the log, in id order."""
+    async with services.db.read() as conn:
+        rows = await conn.execute(
+            sa.select(events.c.id, events.c.chat_id)
+            .where(events.c.type == "message:new")
+            .order_by(events.c.id)
+        )
+        return [(int(r[0]), int(r[1])) for r in rows]
+
+
+def _send(services: Services, user: int, chat: int, text: str, client: str | None = None) -> Any:
+    return sending.send(services, user, MessageSend(chat_id=chat, content=text, client_id=client))
+
+
+async def test_the_sends_of_one_turn_share_a_batch_in_their_order(services: Services) -> None:
+    (a, alice), (b, bob) = await _group(services), await _group(services)
+    before = await _new_message_events(services)
+    batches, sends = _batches(services).batches, _batches(services).sends
+    plan = [(alice, a, "a1"), (bob, b, "b1"), (alice, a, "a2"), (bob, b, "b2"), (alice, a, "a3")]
+    sent = await asyncio.gather(*(_send(services, u, c, t) for u, c, t in plan))
+    assert _batches(services).batches == batches + 1
+    assert _batches(services).sends == sends + len(plan)
+    assert all(created for _, created in sent)
+    assert [m.content for m, _ in sent] == [t for _, _, t in plan]
+    # Each chat's seqs follow the order the sends joined, and so do the event ids.
+    assert await _stored(services, a) == [(2, "a1"), (3, "a2"), (4, "a3")]
+    assert await _stored(services, b) == [(2, "b1"), (3, "b2")]
+    logged = (await _new_message_events(services))[len(before) :]
+    assert [chat for _, chat in logged] == [c for _, c, _ in plan]
+    assert [m.seq for m, _ in sent] == [2, 2, 3, 3, 4]
+
+
+async def test_a_send_failing_after_its_store_fails_its_batch(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (a, alice), (b, bob), (c, carol) = [await _group(services) for _ in range(3)]
+    stopped = services.typing.stopped_by_send
+
+    def failing(chat_id: int, user_id: int) -> None:  # runs after the store
+        if chat_id == b:
+            raise Boom("after the store")
+        stopped(chat_id, user_id)
+
+    monkeypatch.setattr(services.typing, "stopped_by_send", failing)
+    results = await asyncio.gather(
+        _send(services, alice, a, "x"),
+        _send(services, bob, b, "y"),
+        _send(services, carol, c, "z"),
+        return_exceptions=True,
+    )
+    assert isinstance(results[1], Boom)
+    # The others were rolled back with it, unacknowledged: a 503 to send again.
+    for other in (results[0], results[2]):
+        assert isinstance(other, BatchFailed) and isinstance(other, Busy), other
+    for chat in (a, b, c):
+        assert await _stored(services, chat) == []
+    monkeypatch.setattr(services.typing, "stopped_by_send", stopped)
+    again, created = await _send(services, alice, a, "x")
+    assert created and again.seq == 2  # the rolled-back send took no seq
+
+
+async def test_a_send_not_let_through_goes_alone(services: Services) -> None:
+    (a, alice), (b, _bob) = await _group(services), await _group(services)
+    first, _ = await _send(services, alice, a, "once", client="c1")
+    results = await asyncio.gather(
+        _send(services, alice, a, "once", client="c1"),  # a retry: the original
+        _send(services, alice, a, "next"),
+        _send(services, alice, b, "not a member"),
+        return_exceptions=True,
+    )
+    retry, sent, refused = results
+    assert not isinstance(retry, BaseException) and retry == (first, False)
+    assert not isinstance(sent, BaseException) and sent[1] and sent[0].seq == first.seq + 1
+    assert isinstance(refused, NotFound)
+    assert await _stored(services, a) == [(first.seq, "once"), (first.seq + 1, "next")]
+    assert await _stored(services, b) == []
+
+
+async def test_a_caller_cancelled_before_its_store_fails_its_batch(services: Services) -> None:
+    """Its message would be stored with no event to tell anyone: the batch is rolled back."""
+    (a, alice), (b, bob) = await _group(services), await _group(services)
+    gone = asyncio.create_task(_send(services, alice, a, "gone"))
+    kept = asyncio.create_task(_send(services, bob, b, "kept"))
+    await asyncio.sleep(0)  # both joined the batch, whose statement has not run yet
+    gone.cancel()
+    results = await asyncio.gather(gone, kept, return_exceptions=True)
+    assert isinstance(results[0], asyncio.CancelledError)
+    assert isinstance(results[1], BatchFailed)
+    assert await _stored(services, a) == [] and await _stored(services, b) == []
+    sent, _ = await _send(services, bob, b, "kept")
+    assert sent.seq == 2
