@@ -51,23 +51,23 @@ async def _group(services: Services) -> tuple[int, int]:
 
 async def _stored(services: Services, chat_id: int) -> list[tuple[int, str]]:
     async with services.db.read() as conn:
-        rows = await conn.execute(
+        rows: Any = await conn.execute(
             sa.select(messages.c.seq, messages.c.content)
             .where(messages.c.chat_id == chat_id, messages.c.type == "text")
             .order_by(messages.c.seq)
         )
-        return [(int(r[0]), str(r[1])) for r in rows]
+        return [(int(seq), str(content)) for seq, content in rows]
 
 
 async def _new_message_events(services: Services) -> list[tuple[int, int]]:
     """(event id, chat) of every `message:new` in the log, in id order."""
     async with services.db.read() as conn:
-        rows = await conn.execute(
+        rows: Any = await conn.execute(
             sa.select(events.c.id, events.c.chat_id)
             .where(events.c.type == "message:new")
             .order_by(events.c.id)
         )
-        return [(int(r[0]), int(r[1])) for r in rows]
+        return [(int(id_), int(chat)) for id_, chat in rows]
 
 
 def _send(services: Services, user: int, chat: int, text: str, client: str | None = None) -> Any:
