@@ -159,18 +159,20 @@ class SendBatches:
         self.batches += 1
         batch = self._open = _Batch(hot, self._last)
         self._last = batch.over
-        runner = asyncio.get_running_loop().create_task(self._run(batch))
+        runner = asyncio.get_running_loop().create_task(self._run_after(batch))
         self._runners.add(runner)
         runner.add_done_callback(self._runners.discard)
+        runner.add_done_callback(lambda _: self._over(batch))
         return batch
 
-    async def _run(self, batch: _Batch) -> None:
-        try:
-            await self._run_after(batch)
-        finally:
-            batch.over.set_result(None)
-            if self._last is batch.over:
-                self._last = None
+    def _over(self, batch: _Batch) -> None:
+        """The runner ended, however (even cancelled before it began: the server stopping):
+        no send of it and no later batch may wait for it."""
+        for _, entry in batch.entries:
+            _fail(entry, BatchFailed())
+        batch.over.set_result(None)
+        if self._last is batch.over:
+            self._last = None
 
     async def _run_after(self, batch: _Batch) -> None:
         # Sends join until the batch before this one is over: the busier the server, the

@@ -43,9 +43,12 @@ export class CommandError extends Error {
     this.name = 'CommandError'
   }
   /** Worth retrying with the same payload (the connection failed, not the command; or a
-   *  secret chat's group was not ready yet to encrypt it). */
+   *  secret chat's group was not ready yet to encrypt it; or the server saved nothing and
+   *  said to send it again: `busy`, `unavailable`). */
   get transient(): boolean {
-    return ['disconnected', 'timeout', 'rate_limited', 'not_ready'].includes(this.code)
+    return ['disconnected', 'timeout', 'rate_limited', 'not_ready', 'busy', 'unavailable'].includes(
+      this.code,
+    )
   }
 }
 

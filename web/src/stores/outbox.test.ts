@@ -91,6 +91,32 @@ describe('outbox', () => {
     expect(outbox.items).toHaveLength(0)
   })
 
+  it('sends again by itself what the server said it saved nothing of', async () => {
+    vi.useFakeTimers()
+    try {
+      const outbox = useOutboxStore()
+      const accepted: string[] = []
+      let refused = false
+      outbox.configure(async (i) => {
+        if (!refused) {
+          refused = true
+          throw new CommandError('busy', 'Your message was not saved: send it again.', 1)
+        }
+        accepted.push(i.clientId)
+        return stored(i, accepted.length)
+      }, () => undefined)
+      outbox.enqueue(item(1))
+      await vi.advanceTimersByTimeAsync(0)
+      expect(accepted).toEqual([])
+      expect(outbox.items.map((i) => i.status)).toEqual(['queued'])
+      await vi.advanceTimersByTimeAsync(1_100)
+      expect(accepted).toEqual(['c1'])
+      expect(outbox.items).toHaveLength(0)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
   it('waits out the send limit by itself and then sends the rest, in order', async () => {
     vi.useFakeTimers()
     try {

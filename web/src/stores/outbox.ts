@@ -60,9 +60,10 @@ export const useOutboxStore = defineStore('outbox', () => {
   }
 
   /** Send everything queued, in order. Stops at the first transient failure: the
-   *  connection is gone (`flush` runs again when it is back), the send limit was hit (it
-   *  runs again when the server's `retryAfter` has passed), or a secret chat's group was
-   *  not ready to encrypt (again after a moment). */
+   *  connection is gone (`flush` runs again when it is back), the send limit was hit or
+   *  the server saved nothing and said to send again (`busy`, `unavailable`: it runs again
+   *  when the server's `retryAfter` has passed), or a secret chat's group was not ready to
+   *  encrypt (again after a moment). */
   async function flush(): Promise<void> {
     if (running || !sender || waitUntil.value !== null) return
     running = true
@@ -79,7 +80,7 @@ export const useOutboxStore = defineStore('outbox', () => {
           if (e instanceof CommandError && e.transient) {
             item.status = 'queued'
             // Nothing else wakes the queue for these: it waits, then goes on by itself.
-            if (e.code === 'rate_limited' || e.code === 'not_ready') pause(e.retryAfter ?? 1)
+            if (e.code !== 'disconnected' && e.code !== 'timeout') pause(e.retryAfter ?? 1)
             return
           }
           item.status = 'failed'
