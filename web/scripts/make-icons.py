@@ -35,11 +35,7 @@ def draw(size: int, maskable: bool) -> Image.Image:
     d.rounded_rectangle(box, radius=(box[3] - box[1]) / 2.2, fill=(255, 255, 255, 255))
     tail_x = box[0] + (box[2] - box[0]) * 0.22
     d.polygon(
-        [
-            (tail_x, box[3] - s * 0.05),
-            (tail_x - s * 0.06, box[3] + s * 0.1),
-            (tail_x + s * 0.14, box[3] - s * 0.02),
-        ],
+        [(tail_x, box[3] - s * 0.05), (tail_x - s * 0.06, box[3] + s * 0.1), (tail_x + s * 0.14, box[3] - s * 0.02)],
         fill=(255, 255, 255, 255),
     )
     # Three dots: someone is typing.
