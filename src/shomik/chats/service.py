@@ -151,7 +151,7 @@ async def create_private(
         chat_id = await _insert_chat(tx, type_="private", name=None, by=user_id, private_key=key)
         row = await repo.get(tx.conn, chat_id)
         # Listed for its creator only: the other person learns of the chat with its first
-        # message or call (messages/service.py `reveal_private`), as in Telegram.
+        # message or call (messages/store.py `reveal_private`), as in Telegram.
         await add_member_rows(
             tx, services, row, [user_id, data.user_id], unlisted=frozenset({data.user_id})
         )

@@ -70,7 +70,7 @@ NEXT_SEQ = (
 )
 _NEXT_SEQ_HOT = fast.Hot(NEXT_SEQ)
 INSERT = sa.insert(messages).returning(messages.c.id)
-# The columns a send writes (messages/service.py insert_message), in one compiled statement.
+# The columns a send writes (messages/store.py insert_message), in one compiled statement.
 _SENT_COLUMNS = (
     "chat_id", "seq", "sender_id", "type", "content", "reply_to_id", "client_id", "meta",
     "created_at", "forwarded_from", "mentions", "expires_at",
