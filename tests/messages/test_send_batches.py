@@ -1,7 +1,8 @@
-"""PostgreSQL's plain-text sends of one turn share a transaction (db/sendbatch.py): they
-commit together, in the order they joined, their events in that order; a send the gate does
-not let through goes on alone; and a send that fails after its store fails its whole batch,
-so that nothing of it is stored and nobody's send is acknowledged."""
+"""PostgreSQL's plain-text sends share transactions (db/sendbatch.py): those of one turn
+commit together, in the order they joined, their events in that order; a chat's line waits
+only for its own batches; a send the gate does not let through goes on alone; and a send
+that fails after its store fails its whole batch, so that nothing of it is stored and
+nobody's send is acknowledged."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import sqlalchemy as sa
 
 from shomik.chats import service as chats
 from shomik.chats.schemas import GroupChatCreate
-from shomik.db.sendbatch import BatchFailed, SendBatches
+from shomik.db.sendbatch import LINES, BatchFailed, SendBatches
 from shomik.db.tables import events, messages
 from shomik.errors import Busy, NotFound
 from shomik.messages import service as sending
@@ -49,6 +50,17 @@ async def _group(services: Services) -> tuple[int, int]:
     return (await chats.create_group(services, owner, data)).id, owner
 
 
+async def _on_one_line(services: Services, count: int) -> list[tuple[int, int]]:
+    """`count` groups whose sends share batches: on one line (chat id modulo LINES)."""
+    by_line: dict[int, list[tuple[int, int]]] = {}
+    while True:
+        chat, owner = await _group(services)
+        on_line = by_line.setdefault(chat % LINES, [])
+        on_line.append((chat, owner))
+        if len(on_line) == count:
+            return on_line
+
+
 async def _stored(services: Services, chat_id: int) -> list[tuple[int, str]]:
     async with services.db.read() as conn:
         rows: Any = await conn.execute(
@@ -75,7 +87,7 @@ def _send(services: Services, user: int, chat: int, text: str, client: str | Non
 
 
 async def test_the_sends_of_one_turn_share_a_batch_in_their_order(services: Services) -> None:
-    (a, alice), (b, bob) = await _group(services), await _group(services)
+    (a, alice), (b, bob) = await _on_one_line(services, 2)
     before = await _new_message_events(services)
     batches, sends = _batches(services).batches, _batches(services).sends
     plan = [(alice, a, "a1"), (bob, b, "b1"), (alice, a, "a2"), (bob, b, "b2"), (alice, a, "a3")]
@@ -95,7 +107,7 @@ async def test_the_sends_of_one_turn_share_a_batch_in_their_order(services: Serv
 async def test_a_send_failing_after_its_store_fails_its_batch(
     services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (a, alice), (b, bob), (c, carol) = [await _group(services) for _ in range(3)]
+    (a, alice), (b, bob), (c, carol) = await _on_one_line(services, 3)
     stopped = services.typing.stopped_by_send
 
     def failing(chat_id: int, user_id: int) -> None:  # runs after the store
@@ -140,7 +152,7 @@ async def test_a_send_not_let_through_goes_alone(services: Services) -> None:
 
 async def test_a_caller_cancelled_before_its_store_fails_its_batch(services: Services) -> None:
     """Its message would be stored with no event to tell anyone: the batch is rolled back."""
-    (a, alice), (b, bob) = await _group(services), await _group(services)
+    (a, alice), (b, bob) = await _on_one_line(services, 2)
     gone = asyncio.create_task(_send(services, alice, a, "gone"))
     kept = asyncio.create_task(_send(services, bob, b, "kept"))
     await asyncio.sleep(0)  # both joined the batch, whose statement has not run yet
@@ -151,3 +163,34 @@ async def test_a_caller_cancelled_before_its_store_fails_its_batch(services: Ser
     assert await _stored(services, a) == [] and await _stored(services, b) == []
     sent, _ = await _send(services, bob, b, "kept")
     assert sent.seq == 2
+
+
+async def test_a_line_waits_only_for_its_own_batches(services: Services) -> None:
+    by_line: dict[int, list[tuple[int, int]]] = {}
+    for _ in range(LINES + 1):  # two chats on one line at least
+        chat, user = await _group(services)
+        by_line.setdefault(chat % LINES, []).append((chat, user))
+    line = next(n for n, chats in by_line.items() if len(chats) >= 2)
+    (held, holder), (queued, queuer) = by_line[line][:2]
+    free, free_user = next(chats[0] for n, chats in by_line.items() if n != line)
+    release = asyncio.Event()
+    entered = asyncio.Event()
+
+    async def hold() -> None:  # another write of the held chat, in progress
+        async with services.db.write(chat_id=held):
+            entered.set()
+            await release.wait()
+
+    holding = asyncio.create_task(hold())
+    await entered.wait()
+    waiting = asyncio.create_task(_send(services, holder, held, "waits for the chat"))
+    await asyncio.sleep(0.05)  # its batch is waiting for the chat's key by now
+    behind = asyncio.create_task(_send(services, queuer, queued, "waits for the line"))
+    # A chat on another line goes through meanwhile.
+    elsewhere, created = await asyncio.wait_for(_send(services, free_user, free, "free"), 10)
+    assert created and elsewhere.content == "free"
+    assert not waiting.done() and not behind.done()
+    release.set()
+    await holding
+    assert (await waiting)[0].content == "waits for the chat"
+    assert (await behind)[0].content == "waits for the line"

@@ -1,32 +1,37 @@
-"""PostgreSQL's plain-text sends of one turn of the event loop share a transaction (group
-commit), as SQLite's writes do (db/groupcommit.py).
+"""PostgreSQL's plain-text sends share transactions (group commit), as SQLite's writes do
+(db/groupcommit.py).
 
 Each send on PostgreSQL was a transaction of its own: three round trips (BEGIN, the send
 gate's statement, the event insert with the COMMIT) and a COMMIT that flushes the WAL to
 disk. At 1,000 sends/s PostgreSQL's own processes took 0.45 of a core, a fifth of it in the
 commits' flushes, and every send's frames went to the sockets in a turn of their own
-(docs/benchmarks.md, "Eighteenth session"). Now the sends that arrive in one turn form a
-batch: one BEGIN, all their gate statements in one round trip (asyncpg's `fetchmany`, a
-pipeline of Bind/Execute with one Sync), one COMMIT with all their events, and their
-publication in one turn, so that a socket gets one write for all of it (realtime/corked.py).
+(docs/benchmarks.md, "Eighteenth session"). Now sends form batches: one BEGIN, all their
+gate statements in one round trip (asyncpg's `fetchmany`, a pipeline of Bind/Execute with
+one Sync), one COMMIT with all their events, and their publication in one turn, so that a
+socket gets one write for all of it (realtime/corked.py).
 
-Only the send gate's one-statement store takes part (messages/send_batched.py): a statement
-that writes only when the send goes through as it is, after which a send runs no statement
-that can refuse it. A statement that does not write leaves its send free to go on alone, in
-a transaction of its own. Without savepoints (a round trip each) nothing undoes one send of
-a batch, so anything that fails a send that wrote (a statement refused, a bug, its caller
-cancelled before it could emit) fails the whole batch: rolled back, every send of it
-refused with the error and none acknowledged, as a lost connection does today. Users cannot
-cause that: what could refuse a plain text after its store (the rate limit, the length, a
-secret chat's ciphertext) is checked before the batch or keeps the statement from writing.
+Batches run on `LINES` lines, a chat always on the same one (its id modulo `LINES`). A line
+runs one batch at a time, and its next batch takes every send that arrives meanwhile: the
+busier the server, the larger the batches. Sends to chats on different lines never wait for
+each other, and their batches run on different PostgreSQL connections side by side.
 
-Order: a batch takes the write gate's shared side and its chats' keys (sorted, so two batches
-never wait for each other in a circle) before its statements run, and holds them until its
-events are published, as a single write does (db/gate.py); its event ids are taken in one
-block under the process's id lock and published in one turn (db/turns.py), in the order the
-sends joined. Statements that a send runs after its store (the rare first message of a
-private chat, members brought back from the archive) run on the batch's connection one at a
-time.
+Only the send gate's one-statement store takes part (messages/service.py `_send_batched`):
+a statement that writes only when the send goes through as it is, after which a send runs no
+statement that can refuse it. A statement that does not write leaves its send free to go on
+alone, in a transaction of its own. Without savepoints (a round trip each) nothing undoes
+one send of a batch, so anything that fails a send that wrote (a statement refused, a bug,
+its caller cancelled before it could emit) fails the whole batch: rolled back, every send of
+it refused and none acknowledged, as a lost connection does. Users cannot cause that: what
+could refuse a plain text after its store (the rate limit, the length, a secret chat's
+ciphertext) is checked before the batch or keeps the statement from writing.
+
+Order: a batch takes the write gate's shared side and its chats' keys (sorted, so two
+batches never wait for each other in a circle) before its statements run, and holds them
+until its events are published, as a single write does (db/gate.py); its event ids are
+taken in one block under the process's id lock and published in one turn (db/turns.py), in
+the order the sends joined. Statements that a send runs after its store (the rare first
+message of a private chat, members brought back from the archive) run on the batch's
+connection one at a time.
 """
 
 from __future__ import annotations
@@ -55,6 +60,8 @@ log = logging.getLogger(__name__)
 # At most this many sends in one batch: PostgreSQL's statement pipeline and the latency of
 # the batch's first send stay bounded.
 MAX_BATCH = 64
+# Batches in flight at once, each on a connection of its own (of the pool's 10).
+LINES = 4
 
 
 class BatchFailed(Busy):
@@ -102,6 +109,14 @@ class _Batch:
         self.over: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
 
+class _Line:
+    """The batches of the chats whose id is this line's number modulo LINES."""
+
+    def __init__(self) -> None:
+        self.open: _Batch | None = None  # taking sends
+        self.last: asyncio.Future[None] | None = None  # the newest batch's `over`
+
+
 class SendBatches:
     def __init__(
         self,
@@ -116,8 +131,7 @@ class SendBatches:
         self._write_lock = write_lock
         self._event_ids = event_ids
         self._turns = turns
-        self._open: _Batch | None = None
-        self._last: asyncio.Future[None] | None = None  # the newest batch's `over`
+        self._lines = [_Line() for _ in range(LINES)]
         self._runners: set[asyncio.Task[None]] = set()  # held: the loop keeps weak ones only
         # Batches run and sends that joined them, since the start (tests, benchmarks).
         self.batches = 0
@@ -131,9 +145,10 @@ class SendBatches:
         its rows and the write to go on in. `wrote(rows)`: whether the statement wrote. The
         caller's code runs as in `Database.write`; the block returns when the send is
         committed and published (or leaves at once if it wrote nothing)."""
-        batch = self._open
+        line = self._lines[chat_id % LINES]
+        batch = line.open
         if batch is None or not batch.open or batch.hot is not hot:
-            batch = self._start(hot)
+            batch = self._start(line, hot)
         entry = _Entry({**params, "entry": len(batch.entries)}, wrote)
         self.sends += 1
         batch.entries.append((chat_id, entry))
@@ -155,35 +170,34 @@ class SendBatches:
         if entry.wrote:
             await asyncio.shield(entry.published)
 
-    def _start(self, hot: Hot) -> _Batch:
+    def _start(self, line: _Line, hot: Hot) -> _Batch:
         self.batches += 1
-        batch = self._open = _Batch(hot, self._last)
-        self._last = batch.over
-        runner = asyncio.get_running_loop().create_task(self._run_after(batch))
+        batch = line.open = _Batch(hot, line.last)
+        line.last = batch.over
+        runner = asyncio.get_running_loop().create_task(self._run_after(line, batch))
         self._runners.add(runner)
         runner.add_done_callback(self._runners.discard)
-        runner.add_done_callback(lambda _: self._over(batch))
+        runner.add_done_callback(lambda _: self._over(line, batch))
         return batch
 
-    def _over(self, batch: _Batch) -> None:
+    def _over(self, line: _Line, batch: _Batch) -> None:
         """The runner ended, however (even cancelled before it began: the server stopping):
         no send of it and no later batch may wait for it."""
         for _, entry in batch.entries:
             _fail(entry, BatchFailed())
         batch.over.set_result(None)
-        if self._last is batch.over:
-            self._last = None
+        if line.last is batch.over:
+            line.last = None
 
-    async def _run_after(self, batch: _Batch) -> None:
-        # Sends join until the batch before this one is over: the busier the server, the
-        # more each batch holds (one turn's sends at least), and batches never wait for
-        # each other's chats.
+    async def _run_after(self, line: _Line, batch: _Batch) -> None:
+        # Sends join until the line's batch before this one is over (one turn's sends at
+        # least): the busier the server, the more each batch holds.
         await asyncio.sleep(0)
         if batch.after is not None:
             await batch.after
         batch.open = False
-        if self._open is batch:
-            self._open = None
+        if line.open is batch:
+            line.open = None
         entries = [e for _, e in batch.entries]
         try:
             async with contextlib.AsyncExitStack() as held:
