@@ -60,8 +60,11 @@ log = logging.getLogger(__name__)
 # At most this many sends in one batch: PostgreSQL's statement pipeline and the latency of
 # the batch's first send stay bounded.
 MAX_BATCH = 64
-# Batches in flight at once, each on a connection of its own (of the pool's 10).
-LINES = 4
+# Batches in flight at once, each on a connection of its own (of the pool's 10). On 2
+# cores, at 1,200-1,600 sends/s (docs/benchmarks.md, "Eighteenth session"): one line cost
+# the server 0.71-0.74 of its core and failed 1,400 sends/s (p99 66-85 ms), four lines
+# 0.89-0.90 (more, smaller batches) with p99 57-58 ms, two lines 0.83-0.84 with p99 47-53 ms.
+LINES = 2
 
 
 class BatchFailed(Busy):
