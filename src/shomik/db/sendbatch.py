@@ -89,12 +89,11 @@ class _Shared:
 
 
 class _Entry:
-    __slots__ = ("ended", "params", "published", "rows", "tx", "writes", "wrote")
+    __slots__ = ("ended", "params", "published", "rows", "tx", "wrote")
 
-    def __init__(self, params: Mapping[str, Any], writes: Callable[[list[Any]], bool]) -> None:
+    def __init__(self, params: Mapping[str, Any]) -> None:
         loop = asyncio.get_running_loop()
         self.params = params
-        self.writes = writes
         self.rows: asyncio.Future[list[Any]] = loop.create_future()
         # The send's code after its store is over: None (done) or how it failed.
         self.ended: asyncio.Future[BaseException | None] = loop.create_future()
@@ -103,13 +102,21 @@ class _Entry:
         self.tx: WriteTx | None = None
 
 
+Wrote = Callable[[list[Any]], bool]  # whether a send's rows say its statement wrote
+
+
 class _Batch:
-    def __init__(self, hot: Hot, after: asyncio.Future[None] | None) -> None:
+    def __init__(self, hot: Hot, wrote: Wrote, after: asyncio.Future[None] | None) -> None:
         self.hot = hot
+        self.wrote = wrote
         self.entries: list[tuple[int, _Entry]] = []  # (chat id, entry) in joining order
         self.open = True
         self.after = after  # the batch before this one: done when it is over
         self.over: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    @property
+    def sends(self) -> list[_Entry]:
+        return [entry for _, entry in self.entries]
 
 
 class _Line:
@@ -142,17 +149,17 @@ class SendBatches:
 
     @contextlib.asynccontextmanager
     async def store(
-        self, chat_id: int, hot: Hot, params: Mapping[str, Any], wrote: Callable[[list[Any]], bool]
+        self, chat_id: int, hot: Hot, params: Mapping[str, Any], wrote: Wrote
     ) -> AsyncIterator[tuple[list[Any], WriteTx]]:
-        """Run `hot` (whose last column is `entry`, given here) in the turn's batch; yields
-        its rows and the write to go on in. `wrote(rows)`: whether the statement wrote. The
-        caller's code runs as in `Database.write`; the block returns when the send is
-        committed and published (or leaves at once if it wrote nothing)."""
+        """Run `hot` (whose last column is `entry`, given here) in the open batch of the
+        chat's line; yields its rows and the write to go on in. `wrote(rows)`: whether the
+        statement wrote. The caller's code runs as in `Database.write`; the block returns
+        when the send is committed and published (or at once if it wrote nothing)."""
         line = self._lines[chat_id % LINES]
         batch = line.open
         if batch is None or not batch.open or batch.hot is not hot:
-            batch = self._start(line, hot)
-        entry = _Entry({**params, "entry": len(batch.entries)}, wrote)
+            batch = self._start(line, hot, wrote)
+        entry = _Entry({**params, "entry": len(batch.entries)})
         self.sends += 1
         batch.entries.append((chat_id, entry))
         if len(batch.entries) >= MAX_BATCH:
@@ -173,9 +180,9 @@ class SendBatches:
         if entry.wrote:
             await asyncio.shield(entry.published)
 
-    def _start(self, line: _Line, hot: Hot) -> _Batch:
+    def _start(self, line: _Line, hot: Hot, wrote: Wrote) -> _Batch:
         self.batches += 1
-        batch = line.open = _Batch(hot, line.last)
+        batch = line.open = _Batch(hot, wrote, line.last)
         line.last = batch.over
         runner = asyncio.get_running_loop().create_task(self._run_after(line, batch))
         self._runners.add(runner)
@@ -186,7 +193,7 @@ class SendBatches:
     def _over(self, line: _Line, batch: _Batch) -> None:
         """The runner ended, however (even cancelled before it began: the server stopping):
         no send of it and no later batch may wait for it."""
-        for _, entry in batch.entries:
+        for entry in batch.sends:
             _fail(entry, BatchFailed())
         batch.over.set_result(None)
         if line.last is batch.over:
@@ -201,7 +208,7 @@ class SendBatches:
         batch.open = False
         if line.open is batch:
             line.open = None
-        entries = [e for _, e in batch.entries]
+        entries = batch.sends
         try:
             async with contextlib.AsyncExitStack() as held:
                 await held.enter_async_context(self._gate.shared())
@@ -218,7 +225,7 @@ class SendBatches:
                 log.warning("a batch of %d sends failed: %r", len(entries), exc)
 
     async def _write(self, batch: _Batch, conn: AsyncConnection) -> None:
-        entries = [e for _, e in batch.entries]
+        entries = batch.sends
         hot = batch.hot
         args = [hot.args(e.params) for e in entries]
         try:
@@ -231,7 +238,7 @@ class SendBatches:
         shared = _Shared(conn, asyncio.Lock())
         for entry, rows in zip(entries, split, strict=True):
             entry.tx = WriteTx(shared, self._event_ids)
-            entry.wrote = entry.writes(rows)
+            entry.wrote = batch.wrote(rows)
             if not entry.rows.done():
                 entry.rows.set_result(rows)
         failure: BaseException | None = None
