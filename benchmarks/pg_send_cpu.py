@@ -3,6 +3,7 @@
     python -m benchmarks.pg_send_cpu                       # both engines, 2,000 sends each
     python -m benchmarks.pg_send_cpu --database postgres --sends 3000 --profile /tmp/pg.txt
     python -m benchmarks.pg_send_cpu --database postgres,postgres+redis   # cluster of one
+    python -m benchmarks.pg_send_cpu --database postgres,postgres+redis2  # two processes
 
 One `shomik serve` per engine (PostgreSQL: a database of its own, as benchmarks.run makes),
 `--members` users in one group, every one connected (as in benchmarks.run: no Web Push
@@ -19,14 +20,18 @@ load generator of benchmarks.run for them.
 
 `postgres+redis` is PostgreSQL with `SHOMIK_REDIS_URL` set: one process, but on the cluster's
 path (advisory locks, every event through Redis and back); its Redis's CPU is counted too.
+`postgres+redis2` is two processes on that Redis: the owner and every other member on the
+first, the rest on the second, their CPU summed with Redis's (what issue #11's
+"two processes ≤ 1.25x one" compares, one send at a time).
 
 `--per-statement`: instead, the CPU of this process per statement on PostgreSQL, one indexed
 SELECT run 4,000 times on one connection through SQLAlchemy's asyncio layer and straight
 through asyncpg (what db/fast.py saves per hot statement).
 
-`--profile FILE`: py-spy samples the PostgreSQL server during the sends (py-spy must be
-next to this Python); FILE gets the raw stacks and stdout the functions that take the most
-samples, inclusive (a function counts once per sample it is anywhere in).
+`--profile FILE`: py-spy samples the PostgreSQL server (`postgres+redis2`: the second,
+which only delivers) during the sends (py-spy must be next to this Python); FILE gets the
+raw stacks and stdout the functions that take the most samples, inclusive (a function
+counts once per sample it is anywhere in).
 """
 
 from __future__ import annotations
@@ -104,8 +109,9 @@ async def send_all(ws: Any, chat_id: int, first: int, count: int) -> None:
         await answer(ws, ref)
 
 
-async def connected(ws_url: str, token: str) -> Any:
-    ws = await websockets.connect(ws_url, max_size=None)
+async def connected(ws_url: str, token: str, deflate: bool = True) -> Any:
+    compression = "deflate" if deflate else None
+    ws = await websockets.connect(ws_url, max_size=None, compression=compression)
     await ws.send(json.dumps({"type": "auth", "token": token}))
     while json.loads(await ws.recv())["type"] != "ready":
         pass
@@ -138,15 +144,19 @@ async def database_pids() -> list[int]:
 
 
 async def measure(
-    url: str, pids: list[int], args: argparse.Namespace, profile: Path | None
+    urls: list[str], pids: list[int], args: argparse.Namespace, profile: Path | None
 ) -> tuple[float, float | None]:
-    """Seconds of server CPU per send, and of PostgreSQL's (None on SQLite)."""
-    tokens, chat_id = await set_up(url, args.members)
-    ws_url = url.replace("http://", "ws://") + "/ws"
-    others = [await connected(ws_url, t) for t in tokens[1:]]
+    """Seconds of server CPU per send, and of PostgreSQL's (None on SQLite). Members are
+    spread over the processes at `urls` in turn, the owner on the first."""
+    tokens, chat_id = await set_up(urls[0], args.members)
+    ws_urls = [url.replace("http://", "ws://") + "/ws" for url in urls]
+    others = [
+        await connected(ws_urls[(i + 1) % len(ws_urls)], t, args.deflate == "on")
+        for i, t in enumerate(tokens[1:])
+    ]
     readers = [asyncio.create_task(drain(o)) for o in others]
     try:
-        return await measure_sends(ws_url, tokens[0], chat_id, pids, args, profile)
+        return await measure_sends(ws_urls[0], tokens[0], chat_id, pids, args, profile)
     finally:
         for o in others:
             await o.close()
@@ -161,7 +171,7 @@ async def measure_sends(
     args: argparse.Namespace,
     profile: Path | None,
 ) -> tuple[float, float | None]:
-    async with await connected(ws_url, token) as ws:
+    async with await connected(ws_url, token, args.deflate == "on") as ws:
         await send_all(ws, chat_id, 0, args.warmup)  # caches, pools, prepared statements
         db_pids = await database_pids() if args.engine.startswith("postgres") else []
         spy = None
@@ -173,18 +183,24 @@ async def measure_sends(
                 stderr=subprocess.DEVNULL,
             )  # fmt: skip
             await asyncio.sleep(1.0)  # py-spy attaches
+        each0 = [sum(cpu_times(pid)) for pid in pids]
         (user0, sys0), t0 = cpu_times(*pids), time.monotonic()
         db0 = sum(cpu_times(*db_pids))
         await send_all(ws, chat_id, args.warmup, args.sends)
         (user1, sys1), wall = cpu_times(*pids), time.monotonic() - t0
         db_spent = sum(cpu_times(*db_pids)) - db0
         user, system = user1 - user0, sys1 - sys0
+        each = [sum(cpu_times(pid)) - before for pid, before in zip(pids, each0, strict=True)]
         spent = user + system
         if spy is not None:
             spy.send_signal(signal.SIGINT)  # py-spy writes its file and exits
             await asyncio.wait_for(spy.wait(), 60)
+    split = ", ".join(
+        f"pid {pid}: {s * 1e6 / args.sends:.0f} us" for pid, s in zip(pids, each, strict=True)
+    )
     log(
         f"{args.sends} sends in {wall:.1f} s wall; server CPU {user:.2f} s user, {system:.2f} s sys"
+        f" ({split} per send)"
     )
     per_send = int(args.sends)
     return spent / per_send, (db_spent / per_send if db_pids else None)
@@ -248,6 +264,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--sends", type=int, default=2000, help="messages measured per engine")
     p.add_argument("--warmup", type=int, default=200, help="messages sent before measuring")
     p.add_argument("--members", type=int, default=50, help="the group's size")
+    p.add_argument(
+        "--deflate",
+        choices=("on", "off"),
+        default="on",
+        help="whether the sockets offer permessage-deflate (on, as browsers do and this tool "
+        "always did; benchmarks.run's clients offer it only with --deflate)",
+    )
     p.add_argument("--profile", type=Path, help="py-spy raw stacks of the PostgreSQL server")
     p.add_argument("--per-statement", action="store_true", help="see above")
     p.add_argument("--top", type=int, default=45, help="functions listed with --profile")
@@ -267,13 +290,17 @@ def main(argv: list[str] | None = None) -> None:
         for run, engine in enumerate(args.database.split(",")):
             profile = args.profile if engine.startswith("postgres") else None
             database, _, redis = engine.partition("+")
+            if redis not in ("", "redis", "redis2"):
+                raise SystemExit(f"unknown configuration {engine!r}")
+            count = 2 if redis == "redis2" else 1
             workdir = Path(tmp) / f"cpu-{database}-{redis or 'alone'}-{run}"
             args.engine = engine
-            with shomik_servers(workdir, database, 1, args.server, redis == "redis") as (
+            with shomik_servers(workdir, database, count, args.server, bool(redis)) as (
                 servers,
                 pids,
             ):
-                per_send, db = asyncio.run(measure(servers[0].url, pids, args, profile))
+                urls = [server.url for server in servers]
+                per_send, db = asyncio.run(measure(urls, pids, args, profile))
             results[engine] = per_send  # a repeated engine: its last run
             extra = "" if db is None else f"; PostgreSQL's own CPU {db * 1e6:.0f} us per send"
             figure = f"{per_send * 1e6:.0f} us server CPU per send{extra}"

@@ -36,8 +36,12 @@ async def engine_services(
     for key, value in FAST_ENV.items():
         monkeypatch.setenv(key, value)
     url = ""
-    if request.param == "postgres":
+    if request.param in ("postgres", "postgres+cluster"):
         url = request.getfixturevalue("pg_database")
+    if request.param == "postgres+cluster":
+        # A process of a cluster as the database sees it: advisory locks, ordered ids. Its
+        # bus is never started, so nothing is published and no Redis is asked.
+        settings.setdefault("redis_url", "redis://127.0.0.1:9/0")
     built_settings = Settings(data_dir=tmp_path, database_url=url, secret_key="k" * 32, **settings)
     await asyncio.to_thread(upgrade, built_settings)
     built = build_services(built_settings)

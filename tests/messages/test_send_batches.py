@@ -2,11 +2,14 @@
 commit together, in the order they joined, their events in that order; a chat's line waits
 only for its own batches; a send the gate does not let through goes on alone; and a send
 that fails after its store fails its whole batch, so that nothing of it is stored and
-nobody's send is acknowledged."""
+nobody's send is acknowledged. All of it in one process and in a process of a cluster
+(whose gate is PostgreSQL's advisory locks and whose ids come under the order lock), and two
+processes' batches to the same chats."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +17,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from shomik.app import build_services
 from shomik.chats import service as chats
 from shomik.chats.schemas import GroupChatCreate
 from shomik.db.sendbatch import LINES, BatchFailed, SendBatches
@@ -31,8 +35,17 @@ class Boom(Exception):
     pass
 
 
-@pytest.fixture(params=["postgres"])
+@pytest.fixture(params=["postgres", "postgres+cluster"])
 async def services(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Services]:
+    async with engine_services(request, tmp_path, monkeypatch, link_previews=False) as built:
+        assert built.db.clustered == (request.param == "postgres+cluster")
+        yield built
+
+
+@pytest.fixture(params=["postgres+cluster"])
+async def cluster_services(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[Services]:
     async with engine_services(request, tmp_path, monkeypatch, link_previews=False) as built:
@@ -194,3 +207,42 @@ async def test_a_line_waits_only_for_its_own_batches(services: Services) -> None
     await holding
     assert (await waiting)[0].content == "waits for the chat"
     assert (await behind)[0].content == "waits for the line"
+
+
+async def test_two_processes_batches_to_the_same_chats_all_commit_in_order(
+    cluster_services: Services,
+) -> None:
+    """Two processes of a cluster batch sends to the same chats, joined in opposite orders:
+    each batch takes its chats' keys in sorted order with its BEGIN, so neither waits for the
+    other in a circle, and every chat's events carry its seqs in the order of their ids."""
+    services = cluster_services
+    other = build_services(services.settings)
+    try:
+        (a, alice), (b, bob) = await _on_one_line(services, 2)
+        rounds = 6
+
+        def burst(on: Services, first: str, n: int) -> list[Any]:
+            pairs = [(alice, a), (bob, b)] if first == "a" else [(bob, b), (alice, a)]
+            return [_send(on, u, c, f"{first}{n}-{c}") for u, c in pairs]
+
+        sends = [s for n in range(rounds) for s in burst(services, "a", n) + burst(other, "b", n)]
+        sent = await asyncio.wait_for(asyncio.gather(*sends), 30)
+        assert all(created for _, created in sent)
+        assert _batches(services).batches > 0 and _batches(other).batches > 0
+        for chat in (a, b):
+            stored = await _stored(services, chat)
+            assert [seq for seq, _ in stored] == list(range(2, 2 + 2 * rounds))
+        async with services.db.read() as conn:
+            rows: Any = await conn.execute(
+                sa.select(events.c.chat_id, events.c.data)
+                .where(events.c.type == "message:new")
+                .order_by(events.c.id)
+            )
+            by_chat: dict[int, list[int]] = {}
+            for chat, data in rows:
+                by_chat.setdefault(int(chat), []).append(int(json.loads(data)["seq"]))
+        for chat in (a, b):
+            # The group's first message (seq 1, its creation), then every send, in id order.
+            assert by_chat[chat] == list(range(1, 2 + 2 * rounds))
+    finally:
+        await other.db.dispose()

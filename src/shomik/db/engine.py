@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -110,13 +110,17 @@ _ALONE = f"SELECT pg_advisory_xact_lock({_GATE_KEY})"
 _SNAPSHOT_BEGIN = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
 
 
-def _beside_others(space: str, id_: int) -> str:
-    # Sent with the BEGIN in one round trip, so without parameters: integers only.
-    namespace, key = _NAMESPACES[space], int(id_)
-    return (
-        f"SELECT pg_advisory_xact_lock_shared({_GATE_KEY}), "
-        f"pg_advisory_xact_lock({namespace}::integer, {key}::integer)"
-    )
+def _beside_others(space: str, *ids: int) -> str:
+    """The gate's shared side and the keys of `ids` (a batch of sends takes several, sorted:
+    PostgreSQL takes them left to right, so two batches never wait for each other in a
+    circle). Sent with the BEGIN in one round trip, so without parameters: integers only."""
+    namespace = _NAMESPACES[space]
+    keys = ", ".join(f"pg_advisory_xact_lock({namespace}::integer, {int(i)}::integer)" for i in ids)
+    return f"SELECT pg_advisory_xact_lock_shared({_GATE_KEY}), {keys}"
+
+
+def _chats_beside_others(chat_ids: Sequence[int]) -> str:
+    return _beside_others("chat", *chat_ids)
 
 
 # PostgreSQL connections kept checked out for quick reads and writes (db/lanes.py): of the
@@ -141,11 +145,17 @@ class Database:
         # (a page and its totals) takes `snapshot()`.
         self._postgres = engine.dialect.name == "postgresql"
         self._lanes = lanes.Lanes(engine, LANES)
-        # PostgreSQL in one process: plain-text sends share transactions (db/sendbatch.py).
+        # PostgreSQL: plain-text sends share transactions (db/sendbatch.py), a cluster's
+        # behind the advisory locks of its write gate.
         self.send_batches: SendBatches | None = None
-        if self._postgres and isinstance(self._event_ids, EventIds):
+        if self._postgres:
             self.send_batches = SendBatches(
-                self._lanes, self._gate, self._write_lock, self._event_ids, self._turns
+                self._lanes,
+                self._gate,
+                self._write_lock,
+                self._event_ids,
+                self._turns,
+                _chats_beside_others if self.clustered else None,
             )
         if settings is not None and settings.is_sqlite:
             self.writer = _make_inline_writer(settings)

@@ -71,6 +71,17 @@ class OrderedIds:
         return sorted(int(row[0]) for row in rows)
 
 
+class Drawn:
+    """Ids already drawn for a batch of writes (db/sendbatch.py: a cluster's, in one round
+    trip under its order lock), handed to its writes in the order they ask."""
+
+    def __init__(self, ids: Sequence[int]) -> None:
+        self._ids = deque(ids)
+
+    async def take(self, conn: AsyncConnection, count: int) -> list[int]:
+        return [self._ids.popleft() for _ in range(count)]
+
+
 def quoted(text: str) -> str:
     """`text` as a PostgreSQL string literal that needs no escaping: dollar-quoted, with a
     tag that first ends the literal where `text` ends (so whatever the text holds, quotes,

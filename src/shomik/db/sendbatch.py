@@ -32,6 +32,14 @@ taken in one block under the process's id lock and published in one turn (db/tur
 the order the sends joined. Statements that a send runs after its store (the rare first
 message of a private chat, members brought back from the archive) run on the batch's
 connection one at a time.
+
+A cluster's processes batch too. There the gate is PostgreSQL's advisory locks, sent with
+the batch's BEGIN (its chats' keys in sorted order); all the batch's event ids come in one
+round trip under the cluster's order lock, which its one COMMIT releases; and its events
+go to the bus in id order under the process's id lock, as a single write's do (db/engine.py
+`_cluster_write`). Every cluster write held that lock, which all processes share, for a
+round trip and a commit: sending one by one, two processes on one core fell behind at 600
+sends/s, where in batches they keep up at 900 (docs/benchmarks.md, "Nineteenth session").
 """
 
 from __future__ import annotations
@@ -46,7 +54,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.base import Executable
 
 from shomik.db import lanes
-from shomik.db.eventids import EventIds
+from shomik.db.eventids import Drawn, EventIds, OrderedIds
 from shomik.db.gate import WriteGate
 from shomik.db.turns import Turns
 from shomik.db.tx import WriteTx
@@ -103,6 +111,9 @@ class _Entry:
 
 
 Wrote = Callable[[list[Any]], bool]  # whether a send's rows say its statement wrote
+# A cluster's: what a batch sends with its BEGIN to take the write gate's shared side and
+# its chats' keys (PostgreSQL advisory locks, db/engine.py), given the chats in sorted order.
+ClusterGate = Callable[[Sequence[int]], str]
 
 
 class _Batch:
@@ -133,14 +144,18 @@ class SendBatches:
         pool: lanes.Lanes,
         gate: WriteGate,
         write_lock: asyncio.Lock,
-        event_ids: EventIds,
+        event_ids: EventIds | OrderedIds,
         turns: Turns,
+        cluster_gate: ClusterGate | None = None,
     ) -> None:
+        """`cluster_gate`: several processes write (db/engine.py); `event_ids` are then the
+        cluster's `OrderedIds`."""
         self._lanes = pool
         self._gate = gate
         self._write_lock = write_lock
         self._event_ids = event_ids
         self._turns = turns
+        self._cluster_gate = cluster_gate
         self._lines = [_Line() for _ in range(LINES)]
         self._runners: set[asyncio.Task[None]] = set()  # held: the loop keeps weak ones only
         # Batches run and sends that joined them, since the start (tests, benchmarks).
@@ -209,12 +224,17 @@ class SendBatches:
         if line.open is batch:
             line.open = None
         entries = batch.sends
+        chats = sorted({c for c, _ in batch.entries})
         try:
             async with contextlib.AsyncExitStack() as held:
-                await held.enter_async_context(self._gate.shared())
-                for chat_id in sorted({c for c, _ in batch.entries}):
-                    await held.enter_async_context(self._gate.key(("chat", chat_id)))
-                conn = await held.enter_async_context(self._lanes.transaction())
+                if self._cluster_gate is None:
+                    await held.enter_async_context(self._gate.shared())
+                    for chat_id in chats:
+                        await held.enter_async_context(self._gate.key(("chat", chat_id)))
+                    conn = await held.enter_async_context(self._lanes.transaction())
+                else:  # the same gate, as other processes see it: with the BEGIN
+                    locks = self._cluster_gate(chats)
+                    conn = await held.enter_async_context(self._lanes.transaction(locks))
                 await self._write(batch, conn)
         except BaseException as exc:
             for entry in entries:
@@ -253,6 +273,9 @@ class SendBatches:
             await self._commit(conn, writes)
 
     async def _commit(self, conn: AsyncConnection, writes: Sequence[_Entry]) -> None:
+        if self._cluster_gate is not None:
+            await self._commit_in_cluster(conn, writes)
+            return
         txs = [e.tx for e in writes if e.tx is not None]
         async with self._write_lock:
             for tx in txs:
@@ -277,6 +300,43 @@ class SendBatches:
                     entry.published.set_result(None)
 
         await self._turns.run(turn, publish)
+
+    async def _commit_in_cluster(self, conn: AsyncConnection, writes: Sequence[_Entry]) -> None:
+        """As a cluster's single write commits (db/engine.py `_cluster_write`), for all the
+        batch's sends at once: every event id in one round trip under the cluster's order
+        lock, one `INSERT …; COMMIT` (which releases the lock), and the publication to the
+        bus in id order, all under this process's id lock; then the frames in a turn."""
+        async with self._write_lock:
+            count = sum(len(e.tx.event_rows) for e in writes if e.tx is not None)
+            drawn = Drawn(await self._event_ids.take(conn, count) if count else ())
+            for entry in writes:
+                assert entry.tx is not None
+                entry.tx.conn, entry.tx.ids = conn, drawn
+                await entry.tx.run_before_commit()
+            statements = [s for e in writes if e.tx is not None for s in e.tx.with_commit]
+            await lanes.run(conn, "; ".join([*statements, "COMMIT"]))
+            published = []
+            for entry in writes:
+                assert entry.tx is not None
+                try:
+                    await entry.tx.run_after_commit()
+                except Exception as exc:  # committed all the same: this send's caller hears
+                    _fail(entry, exc)
+                    continue
+                published.append(entry)
+            turn = self._turns.take()
+
+        async def send_frames() -> None:
+            for entry in published:
+                assert entry.tx is not None
+                try:
+                    await entry.tx.send_frames()
+                finally:
+                    entry.tx.close()
+                if not entry.published.done():
+                    entry.published.set_result(None)
+
+        await self._turns.run(turn, send_frames)
 
 
 def _fail(entry: _Entry, exc: BaseException) -> None:

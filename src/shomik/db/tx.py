@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.sql.base import Executable
 
-from shomik.db.eventids import EventIds, OrderedIds
+from shomik.db.eventids import Drawn, EventIds, OrderedIds
 from shomik.db.turns import Send
 
 AfterCommit = Callable[[], Awaitable[None]]
@@ -47,7 +47,7 @@ class WriteTx:
     sockets, added by the publication) in that order too, in the write's turn on
     PostgreSQL (db/turns.py)."""
 
-    def __init__(self, conn: Conn, ids: EventIds | OrderedIds | None = None) -> None:
+    def __init__(self, conn: Conn, ids: EventIds | OrderedIds | Drawn | None = None) -> None:
         self.conn = conn
         self._before: list[BeforeCommit] = []
         self._after: list[AfterCommit] = []

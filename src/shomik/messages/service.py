@@ -116,10 +116,10 @@ def _batchable(data: MessageSend) -> bool:
 async def _send_batched(
     services: Services, user_id: int, data: MessageSend, session: str | None
 ) -> Message | None:
-    """PostgreSQL in one process: the send's gate and store join the turn's batch of sends
-    (db/sendbatch.py). None when the gate did not let it through as it is (a retry, a
-    private chat to tell the other person of, a block, a secret chat): nothing was written,
-    and the send goes the usual way."""
+    """PostgreSQL (one process or a cluster's): the send's gate and store join its chat's
+    open batch of sends (db/sendbatch.py). None when the gate did not let it through as it
+    is (a retry, a private chat to tell the other person of, a block, a secret chat):
+    nothing was written, and the send goes the usual way."""
     assert services.db.send_batches is not None
     row = new_row(data.chat_id, user_id, "text", data.content, None, data.client_id, None, None)
     params = send_gate.store_params(user_id, session, row)
