@@ -47,7 +47,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -289,13 +289,7 @@ class SendBatches:
             raise
 
         async def publish() -> None:
-            for entry in writes:
-                assert entry.tx is not None
-                try:
-                    await entry.tx.publish()
-                except Exception as exc:  # committed all the same: this send's caller hears
-                    _fail(entry, exc)
-                    continue
+            for entry in await _each_committed(writes, WriteTx.publish):
                 if not entry.published.done():
                     entry.published.set_result(None)
 
@@ -315,15 +309,7 @@ class SendBatches:
                 await entry.tx.run_before_commit()
             statements = [s for e in writes if e.tx is not None for s in e.tx.with_commit]
             await lanes.run(conn, "; ".join([*statements, "COMMIT"]))
-            published = []
-            for entry in writes:
-                assert entry.tx is not None
-                try:
-                    await entry.tx.run_after_commit()
-                except Exception as exc:  # committed all the same: this send's caller hears
-                    _fail(entry, exc)
-                    continue
-                published.append(entry)
+            published = await _each_committed(writes, WriteTx.run_after_commit)
             turn = self._turns.take()
 
         async def send_frames() -> None:
@@ -337,6 +323,23 @@ class SendBatches:
                     entry.published.set_result(None)
 
         await self._turns.run(turn, send_frames)
+
+
+async def _each_committed(
+    writes: Sequence[_Entry], step: Callable[[WriteTx], Awaitable[None]]
+) -> list[_Entry]:
+    """`step` for each committed send in order; those it went through for. A send whose step
+    fails committed all the same: its caller hears of the failure, the others go on."""
+    done = []
+    for entry in writes:
+        assert entry.tx is not None
+        try:
+            await step(entry.tx)
+        except Exception as exc:
+            _fail(entry, exc)
+            continue
+        done.append(entry)
+    return done
 
 
 def _fail(entry: _Entry, exc: BaseException) -> None:
