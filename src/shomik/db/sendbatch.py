@@ -38,8 +38,9 @@ the batch's BEGIN (its chats' keys in sorted order); all the batch's event ids c
 round trip under the cluster's order lock, which its one COMMIT releases; and its events
 go to the bus in id order under the process's id lock, as a single write's do (db/engine.py
 `_cluster_write`). Every cluster write held that lock, which all processes share, for a
-round trip and a commit: sending one by one, two processes on one core fell behind at 600
-sends/s, where in batches they keep up at 900 (docs/benchmarks.md, "Nineteenth session").
+round trip and a commit: sending one by one, two processes on one core fell seconds behind
+at 600 sends/s, and in batches kept up at 900; a rate search passed 566 sends/s against 308
+(docs/benchmarks.md, "Nineteenth session").
 """
 
 from __future__ import annotations
