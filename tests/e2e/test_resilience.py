@@ -16,7 +16,7 @@ from typing import Any, Literal
 from urllib.parse import urlparse
 
 import pytest
-from playwright.async_api import Locator, Page, Request, WebSocket, expect
+from playwright.async_api import Locator, Page, Request, Route, WebSocket, expect
 
 from tests.e2e.browser import WEB_DIST, Client, NewContext
 from tests.e2e.flows import both_open, send, signed_in_as, timeline
@@ -331,3 +331,42 @@ async def test_a_short_network_drop_resumes_without_refetching(
     assert refetched == [], "resumed with `since`: nothing to load again"
     await expect_messages(page, ["before the drop", *during])
     client.assert_no_errors()
+
+
+async def test_a_state_load_cut_off_after_ready_starts_over_on_a_new_socket(
+    web_server: ServerProcess, new_context: NewContext, people: People
+) -> None:
+    """The socket is up but a request of the state's load fails (a proxy reset it, the
+    network went between the two): the app connects again and loads it again, and what was
+    sent meanwhile is shown once; no unhandled rejection."""
+    alice, bob = await people(web_server), await people(web_server)
+    chat: int = (await both_open(alice, bob))["id"]
+    await alice.send(chat, "before the cut")
+    client = await new_context()
+    page = await client.new_page()
+    sockets: list[WebSocket] = []
+    page.on("websocket", lambda ws: sockets.append(ws))
+    held: list[Route] = []
+    first_load = asyncio.Event()
+
+    async def cut_the_first(route: Route) -> None:
+        if held:
+            await route.continue_()
+            return
+        held.append(route)  # answered below, once Bob's socket is ready
+        first_load.set()
+
+    await page.route("**/api/invites", cut_the_first)
+    await signed_in_as(page, bob, f"/chat/{chat}")
+    await asyncio.wait_for(first_load.wait(), 10)
+    await expect(status_line(page)).to_have_text("Updating…")
+    await alice.send(chat, "during the load")
+    await held[0].abort("connectionreset")
+
+    await expect_messages(page, ["before the cut", "during the load"])
+    await expect(status_line(page)).to_have_count(0)
+    assert len(sockets) == 2, "the state is loaded again on a new socket"
+    await alice.send(chat, "after it")
+    await expect_messages(page, ["before the cut", "during the load", "after it"])
+    unexpected = [e for e in client.errors if not NETWORK_NOISE.search(e)]
+    assert not unexpected, "errors in the browser:\n" + "\n".join(unexpected)

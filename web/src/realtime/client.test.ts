@@ -206,6 +206,24 @@ describe('RealtimeClient', () => {
     expect(FakeSocket.all).toHaveLength(2)
   })
 
+  it('starts over on a new socket when what followed ready failed, and only from ready', () => {
+    const { client, handlers } = setup()
+    const s = connect(client)
+    client.retry()
+    expect(s.closed).toBe(true)
+    expect(client.state).toBe('waiting')
+    vi.advanceTimersByTime(1000)
+    expect(FakeSocket.all).toHaveLength(2)
+    last().open()
+    last().receive({ type: 'ready', data: { user, seq: 12, serverTime: '' } })
+    expect(handlers.onReady).toHaveBeenCalledTimes(2)
+    client.setOffline()
+    client.retry() // offline: no socket until the network is back
+    vi.advanceTimersByTime(60_000)
+    expect(FakeSocket.all).toHaveLength(2)
+    expect(client.state).toBe('offline')
+  })
+
   it('passes events through in order', () => {
     const { client, handlers } = setup()
     const s = connect(client)

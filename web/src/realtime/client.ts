@@ -143,6 +143,13 @@ export class RealtimeClient {
     }
   }
 
+  /** What followed `ready` failed (the state could not be loaded): start over on a new
+   *  socket through the backoff, whose `ready` asks for the state again. A socket already
+   *  gone is on its way back by itself. */
+  retry(): void {
+    if (this.state === 'ready') this.recycle()
+  }
+
   command<T extends CommandType>(type: T, data: CommandData<T>): Promise<CommandReply<T>> {
     const socket = this.socket
     if (this.state !== 'ready' || !socket) {

@@ -15,6 +15,7 @@ import { useSecretStore } from '@/features/secret/store'
 import { sealOutboxItem, sentSecret } from '@/features/secret/send'
 import { prepareSecretDevice } from '@/features/secret'
 import { RealtimeClient } from './client'
+import { createStateLoader } from './stateLoad'
 import { applyOwnAck, createHandlers, type Handlers } from './handlers'
 import { config, connection, setRealtime } from './state'
 import { t } from '@/i18n'
@@ -26,6 +27,7 @@ export { config, connection, realtime } from './state'
 export const syncing = ref(false)
 
 let client: RealtimeClient | null = null
+const loader = createStateLoader()
 let lastSeq: number | null = null
 // The epoch of the event log that lastSeq counts in, set with it: after the server restores
 // an older backup, a resume from lastSeq is refused and the state refetched
@@ -49,7 +51,6 @@ export function startSync(): void {
   const blocks = useBlocksStore()
   const invites = useInvitesStore()
   const handlers: Handlers = createHandlers(isViewing)
-  let buffer: ServerEvent[] | null = null
 
   const dispatch = (event: ServerEvent): void => {
     if ('seq' in event) {
@@ -88,6 +89,18 @@ export function startSync(): void {
   }
   outbox.configure(send, applyOwnAck)
 
+  const loadState = async (): Promise<void> => {
+    // Member lists loaded before may have missed events: loaded again where shown.
+    useMembersStore().reset()
+    await Promise.all([chats.refresh(), blocks.refresh(), invites.refresh()])
+    // A user with secret chats has this device registered (and its key packages
+    // published) now, not when a secret chat is first opened: groups changed
+    // meanwhile add it at once (docs/e2ee.md §11).
+    if (chats.sorted.some((c) => c.secret)) prepareSecretDevice()
+    const open = chats.activeId
+    await messages.resync(open !== null && chats.byId.has(open) ? open : null)
+  }
+
   client = new RealtimeClient({
     url: socketUrl(),
     token: () => auth.token,
@@ -101,8 +114,7 @@ export function startSync(): void {
         location.assign('/login')
       },
       onEvent: (event) => {
-        if (buffer) buffer.push(event)
-        else dispatch(event)
+        if (!loader.hold(event)) dispatch(event)
       },
       onReady: ({ user, seq, epoch, resumed, config: settings }) => {
         auth.setUser(user)
@@ -117,29 +129,21 @@ export function startSync(): void {
         }
         // Fresh start or resync: state as of `seq` comes from REST, and events after
         // it (arriving meanwhile) are applied on top, in order.
-        buffer = []
         syncing.value = true
-        void (async () => {
-          try {
-            // Member lists loaded before may have missed events: loaded again where shown.
-            useMembersStore().reset()
-            await Promise.all([chats.refresh(), blocks.refresh(), invites.refresh()])
-            // A user with secret chats has this device registered (and its key packages
-            // published) now, not when a secret chat is first opened: groups changed
-            // meanwhile add it at once (docs/e2ee.md §11).
-            if (chats.sorted.some((c) => c.secret)) prepareSecretDevice()
-            const open = chats.activeId
-            await messages.resync(open !== null && chats.byId.has(open) ? open : null)
-          } finally {
+        void loader.run(loadState, {
+          loaded: (held) => {
             lastSeq = seq
             lastEpoch = epoch
-            const pending = buffer
-            buffer = null
-            for (const event of pending) dispatch(event)
+            for (const event of held) dispatch(event)
             syncing.value = false
             void outbox.flush()
-          }
-        })()
+          },
+          failed: (error) => {
+            // lastSeq stays where the loaded state is: a new connection loads it again.
+            console.warn('shomik: loading the state failed; reconnecting to try again', error)
+            client?.retry()
+          },
+        })
       },
     },
   })
@@ -168,6 +172,7 @@ function sendPresence(visible: boolean): void {
 }
 
 export function stopSync(): void {
+  loader.cancel()
   client?.stop()
   client = null
   setRealtime(null)
