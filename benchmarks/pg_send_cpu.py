@@ -29,9 +29,9 @@ SELECT run 4,000 times on one connection through SQLAlchemy's asyncio layer and 
 through asyncpg (what db/fast.py saves per hot statement).
 
 `--profile FILE`: py-spy samples the PostgreSQL server (`postgres+redis2`: the second,
-which only delivers) during the sends (py-spy must be next to this Python); FILE gets the
-raw stacks and stdout the functions that take the most samples, inclusive (a function
-counts once per sample it is anywhere in).
+which only delivers; `--profile-pid 1` the first, which sends) during the sends (py-spy must
+be next to this Python); FILE gets the raw stacks and stdout the functions that take the
+most samples, inclusive (a function counts once per sample it is anywhere in).
 """
 
 from __future__ import annotations
@@ -178,7 +178,7 @@ async def measure_sends(
         if profile is not None:
             argv = [PY_SPY, "record", "--nonblocking", "-r", "500", "--format", "raw"]
             spy = await asyncio.create_subprocess_exec(
-                *argv, "-o", str(profile), "-p", str(pids[-1]),
+                *argv, "-o", str(profile), "-p", str(pids[args.profile_pid]),
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )  # fmt: skip
@@ -274,6 +274,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--profile", type=Path, help="py-spy raw stacks of the PostgreSQL server")
     p.add_argument("--per-statement", action="store_true", help="see above")
     p.add_argument("--top", type=int, default=45, help="functions listed with --profile")
+    p.add_argument(
+        "--profile-pid",
+        type=int,
+        default=-1,
+        help="which of the configuration's pids --profile samples, as logged (with Redis: "
+        "Redis first, then the processes); default the last",
+    )
     args = p.parse_args(argv)
     # What shomik_servers reads of benchmarks.run's options: no pinning, no niceness.
     args.server = SimpleNamespace(server_core=None, nice=0)

@@ -196,7 +196,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 services.calls.spawn(_sweep_sfu(services.sfu))
         else:
             services.hub.bus = bus
-            bus.publish_lag = services.metrics.broker_publish_lag()
+            bus.lag.histogram = services.metrics.broker_publish_lag()
             bus.from_log = services.metrics.broker_events_from_log()
             calls_front.serve(services)  # before start: requests may come at once
             await bus.start()

@@ -92,7 +92,7 @@ async def test_publish_and_subscribe_over_tls(tls_redis: tuple[RedisServer, int,
     await publisher.publish("bus", b"over TLS")
     unchecked = Publisher(f"rediss://127.0.0.1:{port}/0?ssl_cert_reqs=none")
     await unchecked.publish("bus", b"unchecked")
-    got: list[bytes] = []
+    got: list[object] = []
     while len(got) < 2:
         got += await subscription.next_batch(5)
     assert got == [b"over TLS", b"unchecked"]

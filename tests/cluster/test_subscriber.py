@@ -26,9 +26,9 @@ Run = Callable[[Coroutine[Any, Any, None]], None]
 both_loops = pytest.mark.parametrize("run", [asyncio.run, uvloop.run], ids=["asyncio", "uvloop"])
 
 
-async def take(subscription: Subscription, n: int) -> tuple[list[bytes], int]:
+async def take(subscription: Subscription, n: int) -> tuple[list[bytes | dict[str, Any]], int]:
     """n messages' data, and in how many batches they came."""
-    got: list[bytes] = []
+    got: list[bytes | dict[str, Any]] = []
     batches = 0
     async with asyncio.timeout(10):
         while len(got) < n:

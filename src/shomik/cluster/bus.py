@@ -1,6 +1,6 @@
 """How events reach sockets. One process: straight into its hub (`Bus`). Several processes
-(`SHOMIK_REDIS_URL`): through Redis (`cluster/redis_bus.py`), where every process, the
-emitting one included, delivers what it receives in the one order Redis gives it.
+(`SHOMIK_REDIS_URL`): through Redis (`cluster/redis_bus.py`), where every process delivers
+in seq order its own durable events and those the others publish to its inbox.
 
 Everything that must reach sockets on other processes goes through here: durable and
 ephemeral events, member-cache invalidations (so fan-out after a membership change uses the

@@ -9,9 +9,10 @@ against 7-12 µs for writing the same bytes to the transport. Here the commands 
 in call order to one connection of our own (cluster/resp.py), so Redis takes them in that
 order, and the connection asks for no replies (`CLIENT REPLY OFF`): a reply would only
 wake this process and cost Redis a write per message, and what it said, that Redis took
-the message, the bus sees anyway when the message comes back on its own subscription
-(cluster/redis_bus.py measures the publish lag there). A Redis that refuses `CLIENT REPLY`
-(an ACL) keeps answering, and the replies are dropped as they come.
+the message, tells nothing the event log does not (a publication that never arrives is a
+hole its subscribers fill from the log; cluster/peers.py times the lag on samples). A Redis
+that refuses `CLIENT REPLY` (an ACL) keeps answering, and the replies are dropped as they
+come.
 
 A publish that was written but never reached the subscribers (Redis died, the network was
 cut) is lost like one that failed: every subscriber catches up from the event log when it

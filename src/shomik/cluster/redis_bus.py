@@ -2,12 +2,13 @@
 
 Order: on PostgreSQL with Redis, a write transaction takes a cluster-wide advisory lock right
 before it inserts its events and keeps it until its commit (db/engine.py), so event ids
-commit in the order they were taken, and each process publishes its own in that order. Two
-processes' publications can still cross on the channel (A commits 501, B commits 502 and
-publishes first): every process delivers what it reads from the channel, its own events
-included, and an id that arrives with ids missing before it first delivers those from the
-log, where they already are (they committed first). A client that saw seq N never later
-needs a smaller one.
+commit in the order they were taken, and each process publishes its own in that order, to
+the other processes' inboxes (cluster/peers.py), and hands them to its own reader. Two
+processes' publications can still cross (A commits 501, B commits 502 and publishes first):
+every process delivers what its reader takes, in seq order, and an id that arrives with ids
+missing before it waits a moment for them and then first delivers those from the log, where
+they already are (they committed first). A client that saw seq N never later needs a
+smaller one.
 
 Losses: a subscriber that loses Redis (a restart, a network cut), or misses a publish that
 failed, catches up from the event log: after reconnecting; when an event arrives with ids
@@ -16,8 +17,9 @@ stays ahead of what it delivered while the channel is quiet (a lost last event).
 cache is dropped then, as invalidations may have been missed with the events. Too much to
 catch up closes this process's sockets (4008), and their clients resume, missing nothing.
 
-Besides the shared channel, each process reads an inbox of its own (`proc:<id>`): frames for
-one of its sockets (a call's signals) and requests to the calls leader with their answers
+Besides the shared channel (ephemeral events, invalidations, closings, notes), each process
+reads an inbox of its own (`proc:<id>`): the others' durable events, frames for one of its
+sockets (a call's signals) and requests to the calls leader with their answers
 (calls/front.py).
 """
 
@@ -27,17 +29,17 @@ import asyncio
 import contextlib
 import logging
 import secrets
-import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import orjson
 import redis.asyncio as redis
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter
 from redis.exceptions import RedisError
 
 from shomik.cluster import clients, rpc
 from shomik.cluster.bus import Bus, deliver_durable
+from shomik.cluster.peers import LagProbe, Peers
 from shomik.cluster.publisher import PUBLISH_TIMEOUT, Publisher
 from shomik.cluster.subscriber import Subscription, subscribe
 from shomik.db.engine import Database
@@ -68,7 +70,6 @@ CATCH_UP_MAX = 10_000
 # for each was most of the cluster's cost (docs/benchmarks.md).
 HOLE_WAIT_SECONDS = 0.05
 HELD_MAX = 1000
-IN_FLIGHT_MAX = 10_000
 
 
 class RedisBus(Bus):
@@ -78,20 +79,18 @@ class RedisBus(Bus):
         self._db = db
         self._prefix = prefix
         self._channel = f"{prefix}:bus"
-        self._own = self._inbox(process_id)
         self._leader_key = f"{prefix}:calls_leader"
         self._replies: dict[str, asyncio.Future[dict[str, Any]]] = {}
-        # shomik_redis_publish_lag_seconds (metrics/registry.py), set by the app.
-        self.publish_lag: Histogram | None = None
+        self.lag = LagProbe()  # shomik_redis_publish_lag_seconds
         # shomik_redis_events_from_log (metrics/registry.py), by why the channel fell short.
         self.from_log: Counter | None = None
         self._redis: redis.Redis = clients.client(
             url, wait=REQUEST_TIMEOUT / 2, socket_timeout=PUBLISH_TIMEOUT
         )
         self._publisher = Publisher(url)
-        # This process's publications on their way, seq: when committed (perf_counter); the
-        # lag is observed when one comes back on the subscription.
-        self._in_flight: dict[int, float] = {}
+        self._peers = Peers(self._redis, prefix, process_id)
+        self._own = self._peers.inbox(process_id)
+        self._subscription: Subscription | None = None
         self._outbox: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue(maxsize=100_000)
         self._tasks: list[asyncio.Task[None]] = []
         self._running: set[asyncio.Task[None]] = set()
@@ -110,6 +109,7 @@ class RedisBus(Bus):
             asyncio.create_task(self._subscribe_forever(subscribed), name="bus-subscriber"),
             asyncio.create_task(self._publish_forever(), name="bus-publisher"),
             asyncio.create_task(self._lead_forever(), name="calls-leadership"),
+            asyncio.create_task(self._peers.refresh_forever(), name="bus-peers"),
         ]
         # Up before serving, so no event of this process's own first seconds is missed.
         with contextlib.suppress(TimeoutError):
@@ -129,14 +129,25 @@ class RedisBus(Bus):
     async def durable(
         self, seq: int, user_id: int | None, chat_id: int | None, text: str
     ) -> Callable[[], None] | None:
-        # Published here, in the event-order section: every process, this one included,
-        # delivers it when Redis hands it back, in Redis's order.
-        if self.publish_lag is not None and self.connected:
-            in_flight = self._in_flight
-            if len(in_flight) >= IN_FLIGHT_MAX:  # lost publications: the oldest goes
-                del in_flight[next(iter(in_flight))]
-            in_flight[seq] = time.perf_counter()  # called right after the commit
-        await self._publish_now({"k": "d", "s": seq, "u": user_id, "c": chat_id, "t": text})
+        # Published here, in the event-order section, to the other processes' inboxes, and
+        # handed to this process's own reader: each delivers it in seq order.
+        subscription = self._subscription
+        if not self.connected or subscription is None:
+            return None  # everyone, this process too, catches up from the log when it is back
+        message = {"k": "d", "s": seq, "u": user_id, "c": chat_id, "t": text}
+        targets = self._peers.targets
+        if self.lag.sample(seq):  # called right after the commit
+            targets = (*targets, self._own)
+        if targets:
+            body = orjson.dumps(message)
+            try:
+                for channel in targets:
+                    await self._publisher.publish(channel, body)
+            except Exception:
+                # The write has committed and must still be acknowledged: the others
+                # catch up from the log.
+                log.warning("publish to Redis failed; subscribers will catch up from the log")
+        subscription.inject(message)
         return None
 
     async def invalidate_members(self, chat_id: int) -> None:
@@ -170,14 +181,11 @@ class RedisBus(Bus):
             # must still be acknowledged: the others catch up from the log.
             log.warning("publish to Redis failed; subscribers will catch up from the log")
 
-    def _inbox(self, process_id: str) -> str:
-        return f"{self._prefix}:proc:{process_id}"
-
     def to_connection(self, process_id: str, cid: int, text: str) -> None:
         if process_id == self.process_id:
             super().to_connection(process_id, cid, text)
         else:
-            self._later({"k": "c", "cid": cid, "t": text}, self._inbox(process_id))
+            self._later({"k": "c", "cid": cid, "t": text}, self._peers.inbox(process_id))
 
     # --- the calls leader and requests to it ---------------------------------------------
 
@@ -209,7 +217,7 @@ class RedisBus(Bus):
         self._replies[request_id] = reply
         message = {"k": "rpc", "id": request_id, "from": self.process_id, "op": op, "a": payload}
         try:
-            await self._redis.publish(self._inbox(process_id), orjson.dumps(message))
+            await self._redis.publish(self._peers.inbox(process_id), orjson.dumps(message))
             answer = await asyncio.wait_for(reply, REQUEST_TIMEOUT)
         except (RedisError, OSError, TimeoutError) as exc:
             raise Busy("Calls are unavailable for a moment: try again.", retry_after=2) from exc
@@ -220,7 +228,7 @@ class RedisBus(Bus):
     async def _answer(self, message: dict[str, Any]) -> None:
         answer = await rpc.answer(self.handlers[message["op"]], message["op"], message["a"])
         reply = {"k": "rep", "id": message["id"], **answer}
-        self._later(reply, self._inbox(message["from"]))
+        self._later(reply, self._peers.inbox(message["from"]))
 
     def _later(self, message: dict[str, Any], channel: str | None = None) -> None:
         """Not ordered against commits (typing, presence, closings): queued, never awaited
@@ -247,7 +255,10 @@ class RedisBus(Bus):
                 subscription = await subscribe(
                     self._url, [self._channel, self._own], SUBSCRIBE_TIMEOUT
                 )
+                self._subscription = subscription
                 self.connected = True
+                await self._publish_now(self._peers.hello())  # the others publish to us now
+                await self._peers.refresh()  # and we to them
                 subscribed.set()
                 delay = 0.1
                 await self._catch_up(reason="reconnect")  # what committed while we were away
@@ -262,6 +273,7 @@ class RedisBus(Bus):
                     log.warning("lost Redis; reconnecting", exc_info=True)
                 self.connected = False
             finally:
+                self._subscription = None
                 if subscription is not None:
                     subscription.close()
             await asyncio.sleep(delay)
@@ -276,7 +288,7 @@ class RedisBus(Bus):
                 timeout = max(0.0, self._hole_deadline - loop.time())
             batch = await subscription.next_batch(timeout)
             for data in batch:
-                await self._apply(orjson.loads(data))
+                await self._apply(data if isinstance(data, dict) else orjson.loads(data))
             if self._held and loop.time() >= self._hole_deadline:
                 await self._fill_hole()
             if batch or self._held:
@@ -296,10 +308,7 @@ class RedisBus(Bus):
         hub = self.hub
         if kind == "d":
             seq = int(message["s"])
-            if self._in_flight:
-                committed = self._in_flight.pop(seq, None)
-                if committed is not None and self.publish_lag is not None:
-                    self.publish_lag.observe(time.perf_counter() - committed)
+            self.lag.read_back(seq)
             if seq <= self.delivered_through:
                 return  # delivered by a catch-up already
             if seq > self.delivered_through + 1:
@@ -314,6 +323,10 @@ class RedisBus(Bus):
                 return
             await self._deliver(message)
             await self._release_held()
+        elif kind == "hello":
+            answer_at = self._peers.heard(message)
+            if answer_at is not None:
+                self._later(self._peers.hello(answer=True), answer_at)
         elif kind == "e":
             hub.send_ephemeral(message["u"], message["t"])
         elif kind == "i":

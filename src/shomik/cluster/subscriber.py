@@ -15,6 +15,7 @@ connection, and the bus catches up from the event log (cluster/redis_bus.py).
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import hiredis
 from redis.exceptions import ConnectionError
@@ -25,8 +26,18 @@ MAX_PENDING = 10_000
 _MESSAGE = b"message"
 
 
+class Local:
+    """A message of this process's own, handed to its reader without a trip to Redis."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: dict[str, Any]) -> None:
+        self.message = message
+
+
 class Subscription(RespConnection):
-    """One subscribed connection. `next_batch` gives the messages' data in arrival order."""
+    """One subscribed connection. `next_batch` gives the messages' data in arrival order,
+    with the process's own messages (`inject`) where they were handed in."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -37,22 +48,31 @@ class Subscription(RespConnection):
             self._paused = True
             self._transport.pause_reading()
 
-    async def next_batch(self, wait: float) -> list[bytes]:
-        """The data of the messages that arrived, waiting up to `wait` seconds for one
-        (an empty list then). Raises ConnectionError once the connection is lost and what
-        came before is taken."""
+    def inject(self, message: dict[str, Any]) -> None:
+        """A message of this process's own, read next as if it came from Redis: the
+        reader delivers it in turn with the others' (cluster/peers.py). Lost with the
+        connection, as what Redis sent and nobody read is: the bus then reads the log."""
+        self._replies.append(Local(message))
+        self._wake()
+
+    async def next_batch(self, wait: float) -> list[bytes | dict[str, Any]]:
+        """The data of the messages that arrived (the process's own as they were handed
+        in), waiting up to `wait` seconds for one (an empty list then). Raises
+        ConnectionError once the connection is lost and what came before is taken."""
         if not self._replies:
             try:
                 async with asyncio.timeout(wait):
                     await self._arrival()
             except TimeoutError:
                 return []
-        batch: list[bytes] = []
+        batch: list[bytes | dict[str, Any]] = []
         replies = self._replies
         while replies:
             reply = replies.popleft()
             if isinstance(reply, list) and len(reply) == 3 and reply[0] == _MESSAGE:
                 batch.append(reply[2])
+            elif isinstance(reply, Local):
+                batch.append(reply.message)
             elif isinstance(reply, hiredis.ReplyError):
                 raise ConnectionError(f"Redis refused the subscription: {reply}")
             # Anything else (a subscribe confirmation, a pong) carries nothing for the bus.

@@ -121,12 +121,13 @@ class Metrics:
 
     def broker_publish_lag(self) -> Histogram:
         """For the Redis bus (several processes, cluster/redis_bus.py): registered when it
-        starts, it observes per event this process published the time from the commit until
-        the event came back on its own subscription: through Redis to every process. One
-        process has no such metric, rather than a lag of zero nothing measured."""
+        starts, it observes the time from an event's commit until Redis handed it back to
+        this process, on one own event at most every 0.1 s that is also published to its
+        own inbox (cluster/peers.py): through Redis as to every other process. One process
+        has no such metric, rather than a lag of zero nothing measured."""
         return Histogram(
             "shomik_redis_publish_lag_seconds",
-            "From an event's commit until Redis handed its publication back to this process.",
+            "From an event's commit until Redis handed a sampled publication back to this process.",
             buckets=SEND_BUCKETS,
             registry=self.registry,
         )
