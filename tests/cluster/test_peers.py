@@ -18,23 +18,32 @@ from tests.cluster.proxies import RedisServer
 from tests.cluster.test_delivery import Users, messages_of, send_on
 
 
-async def publications_of(cluster: Cluster, seconds: float) -> list[tuple[str, dict[str, Any]]]:
-    """Every message published on the cluster's channels for `seconds`, by channel."""
-    client = redis.Redis.from_url(cluster.redis.url)
-    pubsub = client.pubsub()
-    await pubsub.psubscribe("shomik:*")
-    seen: list[tuple[str, dict[str, Any]]] = []
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
-    try:
+class Publications:
+    """Every message published on the cluster's channels from entering the block on, by
+    channel: Redis keeps them on the connection until `collect` reads them."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        self._client = redis.Redis.from_url(cluster.redis.url)
+        self._pubsub = self._client.pubsub()
+
+    async def __aenter__(self) -> Publications:
+        await self._pubsub.psubscribe("shomik:*")  # subscribed once it returns
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+        await self._client.aclose()
+
+    async def collect(self, grace: float = 0.5) -> list[tuple[str, dict[str, Any]]]:
+        """What came so far, and for `grace` seconds more."""
+        seen: list[tuple[str, dict[str, Any]]] = []
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
         while (left := deadline - loop.time()) > 0:
-            message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=left)
+            message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=left)
             if message is not None and message["type"] == "pmessage":
                 seen.append((message["channel"].decode(), orjson.loads(message["data"])))
-    finally:
-        await pubsub.aclose()  # type: ignore[no-untyped-call]
-        await client.aclose()
-    return seen
+        return seen
 
 
 def pid_of(cluster: Cluster, index: int) -> int:
@@ -51,14 +60,13 @@ async def test_a_durable_event_goes_once_to_each_other_process_and_not_back(
     chat = await alice.group("Inboxes", bob, carol)
     sockets = [await cluster.ws_on(bob, 1), await cluster.ws_on(carol, 2)]
     own = await cluster.ws_on(alice, 0)
-    watching = asyncio.create_task(publications_of(cluster, 3.0))
-    await asyncio.sleep(0.5)  # subscribed
-    await send_on(cluster, alice, 0, chat["id"], "through the inboxes")
-    for ws in [*sockets, own]:
-        (got,) = await messages_of(ws, 1)
-        assert got["data"]["content"] == "through the inboxes"
+    async with Publications(cluster) as watch:
+        await send_on(cluster, alice, 0, chat["id"], "through the inboxes")
+        for ws in [*sockets, own]:
+            (got,) = await messages_of(ws, 1)
+            assert got["data"]["content"] == "through the inboxes"
+        published = await watch.collect()
     seq = got["seq"]
-    published = await watching
 
     by_channel = Counter(channel for channel, m in published if m["k"] == "d" and m["s"] == seq)
     inboxes = {
@@ -70,19 +78,18 @@ async def test_a_durable_event_goes_once_to_each_other_process_and_not_back(
     assert sum(by_channel.values()) <= 3
 
 
-async def test_a_restarted_process_is_published_to_before_it_serves(
+async def test_a_restarted_process_is_published_to_at_once(
     cluster: Cluster, cluster_users: Users
 ) -> None:
     alice, bob = await cluster_users(2)
     chat = await alice.private_chat(bob)
     cluster.restart(2)  # a new process id, a new inbox
-    watching = asyncio.create_task(publications_of(cluster, 2.0))
-    await asyncio.sleep(0.3)
     ws = await cluster.ws_on(bob, 2)
-    await send_on(cluster, alice, 0, chat["id"], "to the newcomer")
-    (got,) = await messages_of(ws, 1)
-    assert got["data"]["content"] == "to the newcomer"
-    published = await watching
+    async with Publications(cluster) as watch:
+        await send_on(cluster, alice, 0, chat["id"], "to the newcomer")
+        (got,) = await messages_of(ws, 1)
+        assert got["data"]["content"] == "to the newcomer"
+        published = await watch.collect()
     newcomer = f":{pid_of(cluster, 2)}:"
     assert any(
         newcomer in channel and m["k"] == "d" and m["s"] == got["seq"] for channel, m in published
