@@ -166,16 +166,17 @@ async def websocket_endpoint(ws: WebSocket) -> None:
         user = await _admit(conn, services, claims)
         if user is None:
             return
+        # In a cluster the other processes learn of the socket from Redis: told before
+        # `ready`, so none takes the user for offline (and pushes to them) once the client
+        # can hear of anything. One process counts the socket in its hub already.
+        clustered = services.presence.cluster is not None
+        if clustered:
+            await _record_presence(services, user_id)
         await _welcome(conn, services, user, frame)
         # An idle socket lives for hours: it keeps its Connection, not what admitted it.
         del first, user, frame, claims
-        try:
-            await presence.refresh(services, user_id)
-        except Exception as exc:
-            if not database_down(exc):
-                raise
-            # The socket is up; its status is recorded when the database answers again.
-            log.warning("could not record user %s's presence: database unreachable", user_id)
+        if not clustered:
+            await _record_presence(services, user_id)
         await _serve(conn, services)
     except WebSocketDisconnect:
         pass
@@ -191,6 +192,16 @@ async def websocket_endpoint(ws: WebSocket) -> None:
             await presence.refresh(services, user_id)
         except Exception:  # shutting down: the database may already be closed
             log.warning("could not record user %s's presence", user_id, exc_info=True)
+
+
+async def _record_presence(services: Services, user_id: int) -> None:
+    try:
+        await presence.refresh(services, user_id)
+    except Exception as exc:
+        if not database_down(exc):
+            raise
+        # The socket is up; its status is recorded when the database answers again.
+        log.warning("could not record user %s's presence: database unreachable", user_id)
 
 
 async def _welcome(conn: Connection, services: Services, user: Any, frame: AuthFrame) -> None:
