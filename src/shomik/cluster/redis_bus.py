@@ -139,14 +139,7 @@ class RedisBus(Bus):
         if self.lag.sample(seq):  # called right after the commit
             targets = (*targets, self._own)
         if targets:
-            body = orjson.dumps(message)
-            try:
-                for channel in targets:
-                    await self._publisher.publish(channel, body)
-            except Exception:
-                # The write has committed and must still be acknowledged: the others
-                # catch up from the log.
-                log.warning("publish to Redis failed; subscribers will catch up from the log")
+            await self._publish_now(message, targets)
         subscription.inject(message)
         return None
 
@@ -169,13 +162,17 @@ class RedisBus(Bus):
         self.hub.disconnect_user(user_id, code, reason)
         self._later({"k": "x", "u": user_id, "code": code, "r": reason})
 
-    async def _publish_now(self, message: dict[str, Any]) -> None:
-        """Awaited in the event-order section: this process's events enter the channel in
-        the order of their ids."""
+    async def _publish_now(
+        self, message: dict[str, Any], channels: Iterable[str] | None = None
+    ) -> None:
+        """Awaited in the event-order section: this process's events enter the channels
+        (the shared one unless given) in the order of their ids."""
         if not self.connected:
             return  # the others catch up from the log when Redis is back
+        body = orjson.dumps(message)
         try:
-            await self._publisher.publish(self._channel, orjson.dumps(message))
+            for channel in channels or (self._channel,):
+                await self._publisher.publish(channel, body)
         except Exception:
             # Whatever the client library raised, the write it follows has committed and
             # must still be acknowledged: the others catch up from the log.
