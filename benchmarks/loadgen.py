@@ -34,6 +34,7 @@ from typing import Any
 import orjson
 
 from benchmarks.meter import (
+    Counters,
     Meter,
     ms,
     percentile,
@@ -180,6 +181,7 @@ class LoadGen:
         cpu_before = proc_cpu_seconds(*pid) if pid else math.nan
         wait_before = proc_wait_seconds(*pid) if pid else math.nan
         run_before = proc_runtime_seconds(*pid) if pid else math.nan
+        counted_before = Counters.read(*pid)
         own_wait_before = proc_wait_seconds(os.getpid())
         own_before = time.process_time()
         wall_before = time.perf_counter()
@@ -188,6 +190,7 @@ class LoadGen:
         cpu = (proc_cpu_seconds(*pid) - cpu_before) if pid else math.nan
         wait = (proc_wait_seconds(*pid) - wait_before) if pid else math.nan
         runtime = (proc_runtime_seconds(*pid) - run_before) if pid else math.nan
+        counted = Counters.read(*pid).since(counted_before)
         own = time.process_time() - own_before
         own_wait = proc_wait_seconds(os.getpid()) - own_wait_before
         received_in_window = meter.deliveries - deliveries_before
@@ -221,6 +224,10 @@ class LoadGen:
             if received_in_window
             else math.nan,
             "serverWaitShare": round(wait / wall, 3),
+            "serverKernelShare": round(counted.kernel / wall, 3),
+            "serverWakeupsPerSend": round(counted.wakeups / sent, 2) if sent else math.nan,
+            "serverPreemptedPerSend": round(counted.preempted / sent, 2) if sent else math.nan,
+            "serverSyscallsPerSend": round(counted.syscalls / sent, 2) if sent else math.nan,
             "loadgenCpuShare": round(own / wall, 3),
             "loadgenWaitShare": round(own_wait / wall, 3),
             "loadgenWorstTickGapMs": round(worst_gap * 1000, 2),
@@ -244,7 +251,10 @@ class LoadGen:
             f"rate {rate:8.1f}/s  delivered {r['deliveredPerSec']:9.1f}/s  "
             f"p50 {r['latencyP50Ms']:7.2f} ms  p99 {r['latencyP99Ms']:8.2f} ms  "
             f"ratio {r['deliveryRatio']:.4f}  server cpu {r['serverCpuShare']:.2f} "
-            f"(waiting {r['serverWaitShare']:.2f})  loadgen cpu {r['loadgenCpuShare']:.2f} "
+            f"(kernel {r['serverKernelShare']:.2f}, waiting {r['serverWaitShare']:.2f}; per "
+            f"send {r['serverWakeupsPerSend']:.1f} wake-ups, {r['serverPreemptedPerSend']:.1f} "
+            f"preempted, {r['serverSyscallsPerSend']:.0f} syscalls)  "
+            f"loadgen cpu {r['loadgenCpuShare']:.2f} "
             f"(waiting {r['loadgenWaitShare']:.2f})  {'ok' if r['ok'] else 'FAIL'}"
         )
         for sample in meter.error_samples:

@@ -8,6 +8,7 @@ import contextlib
 import math
 import os
 from array import array
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from benchmarks.wsclient import RawWsClient
@@ -36,12 +37,7 @@ def proc_cpu_seconds(*pids: int) -> float:
 
 
 def _schedstat_seconds(field: int, pids: tuple[int, ...]) -> float:
-    total = 0
-    for pid in pids:
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            with contextlib.suppress(OSError, ValueError, IndexError):
-                total += int((task / "schedstat").read_text().split()[field])
-    return total / 1e9
+    return sum(_task_schedstat(pid)[field] for pid in pids) / 1e9
 
 
 def proc_runtime_seconds(*pids: int) -> float:
@@ -54,6 +50,54 @@ def proc_wait_seconds(*pids: int) -> float:
     """Time the processes' threads spent runnable but waiting for a CPU (schedstat): how
     much other processes on the same core held them back."""
     return _schedstat_seconds(1, pids)
+
+
+def _task_schedstat(pid: int) -> list[int]:
+    """schedstat of every thread of the process, summed: time on a CPU (ns), time runnable
+    but waiting for one (ns), timeslices run."""
+    total = [0, 0, 0]
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            values = (task / "schedstat").read_text().split()
+            total = [t + int(v) for t, v in zip(total, values[:3], strict=True)]
+    return total
+
+
+@dataclass
+class Counters:
+    """What the kernel counts for the server processes, summed over them; `since` gives
+    the change over a window. Where the CPU goes besides the work itself: every wake-up of
+    an event loop is a context switch, and a process switched out while still runnable
+    (`preempted`: another process on its core took it) finds its caches cold."""
+
+    cpu: float = 0.0  # utime + stime, s
+    kernel: float = 0.0  # stime, s
+    wakeups: int = 0  # timeslices run (schedstat), every thread
+    preempted: int = 0  # nonvoluntary_ctxt_switches, main threads
+    syscalls: int = 0  # syscr + syscw (/proc/<pid>/io): socket reads and writes count
+
+    @classmethod
+    def read(cls, *pids: int) -> Counters:
+        reading = cls()
+        for pid in pids:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            fields_ = stat[stat.rindex(")") + 2 :].split()
+            reading.cpu += (int(fields_[11]) + int(fields_[12])) / CLK_TCK
+            reading.kernel += int(fields_[12]) / CLK_TCK
+            reading.wakeups += _task_schedstat(pid)[2]
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("nonvoluntary_ctxt_switches:"):
+                    reading.preempted += int(line.split()[1])
+            with contextlib.suppress(OSError):  # another user's process: not readable
+                lines = Path(f"/proc/{pid}/io").read_text().splitlines()
+                io = dict(line.split(": ") for line in lines)
+                reading.syscalls += int(io["syscr"]) + int(io["syscw"])
+        return reading
+
+    def since(self, before: Counters) -> Counters:
+        return Counters(
+            *(getattr(self, f.name) - getattr(before, f.name) for f in fields(Counters))
+        )
 
 
 def proc_rss_kib(*pids: int) -> int:

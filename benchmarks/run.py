@@ -9,6 +9,8 @@
                                             # one process against two on Redis, same rates
     python -m benchmarks.run --database postgres --processes 2 --cluster-of-one --rate 200
                                             # and one process on Redis: the cluster's own cost
+    python -m benchmarks.run --database postgres --processes 2 --spread --rate 100,200
+                                            # the two processes on a core each, as deployed
 
 What it does:
 
@@ -281,6 +283,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=1,
         help="N > 1: also run shomik as N processes on PostgreSQL and a Redis of the run's "
         "own, clients spread over them; CPU is summed over them and Redis",
+    )
+    p.add_argument(
+        "--spread",
+        action="store_true",
+        help="with --processes: process i on the i-th usable core from --server-core (one "
+        "process per core, as deployed), not all on one; Redis stays on the server core",
     )
     p.add_argument(
         "--cluster-of-one",

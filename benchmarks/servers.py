@@ -12,6 +12,7 @@ import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import asyncpg
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -129,6 +130,15 @@ def _vapid_key() -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
+def _core_of(i: int, args: argparse.Namespace) -> int | None:
+    """Process i's core: the server core, or with `--spread` the usable cores in turn from
+    it (one process per core, as docs/deployment.md advises)."""
+    if args.server_core is None or not getattr(args, "spread", False):
+        return cast(int | None, args.server_core)
+    cores = sorted(os.sched_getaffinity(0))
+    return cores[(cores.index(args.server_core) + i) % len(cores)]
+
+
 @contextlib.contextmanager
 def shomik_servers(
     workdir: Path, engine: str, count: int, args: argparse.Namespace, redis: bool = False
@@ -156,7 +166,7 @@ def shomik_servers(
             port = free_port()
             argv = [SHOMIK, "serve", "--port", str(port), "--data-dir", str(workdir / "data")]
             server = Server(f"{workdir.name}[{i}]", argv, env, port, workdir / f"shomik{i}.log")
-            server.start(args.server_core, args.nice)
+            server.start(_core_of(i, args), args.nice)
             stack.callback(server.stop)
             servers.append(server)
             pids.append(server.pid)
