@@ -40,7 +40,6 @@ from benchmarks.meter import (
     percentile,
     proc_cpu_seconds,
     proc_rss_kib,
-    proc_runtime_seconds,
     proc_wait_seconds,
 )
 from benchmarks.ratesearch import SearchPlan, search
@@ -178,19 +177,14 @@ class LoadGen:
         meter.begin_window(window_start)
         owed_before = self.owed
         deliveries_before = meter.deliveries
-        cpu_before = proc_cpu_seconds(*pid) if pid else math.nan
-        wait_before = proc_wait_seconds(*pid) if pid else math.nan
-        run_before = proc_runtime_seconds(*pid) if pid else math.nan
-        counted_before = Counters.read(*pid)
+        server_before = Counters.read(*pid)
         own_wait_before = proc_wait_seconds(os.getpid())
         own_before = time.process_time()
         wall_before = time.perf_counter()
         sent, worst_gap = await self.drive(rate, args.duration, order)
         wall = time.perf_counter() - wall_before
-        cpu = (proc_cpu_seconds(*pid) - cpu_before) if pid else math.nan
-        wait = (proc_wait_seconds(*pid) - wait_before) if pid else math.nan
-        runtime = (proc_runtime_seconds(*pid) - run_before) if pid else math.nan
-        counted = Counters.read(*pid).since(counted_before)
+        server = Counters.read(*pid).since(server_before)
+        cpu, wait, runtime = server.cpu, server.wait, server.runtime
         own = time.process_time() - own_before
         own_wait = proc_wait_seconds(os.getpid()) - own_wait_before
         received_in_window = meter.deliveries - deliveries_before
@@ -224,10 +218,10 @@ class LoadGen:
             if received_in_window
             else math.nan,
             "serverWaitShare": round(wait / wall, 3),
-            "serverKernelShare": round(counted.kernel / wall, 3),
-            "serverWakeupsPerSend": round(counted.wakeups / sent, 2) if sent else math.nan,
-            "serverPreemptedPerSend": round(counted.preempted / sent, 2) if sent else math.nan,
-            "serverSyscallsPerSend": round(counted.syscalls / sent, 2) if sent else math.nan,
+            "serverKernelShare": round(server.kernel / wall, 3),
+            "serverWakeupsPerSend": round(server.wakeups / sent, 2) if sent else math.nan,
+            "serverPreemptedPerSend": round(server.preempted / sent, 2) if sent else math.nan,
+            "serverSyscallsPerSend": round(server.syscalls / sent, 2) if sent else math.nan,
             "loadgenCpuShare": round(own / wall, 3),
             "loadgenWaitShare": round(own_wait / wall, 3),
             "loadgenWorstTickGapMs": round(worst_gap * 1000, 2),

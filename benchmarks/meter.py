@@ -25,31 +25,20 @@ CONTENT = b'"content":"t'
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
+def _stat_fields(pid: int) -> list[str]:
+    """/proc/PID/stat after the command name (which may hold spaces): field 3 onwards."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return stat[stat.rindex(")") + 2 :].split()
+
+
 def proc_cpu_seconds(*pids: int) -> float:
     """utime + stime of every thread of the processes, summed (several server processes
     and their Redis count as one server)."""
     ticks = 0
     for pid in pids:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        fields = stat[stat.rindex(")") + 2 :].split()
-        ticks += int(fields[11]) + int(fields[12])
+        fields_ = _stat_fields(pid)
+        ticks += int(fields_[11]) + int(fields_[12])
     return ticks / CLK_TCK
-
-
-def _schedstat_seconds(field: int, pids: tuple[int, ...]) -> float:
-    return sum(_task_schedstat(pid)[field] for pid in pids) / 1e9
-
-
-def proc_runtime_seconds(*pids: int) -> float:
-    """Time on a CPU of every thread of the processes, from the scheduler's own clock
-    (schedstat): exact, where utime + stime are counted in 10 ms ticks."""
-    return _schedstat_seconds(0, pids)
-
-
-def proc_wait_seconds(*pids: int) -> float:
-    """Time the processes' threads spent runnable but waiting for a CPU (schedstat): how
-    much other processes on the same core held them back."""
-    return _schedstat_seconds(1, pids)
 
 
 def _task_schedstat(pid: int) -> list[int]:
@@ -63,28 +52,47 @@ def _task_schedstat(pid: int) -> list[int]:
     return total
 
 
+def proc_runtime_seconds(*pids: int) -> float:
+    """Time on a CPU of every thread of the processes, from the scheduler's own clock
+    (schedstat): exact, where utime + stime are counted in 10 ms ticks."""
+    return sum(_task_schedstat(pid)[0] for pid in pids) / 1e9
+
+
+def proc_wait_seconds(*pids: int) -> float:
+    """Time the processes' threads spent runnable but waiting for a CPU (schedstat): how
+    much other processes on the same core held them back."""
+    return sum(_task_schedstat(pid)[1] for pid in pids) / 1e9
+
+
 @dataclass
 class Counters:
     """What the kernel counts for the server processes, summed over them; `since` gives
-    the change over a window. Where the CPU goes besides the work itself: every wake-up of
-    an event loop is a context switch, and a process switched out while still runnable
-    (`preempted`: another process on its core took it) finds its caches cold."""
+    the change over a window (NaN throughout without processes). Where the CPU goes besides
+    the work itself: every wake-up of an event loop is a context switch, and a process
+    switched out while still runnable (`preempted`: another process on its core took it)
+    finds its caches cold."""
 
-    cpu: float = 0.0  # utime + stime, s
+    cpu: float = 0.0  # utime + stime, s (10 ms ticks)
+    runtime: float = 0.0  # time on a CPU from the scheduler's own clock (schedstat), s
+    wait: float = 0.0  # runnable but waiting for a CPU (schedstat), s
     kernel: float = 0.0  # stime, s
-    wakeups: int = 0  # timeslices run (schedstat), every thread
-    preempted: int = 0  # nonvoluntary_ctxt_switches, main threads
-    syscalls: int = 0  # syscr + syscw (/proc/<pid>/io): socket reads and writes count
+    wakeups: float = 0  # timeslices run (schedstat), every thread
+    preempted: float = 0  # nonvoluntary_ctxt_switches, main threads
+    syscalls: float = 0  # syscr + syscw (/proc/<pid>/io): socket reads and writes count
 
     @classmethod
     def read(cls, *pids: int) -> Counters:
+        if not pids:
+            return cls(*(math.nan for _ in fields(cls)))
         reading = cls()
         for pid in pids:
-            stat = Path(f"/proc/{pid}/stat").read_text()
-            fields_ = stat[stat.rindex(")") + 2 :].split()
-            reading.cpu += (int(fields_[11]) + int(fields_[12])) / CLK_TCK
-            reading.kernel += int(fields_[12]) / CLK_TCK
-            reading.wakeups += _task_schedstat(pid)[2]
+            stat = _stat_fields(pid)
+            reading.cpu += (int(stat[11]) + int(stat[12])) / CLK_TCK
+            reading.kernel += int(stat[12]) / CLK_TCK
+            on_cpu, waiting, slices = _task_schedstat(pid)
+            reading.runtime += on_cpu / 1e9
+            reading.wait += waiting / 1e9
+            reading.wakeups += slices
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("nonvoluntary_ctxt_switches:"):
                     reading.preempted += int(line.split()[1])
