@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shomik.db.engine import Database, WriteTx
-from shomik.db.eventids import insert_sql
+from shomik.db.eventids import EventIds, insert_sql
 from shomik.db.gate import WriteGate, WriteKey
 from shomik.db.tables import events, server_state
 from shomik.schemas import utcnow
@@ -223,7 +223,7 @@ async def _log_with_id(tx: WriteTx, tag: str, taken: list[int]) -> None:
     taken in the section, the insert sent with the COMMIT."""
 
     async def insert() -> None:
-        assert tx.ids is not None and isinstance(tx.conn, AsyncConnection)
+        assert isinstance(tx.ids, EventIds) and isinstance(tx.conn, AsyncConnection)
         (seq,) = await tx.ids.take(tx.conn, 1)
         tx.first_id = seq
         row = {"type": tag, "chat_id": None, "user_id": None, "data": "{}", "created_at": utcnow()}

@@ -9,6 +9,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import asyncpg
 import pytest
 import sqlalchemy as sa
 
@@ -208,3 +209,39 @@ async def test_two_cluster_processes_writing_at_once_commit_ids_in_order(
     stored = [s[0] for s in await _stored(pg)]
     assert len(stored) == len(set(stored)) == 160
     assert sorted(committed) == stored
+
+
+async def test_a_cluster_hears_its_ids_where_the_database_tells_clients_only_warnings(
+    pg: Database, pg_database: str, tmp_path: Path
+) -> None:
+    """A cluster's insert tells the ids it drew in a NOTICE (migration 0012): a database set
+    to send its clients warnings only does not keep it from the server's connections,
+    which ask for notices themselves."""
+    name = sa.make_url(pg_database).database
+    plain_url = pg_database.replace("+asyncpg", "")
+
+    async def database_says(value: str) -> None:
+        admin = await asyncpg.connect(plain_url)
+        try:
+            await admin.execute(f"ALTER DATABASE {name} SET client_min_messages = {value}")
+        finally:
+            await admin.close()
+
+    await database_says("warning")
+    settings = Settings(data_dir=tmp_path, database_url=pg_database, redis_url="redis://x")
+    db = Database(make_engine(settings), settings)
+    try:
+        plain = await asyncpg.connect(plain_url)
+        try:  # what a connection that does not ask is told
+            assert await plain.fetchval("SHOW client_min_messages") == "warning"
+        finally:
+            await plain.close()
+        async with db.write(chat_id=1) as tx:
+            await event_log.emit(tx, _hub(), NOTE, Note(text="a"), Audience(chat_id=1))
+            await event_log.emit(tx, _hub(), NOTE, Note(text="b"), Audience(chat_id=1))
+        seqs = [p.seq for p in tx.event_rows]
+        assert seqs[0] > 0
+        assert seqs == [s[0] for s in await _stored(db)]
+    finally:
+        await db.dispose()
+        await database_says("DEFAULT")

@@ -80,7 +80,10 @@ def make_engine(settings: Settings) -> AsyncEngine:
     # statement instead; SQLAlchemy then drops every pooled connection made before the
     # failure, and that one request is answered 503 `unavailable` (errors.database_down),
     # which clients retry.
-    return create_async_engine(url, pool_size=10, max_overflow=10)
+    # NOTICEs always reach the client, whatever the role or database sets: a cluster's
+    # event inserts tell their ids in one (db/eventids.py `OrderedIds`).
+    notices = {"server_settings": {"client_min_messages": "notice"}}
+    return create_async_engine(url, pool_size=10, max_overflow=10, connect_args=notices)
 
 
 def _make_inline_writer(settings: Settings) -> Engine:
@@ -272,12 +275,13 @@ class Database:
 
     @asynccontextmanager
     async def _cluster_write(self, key: WriteKey | None) -> AsyncIterator[WriteTx]:
-        """The event-order section of a cluster: an advisory lock taken with the event ids
-        (db/eventids.py) and released by the commit, so ids commit in the order they were
-        taken across processes. Publication (the Redis publish, after the commit, still
-        under this process's lock) then leaves this process in id order, and the frames to
-        this process's sockets follow in the same order after the lock; the bus mends the
-        rare case of two processes' publications crossing (cluster/redis_bus.py)."""
+        """The event-order section of a cluster: an advisory lock taken by the event insert
+        as it draws the ids, sent with the commit that releases it (db/eventids.py), so ids
+        commit in the order they were taken across processes. Publication (the Redis
+        publish, after the commit, still under this process's lock) then leaves this
+        process in id order, and the frames to this process's sockets follow in the same
+        order after the lock; the bus mends the rare case of two processes' publications
+        crossing (cluster/redis_bus.py)."""
         first = _ALONE if key is None else _beside_others(*key)
         async with self._lanes.transaction(first) as conn:
             tx = WriteTx(conn, self._event_ids)
@@ -287,9 +291,10 @@ class Database:
                     await lanes.run(conn, "COMMIT")
                     await tx.run_after_commit()
                     return
+                assert isinstance(self._event_ids, OrderedIds)
                 async with self._write_lock:
                     await tx.run_before_commit()
-                    await lanes.run(conn, "; ".join([*tx.with_commit, "COMMIT"]))
+                    tx.drawn(iter(await self._event_ids.commit(conn, tx.with_commit)))
                     await tx.run_after_commit()
                     turn = self._turns.take()
             finally:

@@ -1,5 +1,6 @@
-"""Event-log ids for one process on PostgreSQL, known before the insert: the insert then
-goes to PostgreSQL with the COMMIT, in one round trip.
+"""Event-log ids on PostgreSQL, known before the insert (one process) or drawn by the insert
+itself (a cluster): either way the insert goes to PostgreSQL with the COMMIT, in one round
+trip.
 
 The process takes ids from the `events` sequence 100 at a time and hands them out in
 ascending order, each write's with its turn (db/turns.py): a write's ids are known before
@@ -12,9 +13,12 @@ its block unused: a gap, as a rolled-back insert leaves.
 
 Several processes (a cluster) cannot take blocks: ids must commit in the order they were
 drawn across all of them, so each write draws its own under the cluster-wide order lock,
-which its COMMIT releases (`OrderedIds`). The lock and the ids come in one round trip, and
-the insert again goes with the COMMIT: two round trips under that lock instead of three
-(the lock, an insert with RETURNING, the COMMIT), and every write of the cluster waits for it.
+which its COMMIT releases (`OrderedIds`). The insert draws them itself
+(`shomik_ordered_event_ids`, migration 0012), in the string sent with the COMMIT, and
+PostgreSQL tells the ids in a NOTICE in the same reply (a statement in a string of several
+returns no rows to the client). One round trip under that lock, no longer a client's turn
+around between the draw and the COMMIT: a cluster's write took two (the ids, then the
+insert with the COMMIT) and woke its process once more for the first.
 """
 
 from __future__ import annotations
@@ -25,17 +29,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shomik.db.lanes import KNOWN, driver_of, failed
+from shomik.db.lanes import KNOWN, driver_of, failed, run
 
 _TAKE = "SELECT nextval(pg_get_serial_sequence('events', 'id')) FROM generate_series(1, 100)"
-# The lock sits in the scan's filter, which PostgreSQL checks for a row before it computes
-# that row's output: no id is drawn before the transaction holds the lock (tested in
-# tests/db/test_eventids.py against a writer drawing ids meanwhile). Taken again for every
-# row: the same transaction's lock, counted, and all released by the COMMIT.
-_TAKE_IN_ORDER = (
-    "SELECT nextval(pg_get_serial_sequence('events', 'id')) FROM generate_series(1, $2::int) "
-    "WHERE pg_advisory_xact_lock($1::bigint)::text = ''"
-)
 
 
 class EventIds:
@@ -57,29 +53,49 @@ class EventIds:
 
 
 class OrderedIds:
-    """A cluster's event ids: each write's drawn under the cluster-wide order lock, which
-    it then holds until its COMMIT, so ids commit in the order they were drawn."""
+    """A cluster's event ids: drawn by each write's event insert under the cluster-wide
+    order lock, which the COMMIT sent with it releases, so ids commit in the order they
+    were drawn (migration 0012). Used under the process's id lock (db/engine.py), so this
+    process publishes in that order too."""
 
     def __init__(self, lock_key: int) -> None:
         self._lock_key = lock_key
 
-    async def take(self, conn: AsyncConnection, count: int) -> list[int]:
+    def insert_sql(self, rows: Sequence[Mapping[str, Any]]) -> str:
+        """The insert of `rows`, drawing their ids: to be sent with the COMMIT through
+        `commit`, which hears the ids."""
+        draw = f"SELECT shomik_ordered_event_ids({int(self._lock_key)}, {len(rows)}) AS ids"
+        values = _values([str(n) for n in range(1, len(rows) + 1)], rows)
+        # The draw runs once (a MATERIALIZED CTE), however the join is planned.
+        cte = f"WITH drawn AS MATERIALIZED ({draw})"
+        pick = "SELECT drawn.ids[v.n], v.type, v.chat_id, v.user_id, v.data, v.created_at"
+        rows_of = f"FROM drawn, (VALUES {values}) AS v(n, type, chat_id, user_id, data, created_at)"
+        # Not injectable: every value is an int() or quoted().
+        return f"{cte} {_INSERT} {pick} {rows_of}"
+
+    async def commit(self, conn: AsyncConnection, statements: Sequence[str]) -> list[int]:
+        """Send `statements` (inserts from `insert_sql` among them) with the COMMIT in one
+        string; the ids their draws took, in the order of the statements."""
+        drawn: list[int] = []
+
+        def heard(_conn: object, message: Any) -> None:
+            if message.sqlstate == _DRAWN:
+                drawn.extend(int(i) for i in message.message.split(","))
+
+        driver = driver_of(conn)
+        # asyncpg hands a NOTICE to its listeners with `call_soon` as it reads it, before
+        # the reply's end that resumes this coroutine: `drawn` is full when `run` returns.
+        driver.add_log_listener(heard)
         try:
-            rows = await driver_of(conn).fetch(_TAKE_IN_ORDER, self._lock_key, count)
-        except KNOWN as exc:
-            await failed(conn, _TAKE_IN_ORDER, exc)
-        return sorted(int(row[0]) for row in rows)
+            await run(conn, "; ".join([*statements, "COMMIT"]))
+        finally:
+            driver.remove_log_listener(heard)
+        return drawn
 
 
-class Drawn:
-    """Ids already drawn for a batch of writes (db/sendbatch.py: a cluster's, in one round
-    trip under its order lock), handed to its writes in the order they ask."""
-
-    def __init__(self, ids: Sequence[int]) -> None:
-        self._ids = deque(ids)
-
-    async def take(self, conn: AsyncConnection, count: int) -> list[int]:
-        return [self._ids.popleft() for _ in range(count)]
+_INSERT = "INSERT INTO events (id, type, chat_id, user_id, data, created_at)"
+# The SQLSTATE of the NOTICE that tells the ids drawn (migration 0012).
+_DRAWN = "SH001"
 
 
 def quoted(text: str) -> str:
@@ -98,15 +114,21 @@ def quoted(text: str) -> str:
 def insert_sql(ids: Sequence[int], rows: Sequence[Mapping[str, Any]]) -> str:
     """The event log's insert of `rows` (realtime/events.py) with their `ids`, as one string
     without parameters: integers as they are, text quoted()."""
+    values = _values([str(int(id_)) for id_ in ids], rows)
+    # Not injectable: every value is an int() or quoted().
+    return f"{_INSERT} VALUES {values}"
+
+
+def _values(firsts: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> str:
+    """`rows` as VALUES lists after their `firsts`; the ids typed, for a NULL in every row
+    of a column would otherwise be text."""
 
     def maybe(value: int | None) -> str:
-        return "NULL" if value is None else str(int(value))
+        return "NULL::bigint" if value is None else f"{int(value)}::bigint"
 
-    values = ", ".join(
-        f"({int(id_)}, {quoted(row['type'])}, {maybe(row['chat_id'])}, "
+    return ", ".join(
+        f"({first}, {quoted(row['type'])}, {maybe(row['chat_id'])}, "
         f"{maybe(row['user_id'])}, {quoted(row['data'])}, "
         f"{quoted(row['created_at'].isoformat())}::timestamptz)"
-        for id_, row in zip(ids, rows, strict=True)
+        for first, row in zip(firsts, rows, strict=True)
     )
-    # Not injectable: every value above is an int() or quoted().
-    return f"INSERT INTO events (id, type, chat_id, user_id, data, created_at) VALUES {values}"  # noqa: S608

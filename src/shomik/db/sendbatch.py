@@ -34,13 +34,14 @@ message of a private chat, members brought back from the archive) run on the bat
 connection one at a time.
 
 A cluster's processes batch too. There the gate is PostgreSQL's advisory locks, sent with
-the batch's BEGIN (its chats' keys in sorted order); all the batch's event ids come in one
-round trip under the cluster's order lock, which its one COMMIT releases; and its events
-go to the bus in id order under the process's id lock, as a single write's do (db/engine.py
-`_cluster_write`). Every cluster write held that lock, which all processes share, for a
-round trip and a commit: sending one by one, two processes on one core fell seconds behind
-at 600 sends/s, and in batches kept up at 900; a rate search passed 566 sends/s against 308
-(docs/benchmarks.md, "Nineteenth session").
+the batch's BEGIN (its chats' keys in sorted order); the batch's event inserts draw their
+ids under the cluster's order lock in the string sent with its one COMMIT, which releases
+it (db/eventids.py `OrderedIds`); and its events go to the bus in id order under the
+process's id lock, as a single write's do (db/engine.py `_cluster_write`). Every cluster
+write held that lock, which all processes share, for a round trip and a commit: sending one
+by one, two processes on one core fell seconds behind at 600 sends/s, and in batches kept
+up at 900; a rate search passed 566 sends/s against 308 (docs/benchmarks.md, "Nineteenth
+session").
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.base import Executable
 
 from shomik.db import lanes
-from shomik.db.eventids import Drawn, EventIds, OrderedIds
+from shomik.db.eventids import EventIds, OrderedIds
 from shomik.db.gate import WriteGate
 from shomik.db.turns import Turns
 from shomik.db.tx import WriteTx
@@ -298,18 +299,20 @@ class SendBatches:
 
     async def _commit_in_cluster(self, conn: AsyncConnection, writes: Sequence[_Entry]) -> None:
         """As a cluster's single write commits (db/engine.py `_cluster_write`), for all the
-        batch's sends at once: every event id in one round trip under the cluster's order
-        lock, one `INSERT …; COMMIT` (which releases the lock), and the publication to the
+        batch's sends at once: one string of their inserts, which draw their ids under the
+        cluster's order lock, and the COMMIT, which releases it; then the publication to the
         bus in id order, all under this process's id lock; then the frames in a turn."""
+        assert isinstance(self._event_ids, OrderedIds)
         async with self._write_lock:
-            count = sum(len(e.tx.event_rows) for e in writes if e.tx is not None)
-            drawn = Drawn(await self._event_ids.take(conn, count) if count else ())
             for entry in writes:
                 assert entry.tx is not None
-                entry.tx.conn, entry.tx.ids = conn, drawn
+                entry.tx.conn = conn
                 await entry.tx.run_before_commit()
             statements = [s for e in writes if e.tx is not None for s in e.tx.with_commit]
-            await lanes.run(conn, "; ".join([*statements, "COMMIT"]))
+            drawn = iter(await self._event_ids.commit(conn, statements))
+            for entry in writes:
+                assert entry.tx is not None
+                entry.tx.drawn(drawn)
             published = await _each_committed(writes, WriteTx.run_after_commit)
             turn = self._turns.take()
 

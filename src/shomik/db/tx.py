@@ -6,13 +6,13 @@ Kept apart from db/engine.py so that both ways of running a write, PostgreSQL's
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, Protocol
 
 from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.sql.base import Executable
 
-from shomik.db.eventids import Drawn, EventIds, OrderedIds
+from shomik.db.eventids import EventIds, OrderedIds
 from shomik.db.turns import Send
 
 AfterCommit = Callable[[], Awaitable[None]]
@@ -47,19 +47,31 @@ class WriteTx:
     sockets, added by the publication) in that order too, in the write's turn on
     PostgreSQL (db/turns.py)."""
 
-    def __init__(self, conn: Conn, ids: EventIds | OrderedIds | Drawn | None = None) -> None:
+    def __init__(self, conn: Conn, ids: EventIds | OrderedIds | None = None) -> None:
         self.conn = conn
         self._before: list[BeforeCommit] = []
         self._after: list[AfterCommit] = []
         self.sends: list[Send] = []
         # Rows for the event log, inserted together in the ordered section (realtime/events.py).
         self.event_rows: list[Any] = []
-        # PostgreSQL: the event ids, taken in the section (a cluster's under its order
-        # lock), and statements sent with the COMMIT in its round trip (db/eventids.py).
+        # PostgreSQL: the event ids, taken in the section (a cluster's drawn by the insert,
+        # under its order lock), and statements sent with the COMMIT in its round trip
+        # (db/eventids.py).
         self.ids = ids
         self.with_commit: list[str] = []
         # The first of those ids: where the write's turn stands (db/turns.py).
         self.first_id: int | None = None
+
+    def drawn(self, ids: Iterator[int]) -> None:
+        """A cluster's write, committed: its events take their ids, drawn by its insert
+        (`OrderedIds.commit`), from `ids`, the batch's in the order of its statements."""
+        for pending in self.event_rows:
+            seq = next(ids, None)
+            if seq is None:  # never: each insert's draw tells as many as it has rows
+                raise RuntimeError("the COMMIT told fewer event ids than were inserted")
+            pending.seq = seq
+        if self.event_rows:
+            self.first_id = self.event_rows[0].seq
 
     def before_commit(self, callback: BeforeCommit) -> None:
         self._before.append(callback)

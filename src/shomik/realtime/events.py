@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shomik.db import fast
 from shomik.db.engine import Conn, WriteTx
-from shomik.db.eventids import insert_sql
+from shomik.db.eventids import OrderedIds, insert_sql
 from shomik.db.tables import chat_members, events, server_state
 from shomik.realtime.connection import Connection
 from shomik.realtime.hub import Hub
@@ -80,6 +80,9 @@ async def emit(tx: WriteTx, hub: Hub, kind: EventKind[T], data: T, to: Audience)
 async def _insert(tx: WriteTx) -> None:
     pending: list[_Pending] = tx.event_rows
     rows = [p.row for p in pending]
+    if isinstance(tx.ids, OrderedIds):  # a cluster's: drawn at the COMMIT (WriteTx.drawn)
+        tx.with_commit.append(tx.ids.insert_sql(rows))
+        return
     if tx.ids is not None:  # PostgreSQL: sent with the COMMIT (db/eventids.py)
         assert isinstance(tx.conn, AsyncConnection)
         seqs = await tx.ids.take(tx.conn, len(pending))
