@@ -22,11 +22,10 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def serve(args: argparse.Namespace) -> None:
-    import uvicorn
-
     from shomik.app import create_app
     from shomik.db.migrate import upgrade
     from shomik.realtime import wsdeflate
+    from shomik.uvserver import run
 
     settings = _settings(args)
     wsdeflate.configure(settings.ws_compression_idle_seconds)
@@ -34,7 +33,7 @@ def serve(args: argparse.Namespace) -> None:
     os.environ["SHOMIK_DATA_DIR"] = str(settings.data_dir)
     upgrade(settings)
     settings.resolved_secret_key()  # generated before serving, not on the first request
-    uvicorn.run(
+    run(
         create_app(settings),
         host=settings.host,
         port=settings.port,
