@@ -34,7 +34,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--server-core", type=int, default=None)
     parser.add_argument("--nice", type=int, default=0)
     args = parser.parse_args(argv)
-    args.spread = False
     workdir = Path(f"/tmp/shomik-idle-{time.strftime('%Y%m%d-%H%M%S')}")
     redis = args.redis or args.processes > 1
     with servers.shomik_servers(workdir, args.database, args.processes, args, redis) as (_, pids):

@@ -32,8 +32,6 @@ class QuietServer(uvicorn.Server):
     async def main_loop(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
-        if self.should_exit:  # a signal came before the loop began
-            self._stop.set()
         counter = 0
         should_exit = await self.on_tick(counter)
         while not should_exit:

@@ -70,8 +70,6 @@ class WriteTx:
             if seq is None:  # never: each insert's draw tells as many as it has rows
                 raise RuntimeError("the COMMIT told fewer event ids than were inserted")
             pending.seq = seq
-        if self.event_rows:
-            self.first_id = self.event_rows[0].seq
 
     def before_commit(self, callback: BeforeCommit) -> None:
         self._before.append(callback)
